@@ -1,0 +1,410 @@
+#include "config.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <fstream>
+#include <initializer_list>
+#include <sstream>
+#include <string_view>
+
+namespace steer {
+namespace {
+
+size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t prev = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      size_t cur = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      prev = cur;
+    }
+  }
+  return row[b.size()];
+}
+
+using Keys = std::initializer_list<std::string_view>;
+
+class Loader {
+ public:
+  explicit Loader(ConfigResult& r) : r_(r) {}
+
+  void load(const YAML::Node& root) {
+    if (!root.IsDefined() || root.IsNull()) {
+      error_at(1, 1, "", "the file is empty; it needs at least ports:, lcores: and pipelines:");
+      return;
+    }
+    if (!is_map(root, "")) return;
+    mark("", root);
+    check_keys(root, "", {"eal", "mempools", "ports", "lcores", "pipelines", "dataplane", "numa"});
+    Deployment& d = r_.deployment;
+    if (auto n = root["eal"]) load_eal(n);
+    if (auto n = root["mempools"]) load_mempools(n);
+    if (auto n = root["ports"]) load_ports(n);  // before lcores/pipelines: they name ports
+    else error(root, "ports", "missing; list the ports, e.g. ports: [{name: p0, device: \"net_memif0,role=server\"}]");
+    if (auto n = root["lcores"]) load_lcores(n);
+    else error(root, "lcores", "missing; list the worker lcores, e.g. lcores: [{lcore: 1, poll: [p0:0]}]");
+    if (auto n = root["pipelines"]) load_pipelines(n);
+    else error(root, "pipelines", "missing; say what each queue does, e.g. pipelines: [{queues: \"p0:*\", action: echo}]");
+    if (auto n = root["dataplane"]) {
+      mark("dataplane", n);
+      if (is_map(n, "dataplane")) {
+        check_keys(n, "dataplane", {"burst", "poll", "tx_retries"});
+        number(n, "burst", "dataplane", d.dataplane.burst, 1, kMaxBurst);
+        number(n, "tx_retries", "dataplane", d.dataplane.tx_retries, 0, 1000);
+        choice(n, "poll", "dataplane", d.dataplane.poll, {{"busy", PollMode::Busy}, {"adaptive", PollMode::Adaptive}});
+      }
+    }
+    choice(root, "numa", "", d.numa, {{"warn", NumaPolicy::Warn}, {"strict", NumaPolicy::Strict}});
+  }
+
+ private:
+  ConfigResult& r_;
+
+  static std::string join_path(const std::string& parent, const std::string& key) {
+    return parent.empty() ? key : parent + "." + key;
+  }
+  static std::string index_path(const std::string& parent, size_t i) { return parent + "[" + std::to_string(i) + "]"; }
+
+  void mark(const std::string& path, const YAML::Node& n) {
+    const YAML::Mark m = n.Mark();
+    if (m.line >= 0) r_.marks.emplace(path, std::make_pair(m.line + 1, m.column + 1));
+  }
+  void error_at(int line, int col, const std::string& path, const std::string& msg) {
+    r_.errors.push_back(r_.file + ":" + std::to_string(line) + ":" + std::to_string(col) + ": " +
+                        (path.empty() ? "" : path + ": ") + msg);
+  }
+  void error(const YAML::Node& n, const std::string& path, const std::string& msg) {
+    const YAML::Mark m = n.Mark();
+    error_at(m.line + 1, m.column + 1, path, msg);
+  }
+  static std::string shown(const YAML::Node& n) {
+    if (n.IsScalar()) return "\"" + n.Scalar() + "\"";
+    if (n.IsSequence()) return "a list";
+    if (n.IsMap()) return "a mapping";
+    return "nothing";
+  }
+
+  bool is_map(const YAML::Node& n, const std::string& path) {
+    if (n.IsMap()) return true;
+    error(n, path, "expected a mapping (key: value), got " + shown(n));
+    return false;
+  }
+  bool is_seq(const YAML::Node& n, const std::string& path) {
+    if (n.IsSequence()) return true;
+    error(n, path, "expected a list, got " + shown(n));
+    return false;
+  }
+
+  void check_keys(const YAML::Node& map, const std::string& path, Keys allowed) {
+    for (const auto& kv : map) {
+      const std::string key = kv.first.Scalar();
+      if (std::find(allowed.begin(), allowed.end(), key) != allowed.end()) {
+        mark(join_path(path, key), kv.second);
+        continue;
+      }
+      std::string list, guess;
+      for (auto a : allowed) {
+        list += (list.empty() ? "" : ", ") + std::string(a);
+        if (guess.empty() && edit_distance(key, a) <= 2) guess = std::string(a);
+      }
+      error(kv.first, join_path(path, key),
+            "unknown key" + (guess.empty() ? "" : " (did you mean " + guess + "?)") + "; allowed here: " + list);
+    }
+  }
+
+  // The scalar under `key` in `map`, or nullptr-like undefined when absent.
+  YAML::Node scalar(const YAML::Node& map, const char* key, const std::string& path) {
+    YAML::Node n = map[key];
+    if (!n) return n;
+    if (!n.IsScalar()) {
+      error(n, join_path(path, key), "expected a single value, got " + shown(n));
+      return YAML::Node(YAML::NodeType::Undefined);
+    }
+    return n;
+  }
+
+  template <typename T>
+  bool parse_number(const YAML::Node& n, const std::string& path, T& out, uint64_t lo, uint64_t hi) {
+    const std::string& s = n.Scalar();
+    uint64_t v = 0;
+    bool ok = !s.empty() && s.size() <= 12 && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+    if (ok) v = std::stoull(s);
+    if (!ok || v < lo || v > hi) {
+      error(n, path, "\"" + s + "\" is not allowed; use a whole number from " + std::to_string(lo) + " to " + std::to_string(hi));
+      return false;
+    }
+    out = T(v);
+    return true;
+  }
+
+  template <typename T>
+  void number(const YAML::Node& map, const char* key, const std::string& path, T& out, uint64_t lo, uint64_t hi) {
+    if (auto n = scalar(map, key, path)) parse_number(n, join_path(path, key), out, lo, hi);
+  }
+
+  void boolean(const YAML::Node& map, const char* key, const std::string& path, bool& out) {
+    auto n = scalar(map, key, path);
+    if (!n) return;
+    const std::string& s = n.Scalar();
+    if (s == "true") out = true;
+    else if (s == "false") out = false;
+    else error(n, join_path(path, key), "\"" + s + "\" is not allowed; use true or false");
+  }
+
+  void text(const YAML::Node& map, const char* key, const std::string& path, std::string& out) {
+    if (auto n = scalar(map, key, path)) out = n.Scalar();
+  }
+
+  template <typename E>
+  void choice(const YAML::Node& map, const char* key, const std::string& path, E& out,
+              std::initializer_list<std::pair<std::string_view, E>> options) {
+    auto n = scalar(map, key, path);
+    if (!n) return;
+    std::string list;
+    for (const auto& [name, value] : options) {
+      if (n.Scalar() == name) {
+        out = value;
+        return;
+      }
+      list += (list.empty() ? "" : " or ") + std::string(name);
+    }
+    error(n, join_path(path, key), "\"" + n.Scalar() + "\" is not allowed; use " + list);
+  }
+
+  void require(const YAML::Node& map, const std::string& path, Keys keys) {
+    for (auto k : keys)
+      if (!map[std::string(k)]) error(map, join_path(path, std::string(k)), "missing; this key is required");
+  }
+
+  void load_eal(const YAML::Node& n) {
+    if (!is_map(n, "eal")) return;
+    auto& e = r_.deployment.eal;
+    check_keys(n, "eal", {"lcores", "main_lcore", "memory_mb", "hugepages", "file_prefix", "extra_args"});
+    text(n, "lcores", "eal", e.lcores);
+    number(n, "main_lcore", "eal", e.main_lcore, 0, 1023);
+    number(n, "memory_mb", "eal", e.memory_mb, 0, 1u << 20);
+    boolean(n, "hugepages", "eal", e.hugepages);
+    text(n, "file_prefix", "eal", e.file_prefix);
+    if (auto x = n["extra_args"]; x && is_seq(x, "eal.extra_args"))
+      for (size_t i = 0; i < x.size(); ++i) {
+        if (x[i].IsScalar()) e.extra_args.push_back(x[i].Scalar());
+        else error(x[i], index_path("eal.extra_args", i), "expected a string, got " + shown(x[i]));
+      }
+  }
+
+  void load_mempools(const YAML::Node& n) {
+    if (!is_seq(n, "mempools")) return;
+    auto& pools = r_.deployment.mempools;
+    pools.clear();
+    for (size_t i = 0; i < n.size(); ++i) {
+      const std::string p = index_path("mempools", i);
+      const YAML::Node m = n[i];
+      mark(p, m);
+      if (!is_map(m, p)) continue;
+      check_keys(m, p, {"socket", "mbufs", "cache", "data_room"});
+      MempoolConfig mc;
+      number(m, "socket", p, mc.socket, 0, 63);
+      if (auto x = scalar(m, "mbufs", p); x && x.Scalar() != "auto") {
+        uint32_t v = 0;
+        if (x.Scalar().find_first_not_of("0123456789") != std::string::npos)
+          error(x, p + ".mbufs", "\"" + x.Scalar() + "\" is not allowed; use auto or a count of mbufs");
+        else if (parse_number(x, p + ".mbufs", v, 1, UINT32_MAX))
+          mc.mbufs = v;
+      }
+      number(m, "cache", p, mc.cache, 0, 512);
+      number(m, "data_room", p, mc.data_room, 64, 65535 - 128);
+      pools.push_back(mc);
+    }
+  }
+
+  void load_ports(const YAML::Node& n) {
+    if (!is_seq(n, "ports")) return;
+    for (size_t i = 0; i < n.size(); ++i) {
+      const std::string p = index_path("ports", i);
+      const YAML::Node m = n[i];
+      mark(p, m);
+      PortConfig pc;
+      if (is_map(m, p)) {
+        check_keys(m, p, {"name", "device", "rx_queues", "tx_queues", "rx_desc", "tx_desc", "promiscuous", "socket"});
+        require(m, p, {"name", "device"});
+        text(m, "name", p, pc.name);
+        text(m, "device", p, pc.device);
+        number(m, "rx_queues", p, pc.rx_queues, 1, kMaxQueuesPerPort);
+        number(m, "tx_queues", p, pc.tx_queues, 1, kMaxQueuesPerPort);
+        number(m, "rx_desc", p, pc.rx_desc, 16, 32768);
+        number(m, "tx_desc", p, pc.tx_desc, 16, 32768);
+        boolean(m, "promiscuous", p, pc.promiscuous);
+        if (m["socket"]) {
+          int s = 0;
+          number(m, "socket", p, s, 0, 63);
+          pc.socket = s;
+        }
+      }
+      r_.deployment.ports.push_back(pc);  // kept even when broken, so indices match the file
+    }
+  }
+
+  // "p0:1", "p0:0-3" or "p0:*" -> queue ids; errors name the selector.
+  bool queues(const YAML::Node& n, const std::string& path, std::vector<QueueId>& out) {
+    const auto& ports = r_.deployment.ports;
+    if (!n.IsScalar()) {
+      error(n, path, "expected a queue like \"p0:1\", \"p0:0-3\" or \"p0:*\", got " + shown(n));
+      return false;
+    }
+    const std::string& s = n.Scalar();
+    const size_t colon = s.rfind(':');
+    if (colon == std::string::npos) {
+      error(n, path, "\"" + s + "\" is not a queue; write PORT:QUEUE, PORT:FIRST-LAST or PORT:*");
+      return false;
+    }
+    const std::string name = s.substr(0, colon), sel = s.substr(colon + 1);
+    size_t pi = 0;
+    while (pi < ports.size() && ports[pi].name != name) ++pi;
+    if (pi == ports.size()) {
+      std::string known;
+      for (const auto& p : ports) known += (known.empty() ? "" : ", ") + p.name;
+      error(n, path, "\"" + s + "\" names no port \"" + name + "\"; the ports are " + (known.empty() ? "(none)" : known));
+      return false;
+    }
+    uint32_t first = 0, last = 0;
+    auto num = [](const std::string& t, uint32_t& v) {
+      if (t.empty() || t.size() > 5 || t.find_first_not_of("0123456789") != std::string::npos) return false;
+      v = uint32_t(std::stoul(t));
+      return true;
+    };
+    if (sel == "*") {
+      last = ports[pi].rx_queues - 1u;
+    } else if (auto dash = sel.find('-'); dash != std::string::npos) {
+      if (!num(sel.substr(0, dash), first) || !num(sel.substr(dash + 1), last) || last < first) {
+        error(n, path, "\"" + s + "\" has a bad queue range; write e.g. " + name + ":0-3");
+        return false;
+      }
+    } else if (!num(sel, first)) {
+      error(n, path, "\"" + s + "\" has a bad queue number; write e.g. " + name + ":0");
+      return false;
+    } else {
+      last = first;
+    }
+    for (uint32_t q = first; q <= last; ++q) out.push_back(QueueId{uint16_t(pi), uint16_t(q)});
+    return true;
+  }
+
+  void load_lcores(const YAML::Node& n) {
+    if (!is_seq(n, "lcores")) return;
+    for (size_t i = 0; i < n.size(); ++i) {
+      const std::string p = index_path("lcores", i);
+      const YAML::Node m = n[i];
+      mark(p, m);
+      LcoreConfig lc;
+      if (is_map(m, p)) {
+        check_keys(m, p, {"lcore", "poll"});
+        require(m, p, {"lcore", "poll"});
+        number(m, "lcore", p, lc.lcore, 0, 1023);
+        if (YAML::Node poll = m["poll"]) {
+          // A single selector may stand alone: poll: "p0:*"
+          std::vector<YAML::Node> items;
+          if (poll.IsSequence())
+            for (size_t j = 0; j < poll.size(); ++j) items.push_back(poll[j]);
+          else items.push_back(poll);
+          for (size_t j = 0; j < items.size(); ++j) {
+            size_t before = lc.poll.size();
+            queues(items[j], index_path(p + ".poll", j), lc.poll);
+            for (size_t k = before; k < lc.poll.size(); ++k) mark(index_path(p + ".poll", k), items[j]);
+          }
+        }
+      }
+      r_.deployment.lcores.push_back(lc);
+    }
+  }
+
+  void load_pipelines(const YAML::Node& n) {
+    if (!is_seq(n, "pipelines")) return;
+    for (size_t i = 0; i < n.size(); ++i) {
+      const std::string p = index_path("pipelines", i);
+      const YAML::Node m = n[i];
+      mark(p, m);
+      PipelineConfig pl;
+      if (is_map(m, p)) {
+        check_keys(m, p, {"queues", "action", "to", "dst_mac"});
+        require(m, p, {"queues", "action"});
+        if (YAML::Node q = m["queues"]) {
+          if (q.IsSequence())
+            for (size_t j = 0; j < q.size(); ++j) queues(q[j], index_path(p + ".queues", j), pl.queues);
+          else
+            queues(q, p + ".queues", pl.queues);
+        }
+        choice(m, "action", p, pl.action, {{"echo", Action::Echo}, {"forward", Action::Forward}, {"drop", Action::Drop}});
+        if (auto to = scalar(m, "to", p)) {
+          const auto& ports = r_.deployment.ports;
+          auto it = std::find_if(ports.begin(), ports.end(), [&](const PortConfig& pc) { return pc.name == to.Scalar(); });
+          if (it == ports.end()) {
+            std::string known;
+            for (const auto& pc : ports) known += (known.empty() ? "" : ", ") + pc.name;
+            error(to, p + ".to", "\"" + to.Scalar() + "\" is not a port; forward to one of " + known);
+          } else {
+            pl.to = uint16_t(it - ports.begin());
+          }
+        }
+        if (auto mac = scalar(m, "dst_mac", p)) {
+          if (auto v = parse_mac(mac.Scalar())) pl.dst_mac = v;
+          else error(mac, p + ".dst_mac", "\"" + mac.Scalar() + "\" is not a MAC address; write six hex pairs like 02:00:00:00:00:02");
+        }
+      }
+      r_.deployment.pipelines.push_back(pl);
+    }
+  }
+};
+
+}  // namespace
+
+std::string ConfigResult::locate(const ConfigError& e) const {
+  std::string path = e.path;
+  for (;;) {
+    if (auto it = marks.find(path); it != marks.end())
+      return file + ":" + std::to_string(it->second.first) + ":" + std::to_string(it->second.second) + ": " +
+             (e.path.empty() ? "" : e.path + ": ") + e.message;
+    if (path.empty()) break;
+    size_t cut = path.find_last_of(".[");
+    path = cut == std::string::npos ? "" : path.substr(0, cut);
+  }
+  return file + ": " + (e.path.empty() ? "" : e.path + ": ") + e.message;
+}
+
+ConfigResult load_config(std::istream& in, const std::string& file) {
+  ConfigResult r;
+  r.file = file;
+  r.deployment.ports.clear();
+  YAML::Node root;
+  try {
+    root = YAML::Load(in);
+  } catch (const YAML::Exception& ex) {
+    r.errors.push_back(file + ":" + std::to_string(ex.mark.line + 1) + ":" + std::to_string(ex.mark.column + 1) +
+                       ": YAML syntax: " + ex.msg);
+    return r;
+  }
+  try {
+    Loader(r).load(root);
+  } catch (const YAML::Exception& ex) {  // defensive: the loader checks types before converting
+    r.errors.push_back(file + ":" + std::to_string(ex.mark.line + 1) + ":" + std::to_string(ex.mark.column + 1) + ": " + ex.msg);
+  }
+  if (!r.errors.empty()) return r;
+  for (const auto& e : validate(r.deployment)) r.errors.push_back(r.locate(e));
+  return r;
+}
+
+ConfigResult load_config_file(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) {
+    ConfigResult r;
+    r.file = path;
+    r.errors.push_back(path + ": cannot open the file; check the path given to --config");
+    return r;
+  }
+  return load_config(in, path);
+}
+
+}  // namespace steer

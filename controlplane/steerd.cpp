@@ -1,0 +1,187 @@
+// steerd: the long-running process. Loads and validates the deployment, builds
+// the EAL arguments, starts the dataplane, then the main lcore serves signals
+// (and, later, the gRPC control plane) while workers move packets.
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <spdlog/spdlog.h>
+
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "config.h"
+#include "demo_config.h"
+#include "steer/dataplane.h"
+#include "steer/eal.h"
+#include "steer/plan.h"
+
+namespace {
+
+void usage(FILE* to) {
+  std::fputs(
+      "usage: steerd [--config FILE] [--check] [--stats-interval SECONDS]\n"
+      "\n"
+      "  --config FILE           the YAML deployment (default: the embedded demo, configs/demo.yaml)\n"
+      "  --check                 validate and print the plan (ports, queues, lcores, pools); start nothing\n"
+      "  --stats-interval SECS   print the counter table every SECS seconds (0: only on SIGUSR1 and at exit)\n"
+      "  --print-demo-config     print the embedded demo deployment and exit\n"
+      "\n"
+      "signals: SIGINT/SIGTERM stop cleanly; SIGUSR1 prints the counters.\n",
+      to);
+}
+
+// Free hugepage memory on the machine, in bytes, from sysfs.
+uint64_t free_hugepage_bytes() {
+  uint64_t total = 0;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator("/sys/kernel/mm/hugepages", ec)) {
+    const std::string name = e.path().filename().string();  // hugepages-2048kB
+    uint64_t kb = std::strtoull(name.c_str() + std::strlen("hugepages-"), nullptr, 10);
+    std::ifstream f(e.path() / "free_hugepages");
+    uint64_t n = 0;
+    if (f >> n) total += n * kb * 1024;
+  }
+  return total;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string config_path;
+  bool check = false;
+  unsigned stats_interval = 0;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    auto value = [&](const char* flag) -> std::string {
+      if (i + 1 >= argc) {
+        std::fprintf(stderr, "steerd: %s needs a value\n", flag);
+        std::exit(2);
+      }
+      return argv[++i];
+    };
+    if (a == "--config" || a == "-c") config_path = value("--config");
+    else if (a == "--check") check = true;
+    else if (a == "--stats-interval") stats_interval = unsigned(std::strtoul(value("--stats-interval").c_str(), nullptr, 10));
+    else if (a == "--print-demo-config") {
+      std::fputs(steer::kDemoConfig, stdout);
+      return 0;
+    } else if (a == "--help" || a == "-h") {
+      usage(stdout);
+      return 0;
+    } else {
+      std::fprintf(stderr, "steerd: unknown argument \"%s\"; see steerd --help\n", a.c_str());
+      return 2;
+    }
+  }
+
+  steer::ConfigResult cfg;
+  if (config_path.empty()) {
+    std::istringstream demo(steer::kDemoConfig);
+    cfg = steer::load_config(demo, "<embedded configs/demo.yaml>");
+  } else {
+    cfg = steer::load_config_file(config_path);
+  }
+  if (!cfg.ok()) {
+    for (const auto& e : cfg.errors) std::fprintf(stderr, "%s\n", e.c_str());
+    std::fprintf(stderr, "steerd: %zu error(s) in the deployment; nothing was started\n", cfg.errors.size());
+    return 2;
+  }
+  const steer::Deployment& d = cfg.deployment;
+
+  // The plan before the EAL exists: vdevs report no socket, so ports sit on the
+  // first pool's socket (or their socket: override). The dataplane re-plans with
+  // what the devices report.
+  std::vector<steer::ConfigError> plan_errs;
+  steer::Plan plan = steer::make_plan(d, {}, &plan_errs);
+  if (!plan_errs.empty()) {
+    for (const auto& e : plan_errs) std::fprintf(stderr, "%s\n", cfg.locate(e).c_str());
+    return 2;
+  }
+  if (check) {
+    std::fputs(steer::format_plan(d, plan).c_str(), stdout);
+    std::printf("\nEAL arguments:");
+    for (const auto& a : steer::eal_args(d, "steerd")) std::printf(" %s", a.c_str());
+    std::printf("\nconfiguration OK (device limits and NUMA placement are checked at start)\n");
+    return 0;
+  }
+  if (d.eal.hugepages) {
+    std::string shortfall = steer::check_hugepage_memory(plan, free_hugepage_bytes());
+    if (!shortfall.empty()) {
+      std::fprintf(stderr, "steerd: %s\n", shortfall.c_str());
+      return 1;
+    }
+  }
+
+  // Block the signals we serve before the EAL starts threads, so they inherit
+  // the mask and only the main thread takes them (sigtimedwait below).
+  sigset_t sigs;
+  sigemptyset(&sigs);
+  for (int s : {SIGINT, SIGTERM, SIGUSR1, SIGHUP}) sigaddset(&sigs, s);
+  pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
+
+  std::vector<std::string> args = steer::eal_args(d, argv[0]);
+  std::vector<char*> eal_argv;
+  for (auto& a : args) eal_argv.push_back(a.data());
+  spdlog::info("starting EAL:{}", [&] {
+    std::string s;
+    for (const auto& a : args) s += " " + a;
+    return s;
+  }());
+  if (rte_eal_init(int(eal_argv.size()), eal_argv.data()) < 0) {
+    std::fprintf(stderr, "steerd: the DPDK EAL did not start (%s); check eal.lcores against the CPUs here, "
+                         "eal.memory_mb, hugepages, and that no other process uses file prefix \"%s\"\n",
+                 rte_strerror(rte_errno), d.eal.file_prefix.c_str());
+    return 1;
+  }
+
+  int rc = 0;
+  {
+    steer::Dataplane dp;
+    std::vector<std::string> warnings;
+    auto errs = dp.start(d, &warnings);
+    for (const auto& w : warnings) spdlog::warn("{}", w);
+    if (!errs.empty()) {
+      for (const auto& e : errs) std::fprintf(stderr, "%s\n", cfg.locate(e).c_str());
+      std::fprintf(stderr, "steerd: the dataplane did not start; nothing is running\n");
+      rc = 1;
+    } else {
+      for (const auto& p : dp.ports())
+        spdlog::info("port {}: {} (port id {}), mac {}, up to {} rx / {} tx queues", p.name, p.caps.driver, p.port_id,
+                     steer::format_mac(p.mac), p.caps.max_rx_queues, p.caps.max_tx_queues);
+      for (const auto& pp : dp.plan().pools)
+        spdlog::info("mempool socket {}: {} mbufs ({})", pp.socket, pp.mbufs, pp.auto_sized ? "auto" : "explicit");
+      spdlog::info("running: {} worker lcore(s), poll {}; SIGUSR1 prints counters, SIGINT/SIGTERM stops",
+                   d.lcores.size(), steer::to_string(d.dataplane.poll));
+      std::fflush(stdout);
+
+      timespec tick{stats_interval ? time_t(stats_interval) : 1, 0};
+      unsigned waited = 0;
+      for (;;) {
+        int sig = sigtimedwait(&sigs, nullptr, &tick);
+        if (sig == SIGINT || sig == SIGTERM) {
+          spdlog::info("{}: stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
+          break;
+        }
+        if (sig == SIGUSR1 || (sig < 0 && stats_interval && ++waited >= 1)) {
+          waited = 0;
+          std::printf("%s\n", steer::format_stats(dp.stats()).c_str());
+          std::fflush(stdout);
+        } else if (sig == SIGHUP) {
+          spdlog::warn("SIGHUP: live reload arrives with the control plane; the running deployment is unchanged");
+        }
+      }
+      dp.stop();
+      std::printf("final counters:\n%s", steer::format_stats(dp.stats()).c_str());
+      std::fflush(stdout);
+    }
+    dp.close();
+  }
+  rte_eal_cleanup();
+  return rc;
+}

@@ -1,0 +1,60 @@
+// Per-lcore, per-queue counters. Each block has exactly one writer (the lcore
+// that owns it) and any number of readers (the control plane). The writer does
+// plain relaxed load+store (no locked instruction); readers load relaxed, so a
+// snapshot is never torn per counter and never stops an lcore.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+
+namespace steer {
+
+// Burst-size histogram buckets: [0] empty polls, [1] 1, [2] 2-3, [3] 4-7, ...,
+// [9] 256-511, [10] 512.
+constexpr unsigned kBurstBuckets = 11;
+
+inline unsigned burst_bucket(unsigned n) {
+  if (n == 0) return 0;
+  unsigned b = 1 + unsigned(31 - __builtin_clz(n));
+  return b < kBurstBuckets ? b : kBurstBuckets - 1;
+}
+
+class Counter {
+ public:
+  // Single writer only.
+  void add(uint64_t n) { v_.store(v_.load(std::memory_order_relaxed) + n, std::memory_order_relaxed); }
+  uint64_t get() const { return v_.load(std::memory_order_relaxed); }
+
+ private:
+  std::atomic<uint64_t> v_{0};
+};
+
+// One RX queue, written by the lcore polling it. dataplane: rw (owner lcore), controlplane: ro
+struct alignas(64) QueueCounters {
+  Counter rx;
+  Counter tx;
+  Counter tx_dropped;    // partial TX after the retries: freed and counted
+  Counter dropped;       // pipeline drop action
+  Counter empty_polls;
+  Counter busy_cycles;   // TSC cycles spent on non-empty bursts of this queue
+  Counter burst_hist[kBurstBuckets];
+};
+
+// One worker lcore's loop. dataplane: rw (owner lcore), controlplane: ro
+struct alignas(64) LcoreCounters {
+  Counter loops;
+  Counter idle_loops;   // loop iterations where every queue was empty
+  Counter busy_cycles;  // TSC cycles of iterations that moved packets
+  Counter idle_cycles;
+  Counter sleeps;       // adaptive poll: times the lcore slept
+};
+
+// Plain-value snapshots for readers.
+struct QueueStats {
+  uint64_t rx = 0, tx = 0, tx_dropped = 0, dropped = 0, empty_polls = 0, busy_cycles = 0;
+  uint64_t burst_hist[kBurstBuckets] = {};
+  void read(const QueueCounters& c);
+  QueueStats& operator+=(const QueueStats& o);
+};
+
+}  // namespace steer

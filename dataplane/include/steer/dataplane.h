@@ -1,0 +1,93 @@
+// The dataplane: ports, mempools and worker lcores of one validated
+// Deployment. Needs an initialised EAL (eal.h builds its arguments).
+//
+// Control side (start/stop/close/stats) is called from one control thread.
+// Workers see their configuration only through an immutable WorkerPlan
+// published with release/acquire, and write only their own counters.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "steer/counters.h"
+#include "steer/model.h"
+#include "steer/plan.h"
+#include "steer/validate.h"
+
+namespace steer {
+
+struct PortInfo {
+  std::string name;
+  uint16_t port_id = 0;
+  int socket = -1;  // what the device reports (-1: unknown)
+  MacAddr mac{};
+  DeviceCaps caps;
+  bool link_up = false;
+};
+
+struct StatsSnapshot {
+  struct Queue {
+    std::string port;
+    uint16_t queue = 0;
+    unsigned lcore = 0;
+    QueueStats s;
+  };
+  struct Lcore {
+    unsigned lcore = 0;
+    uint64_t loops = 0, idle_loops = 0, busy_cycles = 0, idle_cycles = 0, sleeps = 0;
+    QueueStats total;  // sum of its queues
+  };
+  struct Port {
+    std::string name;
+    uint64_t ipackets = 0, opackets = 0, ibytes = 0, obytes = 0;
+    uint64_t imissed = 0, ierrors = 0, oerrors = 0, rx_nombuf = 0;
+    std::vector<std::pair<std::string, uint64_t>> xstats;  // non-zero ones
+  };
+  struct Pool {
+    std::string name;
+    int socket = 0;
+    unsigned size = 0, in_use = 0, avail = 0;
+  };
+  std::vector<Queue> queues;
+  std::vector<Lcore> lcores;
+  std::vector<Port> ports;
+  std::vector<Pool> pools;
+  uint64_t tsc_hz = 0;
+};
+
+class Dataplane {
+ public:
+  Dataplane();
+  ~Dataplane();
+  Dataplane(const Dataplane&) = delete;
+  Dataplane& operator=(const Dataplane&) = delete;
+
+  // Probes every port, checks device limits and NUMA placement, creates the
+  // pools, configures and starts the ports and launches the workers. On any
+  // error nothing is left running and the errors (with field paths) return.
+  // `warnings` receives the numa: warn findings.
+  [[nodiscard]] std::vector<ConfigError> start(const Deployment& d, std::vector<std::string>* warnings);
+
+  // Stops RX on every worker, waits for them to finish what they hold, then
+  // stops the ports. Counters stay readable. Idempotent.
+  void stop();
+
+  // Closes the ports (removing the devices it probed) and frees the pools.
+  void close();
+
+  bool running() const;
+  StatsSnapshot stats() const;
+  const Plan& plan() const;
+  const std::vector<PortInfo>& ports() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Fixed-width table of a snapshot, as printed at shutdown and on SIGUSR1.
+std::string format_stats(const StatsSnapshot& s);
+
+}  // namespace steer

@@ -1,0 +1,50 @@
+#include "steer/model.h"
+
+#include <cstdio>
+
+namespace steer {
+
+const char* to_string(Action a) {
+  switch (a) {
+    case Action::Echo: return "echo";
+    case Action::Forward: return "forward";
+    case Action::Drop: return "drop";
+  }
+  return "?";
+}
+
+const char* to_string(PollMode p) { return p == PollMode::Busy ? "busy" : "adaptive"; }
+const char* to_string(NumaPolicy n) { return n == NumaPolicy::Warn ? "warn" : "strict"; }
+
+std::string format_mac(const MacAddr& m) {
+  char buf[18];
+  std::snprintf(buf, sizeof buf, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
+  return buf;
+}
+
+std::optional<MacAddr> parse_mac(const std::string& s) {
+  MacAddr m{};
+  if (s.size() != 17) return std::nullopt;
+  for (size_t i = 0; i < 6; ++i) {
+    unsigned v = 0;
+    for (size_t j = 0; j < 2; ++j) {
+      char c = s[i * 3 + j];
+      unsigned nib;
+      if (c >= '0' && c <= '9') nib = unsigned(c - '0');
+      else if (c >= 'a' && c <= 'f') nib = unsigned(c - 'a' + 10);
+      else if (c >= 'A' && c <= 'F') nib = unsigned(c - 'A' + 10);
+      else return std::nullopt;
+      v = v * 16 + nib;
+    }
+    if (i < 5 && s[i * 3 + 2] != ':') return std::nullopt;
+    m[i] = uint8_t(v);
+  }
+  return m;
+}
+
+std::string format_queue(const Deployment& d, QueueId q) {
+  std::string port = q.port < d.ports.size() ? d.ports[q.port].name : "port#" + std::to_string(q.port);
+  return port + ":" + std::to_string(q.queue);
+}
+
+}  // namespace steer

@@ -1,0 +1,166 @@
+#include "steer/plan.h"
+
+#include <set>
+#include <sstream>
+
+namespace steer {
+namespace {
+
+constexpr uint32_t kMbufHeader = 128;     // sizeof(struct rte_mbuf)
+constexpr uint32_t kMbufHeadroom = 128;   // RTE_PKTMBUF_HEADROOM
+constexpr uint32_t kMempoolObjHeader = 64;  // per-object header and trailer, rounded
+constexpr uint64_t kDescBytes = 64;       // generous per-descriptor estimate (HW ring + SW ring)
+constexpr uint64_t kEalOverhead = 64ull << 20;
+
+uint32_t elt_bytes(uint16_t data_room) {
+  uint32_t b = kMbufHeader + kMbufHeadroom + data_room + kMempoolObjHeader;
+  return (b + 63) & ~63u;
+}
+
+std::string mib(uint64_t bytes) { return std::to_string((bytes + (1 << 20) - 1) >> 20) + " MiB"; }
+
+}  // namespace
+
+uint32_t round_pool_size(uint64_t n) {
+  uint64_t p = 1;
+  while (p - 1 < n) p <<= 1;
+  return p - 1 > UINT32_MAX ? UINT32_MAX : uint32_t(p - 1);
+}
+
+Plan make_plan(const Deployment& d, const std::vector<int>& port_socket, std::vector<ConfigError>* errors) {
+  Plan plan;
+  plan.tx_senders = tx_senders(d);
+  plan.queue_pipeline = queue_pipelines(d);
+  int default_socket = d.mempools.empty() ? 0 : d.mempools[0].socket;
+  for (size_t i = 0; i < d.ports.size(); ++i) {
+    int s = i < port_socket.size() ? port_socket[i] : -1;
+    if (d.ports[i].socket) s = *d.ports[i].socket;
+    plan.port_socket.push_back(s < 0 ? default_socket : s);
+  }
+
+  for (size_t k = 0; k < d.mempools.size(); ++k) {
+    PoolPlan pp;
+    pp.config_index = k;
+    pp.socket = d.mempools[k].socket;
+    pp.cache = d.mempools[k].cache;
+    pp.elt_bytes = elt_bytes(d.mempools[k].data_room);
+    plan.pools.push_back(pp);
+  }
+  plan.port_pool.assign(d.ports.size(), -1);
+  for (size_t i = 0; i < d.ports.size(); ++i) {
+    for (size_t k = 0; k < plan.pools.size(); ++k)
+      if (plan.pools[k].socket == plan.port_socket[i]) plan.port_pool[i] = int(k);
+    if (plan.port_pool[i] < 0) {
+      if (errors)
+        errors->push_back({"ports[" + std::to_string(i) + "]",
+                           "port " + d.ports[i].name + " lives on socket " + std::to_string(plan.port_socket[i]) +
+                               " and no mempool is on that socket; add {socket: " + std::to_string(plan.port_socket[i]) +
+                               ", mbufs: auto} to mempools"});
+      continue;
+    }
+    auto& pp = plan.pools[size_t(plan.port_pool[i])];
+    pp.ports.push_back(uint16_t(i));
+    const auto& pc = d.ports[i];
+    pp.need.rx_desc += uint64_t(pc.rx_queues) * pc.rx_desc;
+    pp.need.tx_desc += uint64_t(pc.tx_queues) * pc.tx_desc;
+  }
+
+  for (size_t k = 0; k < plan.pools.size(); ++k) {
+    auto& pp = plan.pools[k];
+    const auto& mc = d.mempools[k];
+    // Mbufs of this pool sit in the cache of every lcore that receives from one
+    // of its ports (and frees what it drops), plus the main lcore.
+    std::set<unsigned> users;
+    for (const auto& lc : d.lcores)
+      for (QueueId q : lc.poll)
+        if (q.port < plan.port_pool.size() && plan.port_pool[q.port] == int(k)) users.insert(lc.lcore);
+    unsigned workers = unsigned(users.size());
+    pp.lcores = pp.ports.empty() ? 0 : workers + 1;
+    pp.need.lcore_cache = uint64_t(pp.lcores) * ((uint64_t(mc.cache) * 3 + 1) / 2);
+    pp.need.lcore_burst = uint64_t(workers) * d.dataplane.burst;
+    pp.required = pp.ports.empty() ? 0 : round_pool_size(pp.need.total());
+    pp.auto_sized = !mc.mbufs.has_value();
+    pp.mbufs = pp.auto_sized ? pp.required : *mc.mbufs;
+    std::string path = "mempools[" + std::to_string(k) + "].mbufs";
+    if (!pp.auto_sized && pp.mbufs < pp.need.total() && errors) {
+      std::ostringstream m;
+      m << pp.mbufs << " mbufs cannot hold what socket " << pp.socket << " needs at once: " << pp.need.rx_desc
+        << " RX descriptors + " << pp.need.tx_desc << " TX descriptors + " << pp.need.lcore_cache << " in " << pp.lcores
+        << " lcore caches + " << pp.need.lcore_burst << " in bursts + " << pp.need.sw_rings << " in software rings + "
+        << pp.need.hold << " held = " << pp.need.total() << "; set mbufs to " << pp.required << " or auto";
+      errors->push_back({path, m.str()});
+    } else if (!pp.auto_sized && pp.mbufs > 0 && uint64_t(pp.cache) * 3 / 2 > pp.mbufs && errors) {
+      errors->push_back({path, std::to_string(pp.mbufs) + " mbufs is less than 1.5 x cache (" + std::to_string(pp.cache) +
+                                   "), which DPDK refuses; raise mbufs or lower cache"});
+    }
+    plan.memory_bytes += pp.bytes();
+  }
+  for (const auto& pc : d.ports)
+    plan.memory_bytes += (uint64_t(pc.rx_queues) * pc.rx_desc + uint64_t(pc.tx_queues) * pc.tx_desc) * kDescBytes;
+  plan.memory_bytes += kEalOverhead;
+  return plan;
+}
+
+std::string format_plan(const Deployment& d, const Plan& p) {
+  std::ostringstream o;
+  o << "EAL: lcores \"" << d.eal.lcores << "\", main lcore " << d.eal.main_lcore << ", "
+    << (d.eal.hugepages ? "hugepages" : "no hugepages") << ", " << d.eal.memory_mb << " MiB, file prefix "
+    << d.eal.file_prefix << "\n";
+  o << "dataplane: burst " << d.dataplane.burst << ", poll " << to_string(d.dataplane.poll) << ", tx_retries "
+    << d.dataplane.tx_retries << ", numa " << to_string(d.numa) << "\n\nports:\n";
+  for (size_t i = 0; i < d.ports.size(); ++i) {
+    const auto& pc = d.ports[i];
+    o << "  " << pc.name << "  device \"" << pc.device << "\"  socket " << p.port_socket[i] << "  rx " << pc.rx_queues
+      << "x" << pc.rx_desc << "  tx " << pc.tx_queues << "x" << pc.tx_desc << (pc.promiscuous ? "  promiscuous" : "")
+      << "\n";
+  }
+  o << "\nqueues:\n";
+  for (size_t i = 0; i < d.ports.size(); ++i)
+    for (uint16_t q = 0; q < d.ports[i].rx_queues; ++q) {
+      QueueId id{uint16_t(i), q};
+      o << "  " << format_queue(d, id) << "  polled by lcore ";
+      for (const auto& lc : d.lcores)
+        for (QueueId x : lc.poll)
+          if (x == id) o << lc.lcore;
+      int pi = p.queue_pipeline[i][q];
+      if (pi >= 0) {
+        const auto& pl = d.pipelines[size_t(pi)];
+        o << "  -> " << to_string(pl.action);
+        if (pl.action == Action::Forward && pl.to) {
+          o << " to " << d.ports[*pl.to].name;
+          if (pl.dst_mac) o << " dst " << format_mac(*pl.dst_mac);
+        }
+      }
+      o << "\n";
+    }
+  o << "\nlcores:\n";
+  for (const auto& lc : d.lcores) {
+    o << "  " << lc.lcore << "  polls";
+    for (QueueId q : lc.poll) o << " " << format_queue(d, q);
+    o << "  transmits on";
+    for (size_t i = 0; i < p.tx_senders.size(); ++i)
+      for (size_t k = 0; k < p.tx_senders[i].size(); ++k)
+        if (p.tx_senders[i][k] == lc.lcore) o << " " << d.ports[i].name << ":tx" << k;
+    o << "\n";
+  }
+  o << "\nmempools:\n";
+  for (const auto& pp : p.pools) {
+    o << "  socket " << pp.socket << "  " << pp.mbufs << " mbufs (" << (pp.auto_sized ? "auto" : "explicit")
+      << ", required " << pp.required << ")  cache " << pp.cache << "  ~" << mib(pp.bytes()) << "\n";
+    o << "    need: " << pp.need.rx_desc << " rx desc + " << pp.need.tx_desc << " tx desc + " << pp.need.lcore_cache
+      << " lcore caches (" << pp.lcores << " lcores) + " << pp.need.lcore_burst << " bursts + " << pp.need.sw_rings
+      << " sw rings + " << pp.need.hold << " hold = " << pp.need.total() << "\n";
+  }
+  o << "\nmemory: ~" << mib(p.memory_bytes) << " (pools, descriptor rings, EAL)\n";
+  return o.str();
+}
+
+std::string check_hugepage_memory(const Plan& p, uint64_t free_bytes) {
+  if (free_bytes >= p.memory_bytes) return {};
+  return "the deployment needs ~" + mib(p.memory_bytes) + " of hugepage memory but only " + mib(free_bytes) +
+         " is free: " + mib(p.memory_bytes - free_bytes) +
+         " short; reserve more (scripts/hugepages.sh, or echo N > /sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages), "
+         "lower descriptors or mbufs, or set eal.hugepages: false";
+}
+
+}  // namespace steer

@@ -139,6 +139,9 @@ int main(int argc, char** argv) {
                  rte_strerror(rte_errno), d.eal.file_prefix.c_str());
     return 1;
   }
+  // rte_eal_init resets the calling thread's signal mask; block ours again so
+  // they wait for sigtimedwait instead of killing the process mid-print.
+  pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
 
   int rc = 0;
   {

@@ -1,0 +1,389 @@
+// Tier 2: the real dataplane on ring-backed ports (rte_eth_from_rings), EAL in
+// --no-huge --no-pci mode with a file prefix of its own, worker lcores mapped
+// onto the machine's two CPUs.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <rte_eal.h>
+#include <rte_eth_ring.h>
+#include <rte_ethdev.h>
+#include <rte_mbuf.h>
+#include <rte_ring.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstring>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "steer/dataplane.h"
+
+using ::testing::HasSubstr;
+
+namespace steer {
+namespace {
+
+rte_mempool* g_pool = nullptr;  // the test's own mbufs; cache 0 so in-use counts are exact
+
+class EalEnvironment : public ::testing::Environment {
+ public:
+  void SetUp() override {
+    std::string prefix = "steer_dp_test_" + std::to_string(getpid());
+    std::vector<std::string> args = {"dataplane_tests", "--no-huge", "--no-pci", "-m", "256", "--file-prefix", prefix,
+                                     "--lcores", "(0-3)@(0,1)", "--log-level", "lib.eal:warning", "--no-telemetry"};
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    ASSERT_GE(rte_eal_init(int(argv.size()), argv.data()), 0) << "EAL init failed";
+    g_pool = rte_pktmbuf_pool_create("test_pool", 4095, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
+    ASSERT_NE(g_pool, nullptr);
+  }
+  void TearDown() override {
+    rte_mempool_free(g_pool);
+    rte_eal_cleanup();
+  }
+};
+
+const auto* const kEnv = ::testing::AddGlobalTestEnvironment(new EalEnvironment);
+
+const MacAddr kPeer{0x02, 0, 0, 0, 0, 0xaa};  // the sender
+const MacAddr kUs{0x02, 0, 0, 0, 0, 0xbb};    // what the sender addressed
+
+struct RingPort {
+  std::string name;
+  uint16_t port_id = 0;
+  std::vector<rte_ring*> rx, tx;
+};
+
+RingPort make_ring_port(const std::string& name, unsigned queues, unsigned tx_ring_size = 1024) {
+  RingPort p;
+  p.name = name;
+  for (unsigned q = 0; q < queues; ++q) {
+    p.rx.push_back(rte_ring_create((name + "_rx" + std::to_string(q)).c_str(), 1024, 0, RING_F_SP_ENQ | RING_F_SC_DEQ));
+    p.tx.push_back(rte_ring_create((name + "_tx" + std::to_string(q)).c_str(), tx_ring_size, 0, RING_F_SP_ENQ | RING_F_SC_DEQ));
+  }
+  int id = rte_eth_from_rings(name.c_str(), p.rx.data(), queues, p.tx.data(), queues, 0);
+  EXPECT_GE(id, 0);
+  p.port_id = uint16_t(id);
+  char devname[RTE_ETH_NAME_MAX_LEN];
+  EXPECT_EQ(rte_eth_dev_get_name_by_port(p.port_id, devname), 0);
+  p.name = devname;
+  return p;
+}
+
+// An Ethernet/IPv4/UDP frame whose payload carries its index.
+rte_mbuf* make_frame(uint32_t index, uint16_t len = 64) {
+  rte_mbuf* m = rte_pktmbuf_alloc(g_pool);
+  EXPECT_NE(m, nullptr);
+  uint8_t* f = reinterpret_cast<uint8_t*>(rte_pktmbuf_append(m, len));
+  std::memcpy(f, kUs.data(), 6);
+  std::memcpy(f + 6, kPeer.data(), 6);
+  f[12] = 0x08;
+  f[13] = 0x00;
+  for (uint16_t i = 14; i < len; ++i) f[i] = uint8_t(i * 7 + index);
+  std::memcpy(f + 42, &index, sizeof index);
+  return m;
+}
+
+uint32_t frame_index(rte_mbuf* m) {
+  uint32_t v;
+  std::memcpy(&v, rte_pktmbuf_mtod(m, uint8_t*) + 42, sizeof v);
+  return v;
+}
+
+void inject(rte_ring* r, uint32_t count, uint32_t first = 0) {
+  for (uint32_t i = 0; i < count; ++i) {
+    rte_mbuf* m = make_frame(first + i);
+    while (rte_ring_enqueue(r, m) != 0) std::this_thread::yield();
+  }
+}
+
+template <typename F>
+bool wait_until(F done, std::chrono::milliseconds limit = std::chrono::milliseconds(5000)) {
+  auto end = std::chrono::steady_clock::now() + limit;
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > end) return false;
+    std::this_thread::sleep_for(std::chrono::microseconds(200));
+  }
+  return true;
+}
+
+std::vector<rte_mbuf*> drain(rte_ring* r) {
+  std::vector<rte_mbuf*> out;
+  void* obj;
+  while (rte_ring_dequeue(r, &obj) == 0) out.push_back(static_cast<rte_mbuf*>(obj));
+  return out;
+}
+
+void free_all(const std::vector<rte_mbuf*>& v) {
+  for (auto* m : v) rte_pktmbuf_free(m);
+}
+
+PortConfig port_cfg(const RingPort& rp, uint16_t queues) {
+  PortConfig pc;
+  pc.name = "p" + std::to_string(rp.port_id);
+  pc.device = rp.name;
+  pc.rx_queues = pc.tx_queues = queues;
+  pc.rx_desc = pc.tx_desc = 256;
+  return pc;
+}
+
+Deployment base() {
+  Deployment d;
+  d.eal.lcores = "(0-3)@(0,1)";
+  d.mempools[0].cache = 32;
+  d.dataplane.poll = PollMode::Adaptive;  // two CPUs shared with the test thread
+  return d;
+}
+
+uint64_t total(const StatsSnapshot& s, uint64_t QueueStats::*field) {
+  uint64_t t = 0;
+  for (const auto& q : s.queues) t += q.s.*field;
+  return t;
+}
+
+// Every pool the dataplane made is back to zero in use, and so is the test's.
+void expect_pools_idle(const Dataplane& dp) {
+  for (const auto& p : dp.stats().pools) EXPECT_EQ(p.in_use, 0u) << p.name;
+  EXPECT_EQ(rte_mempool_in_use_count(g_pool), 0u) << "test pool";
+}
+
+void start_ok(Dataplane& dp, const Deployment& d) {
+  ASSERT_TRUE(validate(d).empty()) << validate(d)[0].path << ": " << validate(d)[0].message;
+  auto errs = dp.start(d, nullptr);
+  ASSERT_TRUE(errs.empty()) << errs[0].path << ": " << errs[0].message;
+}
+
+TEST(Dataplane, EchoSwapsMacsKeepsPayloadAndOrder) {
+  RingPort rp = make_ring_port("echo0", 1);
+  Deployment d = base();
+  d.ports = {port_cfg(rp, 1)};
+  d.lcores = {{1, {{0, 0}}}};
+  d.pipelines = {{{{0, 0}}, Action::Echo, {}, {}}};
+  Dataplane dp;
+  start_ok(dp, d);
+
+  constexpr uint32_t kN = 500;
+  inject(rp.rx[0], kN);
+  ASSERT_TRUE(wait_until([&] { return rte_ring_count(rp.tx[0]) >= kN; }));
+  auto out = drain(rp.tx[0]);
+  ASSERT_EQ(out.size(), kN);
+  for (uint32_t i = 0; i < kN; ++i) {
+    rte_mbuf* want = make_frame(i);
+    uint8_t* w = rte_pktmbuf_mtod(want, uint8_t*);
+    uint8_t* g = rte_pktmbuf_mtod(out[i], uint8_t*);
+    ASSERT_EQ(rte_pktmbuf_data_len(out[i]), 64);
+    EXPECT_EQ(0, std::memcmp(g, kPeer.data(), 6)) << "dst must be the sender";
+    EXPECT_EQ(0, std::memcmp(g + 6, kUs.data(), 6)) << "src must be the address the sender used";
+    EXPECT_EQ(0, std::memcmp(g + 12, w + 12, 64 - 12)) << "payload untouched";
+    EXPECT_EQ(frame_index(out[i]), i) << "order kept";
+    rte_pktmbuf_free(want);
+  }
+  free_all(out);
+  auto s = dp.stats();
+  EXPECT_EQ(total(s, &QueueStats::rx), kN);
+  EXPECT_EQ(total(s, &QueueStats::tx), kN);
+  EXPECT_EQ(total(s, &QueueStats::tx_dropped), 0u);
+  ASSERT_EQ(s.ports.size(), 1u);
+  EXPECT_EQ(s.ports[0].ipackets, kN);
+  EXPECT_EQ(s.ports[0].opackets, kN);
+  uint64_t bursts = 0;
+  for (unsigned b = 1; b < kBurstBuckets; ++b) bursts += s.queues[0].s.burst_hist[b];
+  EXPECT_GT(bursts, 0u);
+  EXPECT_EQ(s.queues[0].s.burst_hist[0], s.queues[0].s.empty_polls);
+  dp.stop();
+  expect_pools_idle(dp);
+  dp.close();
+}
+
+TEST(Dataplane, ForwardCrossesPortsWithTheRightMacs) {
+  RingPort a = make_ring_port("fwd_a", 1), b = make_ring_port("fwd_b", 1);
+  Deployment d = base();
+  d.ports = {port_cfg(a, 1), port_cfg(b, 1)};
+  const MacAddr next_hop{0x02, 0, 0, 0, 0, 0x02};
+  d.lcores = {{1, {{0, 0}, {1, 0}}}};
+  d.pipelines = {{{{0, 0}}, Action::Forward, uint16_t(1), next_hop},   // a -> b, rewrite dst
+                 {{{1, 0}}, Action::Forward, uint16_t(0), {}}};        // b -> a, keep dst
+  Dataplane dp;
+  start_ok(dp, d);
+  const MacAddr mac_a = dp.ports()[0].mac, mac_b = dp.ports()[1].mac;
+
+  inject(a.rx[0], 100);
+  inject(b.rx[0], 30, 1000);
+  ASSERT_TRUE(wait_until([&] { return rte_ring_count(b.tx[0]) >= 100 && rte_ring_count(a.tx[0]) >= 30; }));
+  auto on_b = drain(b.tx[0]), on_a = drain(a.tx[0]);
+  ASSERT_EQ(on_b.size(), 100u);
+  ASSERT_EQ(on_a.size(), 30u);
+  for (auto* m : on_b) {
+    uint8_t* g = rte_pktmbuf_mtod(m, uint8_t*);
+    EXPECT_EQ(0, std::memcmp(g, next_hop.data(), 6));
+    EXPECT_EQ(0, std::memcmp(g + 6, mac_b.data(), 6));
+  }
+  for (auto* m : on_a) {
+    uint8_t* g = rte_pktmbuf_mtod(m, uint8_t*);
+    EXPECT_EQ(0, std::memcmp(g, kUs.data(), 6)) << "no dst_mac: destination kept";
+    EXPECT_EQ(0, std::memcmp(g + 6, mac_a.data(), 6));
+  }
+  free_all(on_a);
+  free_all(on_b);
+  dp.stop();
+  expect_pools_idle(dp);
+  dp.close();
+}
+
+TEST(Dataplane, DropFreesEverything) {
+  RingPort rp = make_ring_port("drop0", 1);
+  Deployment d = base();
+  d.ports = {port_cfg(rp, 1)};
+  d.lcores = {{2, {{0, 0}}}};
+  d.pipelines = {{{{0, 0}}, Action::Drop, {}, {}}};
+  Dataplane dp;
+  start_ok(dp, d);
+  inject(rp.rx[0], 300);
+  ASSERT_TRUE(wait_until([&] { return total(dp.stats(), &QueueStats::dropped) == 300; }));
+  EXPECT_EQ(rte_ring_count(rp.tx[0]), 0u);
+  EXPECT_EQ(total(dp.stats(), &QueueStats::tx), 0u);
+  dp.stop();
+  expect_pools_idle(dp);
+  dp.close();
+}
+
+TEST(Dataplane, TxRingFullIsCountedAndLeaksNothing) {
+  RingPort rp = make_ring_port("full0", 1, 64);  // TX ring holds 63: nobody drains it
+  Deployment d = base();
+  d.ports = {port_cfg(rp, 1)};
+  d.lcores = {{1, {{0, 0}}}};
+  d.pipelines = {{{{0, 0}}, Action::Echo, {}, {}}};
+  d.dataplane.tx_retries = 2;
+  Dataplane dp;
+  start_ok(dp, d);
+  inject(rp.rx[0], 400);
+  ASSERT_TRUE(wait_until([&] { return total(dp.stats(), &QueueStats::rx) == 400; }));
+  dp.stop();
+  auto s = dp.stats();
+  EXPECT_EQ(total(s, &QueueStats::tx), 63u);
+  EXPECT_EQ(total(s, &QueueStats::tx_dropped), 400u - 63u);
+  auto out = drain(rp.tx[0]);
+  EXPECT_EQ(out.size(), 63u);
+  free_all(out);
+  expect_pools_idle(dp);
+  dp.close();
+}
+
+TEST(Dataplane, ThreeWorkersOnTwoCpusRunAndStopCleanly) {
+  RingPort rp = make_ring_port("multi0", 3);
+  Deployment d = base();
+  d.ports = {port_cfg(rp, 3)};
+  d.lcores = {{1, {{0, 0}}}, {2, {{0, 1}}}, {3, {{0, 2}}}};
+  d.pipelines = {{{{0, 0}, {0, 1}, {0, 2}}, Action::Echo, {}, {}}};
+  Dataplane dp;
+  start_ok(dp, d);
+  for (unsigned q = 0; q < 3; ++q) inject(rp.rx[q], 100 * (q + 1));
+  ASSERT_TRUE(wait_until([&] {
+    return rte_ring_count(rp.tx[0]) == 100 && rte_ring_count(rp.tx[1]) == 200 && rte_ring_count(rp.tx[2]) == 300;
+  }));
+  auto s = dp.stats();
+  ASSERT_EQ(s.lcores.size(), 3u);
+  for (unsigned i = 0; i < 3; ++i) {
+    EXPECT_EQ(s.lcores[i].lcore, i + 1);
+    EXPECT_EQ(s.lcores[i].total.rx, 100u * (i + 1));
+    EXPECT_EQ(s.lcores[i].total.tx, 100u * (i + 1));
+    EXPECT_GT(s.lcores[i].loops, 0u);
+  }
+  auto t0 = std::chrono::steady_clock::now();
+  dp.stop();
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(2));
+  EXPECT_FALSE(dp.running());
+  for (unsigned q = 0; q < 3; ++q) free_all(drain(rp.tx[q]));
+  expect_pools_idle(dp);
+  dp.close();
+  for (unsigned l = 1; l <= 3; ++l) EXPECT_EQ(rte_eal_get_lcore_state(l), WAIT) << "lcore " << l;
+}
+
+TEST(Dataplane, AdaptivePollSleepsWhenIdleAndWakesForTraffic) {
+  RingPort rp = make_ring_port("adapt0", 1);
+  Deployment d = base();
+  d.ports = {port_cfg(rp, 1)};
+  d.lcores = {{1, {{0, 0}}}};
+  d.pipelines = {{{{0, 0}}, Action::Echo, {}, {}}};
+  Dataplane dp;
+  start_ok(dp, d);
+  ASSERT_TRUE(wait_until([&] { return dp.stats().lcores[0].sleeps > 10; }));
+  inject(rp.rx[0], 50);
+  ASSERT_TRUE(wait_until([&] { return rte_ring_count(rp.tx[0]) == 50; }));
+  free_all(drain(rp.tx[0]));
+  dp.stop();
+  dp.close();
+}
+
+TEST(Dataplane, BusyPollNeverSleeps) {
+  RingPort rp = make_ring_port("busy0", 1);
+  Deployment d = base();
+  d.dataplane.poll = PollMode::Busy;
+  d.ports = {port_cfg(rp, 1)};
+  d.lcores = {{1, {{0, 0}}}};
+  d.pipelines = {{{{0, 0}}, Action::Echo, {}, {}}};
+  Dataplane dp;
+  start_ok(dp, d);
+  ASSERT_TRUE(wait_until([&] { return dp.stats().lcores[0].idle_loops > 100000; }));
+  EXPECT_EQ(dp.stats().lcores[0].sleeps, 0u);
+  dp.stop();
+  dp.close();
+}
+
+TEST(Dataplane, MoreQueuesThanTheDeviceHasIsRefusedWithASentence) {
+  RingPort rp = make_ring_port("single0", 1);  // like a one-queue VM NIC
+  Deployment d = base();
+  d.ports = {port_cfg(rp, 2)};
+  d.lcores = {{1, {{0, 0}}}, {2, {{0, 1}}}};
+  d.pipelines = {{{{0, 0}, {0, 1}}, Action::Echo, {}, {}}};
+  Dataplane dp;
+  auto errs = dp.start(d, nullptr);
+  ASSERT_EQ(errs.size(), 2u);
+  EXPECT_EQ(errs[0].path, "ports[0].rx_queues");
+  EXPECT_THAT(errs[0].message, HasSubstr("supports at most 1 RX queue but rx_queues asks for 2"));
+  EXPECT_THAT(errs[1].message, HasSubstr("supports at most 1 TX queue but tx_queues asks for 2"));
+  EXPECT_FALSE(dp.running());
+  EXPECT_EQ(rte_eal_get_lcore_state(1), WAIT);
+}
+
+TEST(Dataplane, UnknownDeviceIsRefused) {
+  Deployment d = base();
+  PortConfig pc;
+  pc.name = "x";
+  pc.device = "net_nosuchdriver0,foo=1";
+  d.ports = {pc};
+  d.lcores = {{1, {{0, 0}}}};
+  d.pipelines = {{{{0, 0}}, Action::Echo, {}, {}}};
+  Dataplane dp;
+  auto errs = dp.start(d, nullptr);
+  ASSERT_EQ(errs.size(), 1u);
+  EXPECT_EQ(errs[0].path, "ports[0].device");
+  EXPECT_THAT(errs[0].message, HasSubstr("could not be probed"));
+}
+
+TEST(Dataplane, RestartAfterStopWorks) {
+  RingPort rp = make_ring_port("again0", 1);
+  Deployment d = base();
+  d.ports = {port_cfg(rp, 1)};
+  d.lcores = {{1, {{0, 0}}}};
+  d.pipelines = {{{{0, 0}}, Action::Echo, {}, {}}};
+  {
+    Dataplane dp;
+    start_ok(dp, d);
+    dp.stop();
+    dp.close();  // closes the ring ethdev
+  }
+  RingPort rp2 = make_ring_port("again1", 1);
+  d.ports = {port_cfg(rp2, 1)};
+  Dataplane dp;
+  start_ok(dp, d);
+  inject(rp2.rx[0], 10);
+  ASSERT_TRUE(wait_until([&] { return rte_ring_count(rp2.tx[0]) == 10; }));
+  free_all(drain(rp2.tx[0]));
+  dp.stop();
+  expect_pools_idle(dp);
+  dp.close();
+}
+
+}  // namespace
+}  // namespace steer

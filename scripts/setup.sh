@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Installs what Steer needs from Debian 12's archive (as root). Idempotent.
+set -euo pipefail
+pkgs=(build-essential cmake pkg-config libdpdk-dev dpdk dpdk-dev libyaml-cpp-dev libspdlog-dev
+      libgtest-dev libgmock-dev iproute2 procps)
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing: ${missing[*]}"
+  apt-get update
+  DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"
+fi

@@ -12,6 +12,7 @@
 
 #include <chrono>
 #include <cstring>
+#include <filesystem>
 #include <string>
 #include <thread>
 #include <vector>
@@ -40,6 +41,7 @@ class EalEnvironment : public ::testing::Environment {
   void TearDown() override {
     rte_mempool_free(g_pool);
     rte_eal_cleanup();
+    std::filesystem::remove_all("/var/run/dpdk/steer_dp_test_" + std::to_string(getpid()));
   }
 };
 

@@ -92,6 +92,8 @@ inline void send(const RxStep& s, const WorkerPlan& plan, rte_mbuf** pkts, uint1
   s.counters->tx.add(sent);
 }
 
+// One RX burst through its pipeline. Cycle accounting is the caller's: one
+// TSC read per non-empty burst is all the loop can afford.
 inline unsigned run_step(const RxStep& s, const WorkerPlan& plan, rte_mbuf** pkts) {
   QueueCounters& c = *s.counters;
   const uint16_t n = rte_eth_rx_burst(s.port_id, s.queue, pkts, plan.burst);
@@ -100,7 +102,6 @@ inline unsigned run_step(const RxStep& s, const WorkerPlan& plan, rte_mbuf** pkt
     c.empty_polls.add(1);
     return 0;
   }
-  const uint64_t t0 = rte_rdtsc();
   c.rx.add(n);
   switch (s.action) {
     case Action::Drop:
@@ -108,22 +109,23 @@ inline unsigned run_step(const RxStep& s, const WorkerPlan& plan, rte_mbuf** pkt
       c.dropped.add(n);
       break;
     case Action::Echo:
-    case Action::Forward: {
-      const bool echo = s.action == Action::Echo;
-      for (unsigned i = 0; i < n && i < kPrefetchAhead; ++i) rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void*));
       for (unsigned i = 0; i < n; ++i) {
         if (i + kPrefetchAhead < n) rte_prefetch0(rte_pktmbuf_mtod(pkts[i + kPrefetchAhead], void*));
         rte_mbuf* m = pkts[i];
-        if (unlikely(rte_pktmbuf_data_len(m) < packet::kEtherHdrLen)) continue;  // runt: sent as is
-        uint8_t* frame = rte_pktmbuf_mtod(m, uint8_t*);
-        if (echo) packet::swap_macs(frame);
-        else packet::set_macs(frame, s.src_mac, s.set_dst ? s.dst_mac : nullptr);
+        if (likely(rte_pktmbuf_data_len(m) >= packet::kEtherHdrLen)) packet::swap_macs(rte_pktmbuf_mtod(m, uint8_t*));
       }
       send(s, plan, pkts, n);
       break;
-    }
+    case Action::Forward:
+      for (unsigned i = 0; i < n; ++i) {
+        if (i + kPrefetchAhead < n) rte_prefetch0(rte_pktmbuf_mtod(pkts[i + kPrefetchAhead], void*));
+        rte_mbuf* m = pkts[i];
+        if (likely(rte_pktmbuf_data_len(m) >= packet::kEtherHdrLen))
+          packet::set_macs(rte_pktmbuf_mtod(m, uint8_t*), s.src_mac, s.set_dst ? s.dst_mac : nullptr);
+      }
+      send(s, plan, pkts, n);
+      break;
   }
-  c.busy_cycles.add(rte_rdtsc() - t0);
   return n;
 }
 
@@ -146,22 +148,32 @@ int worker_main(void* arg) {
   Worker& w = *static_cast<Worker*>(arg);
   rte_mbuf* pkts[kMaxBurst];
   unsigned idle_streak = 0;
-  uint64_t prev = rte_rdtsc();
+  uint64_t prev = rte_rdtsc();  // end of the previous iteration
   while (!w.stop.load(std::memory_order_acquire)) {
     const WorkerPlan& plan = *w.plan.load(std::memory_order_acquire);
+    uint64_t mark = prev;
     unsigned moved = 0;
-    for (const RxStep& s : plan.steps) moved += run_step(s, plan, pkts);
-    const uint64_t now = rte_rdtsc();
+    for (const RxStep& s : plan.steps) {
+      const unsigned n = run_step(s, plan, pkts);
+      if (n) {  // a queue's busy cycles run from the previous TSC read to the end of its burst
+        const uint64_t now = rte_rdtsc();
+        s.counters->busy_cycles.add(now - mark);
+        mark = now;
+        moved += n;
+      }
+    }
     w.counters.loops.add(1);
     if (moved) {
-      w.counters.busy_cycles.add(now - prev);
+      w.counters.busy_cycles.add(mark - prev);
+      prev = mark;
       idle_streak = 0;
     } else {
+      const uint64_t now = rte_rdtsc();
       w.counters.idle_cycles.add(now - prev);
       w.counters.idle_loops.add(1);
+      prev = now;
       if (plan.poll == PollMode::Adaptive) back_off(++idle_streak, w.counters);
     }
-    prev = now;
   }
   return 0;
 }

@@ -35,11 +35,13 @@ std::string format_stats(const StatsSnapshot& s) {
   for (unsigned b = 1; b < kBurstBuckets; ++b)
     if (total.burst_hist[b]) line(o, " %s:%llu", kBucketNames[b], ull(total.burst_hist[b]));
   o += "\n\n";
-  line(o, "%-6s %14s %14s %7s %10s %14s %14s\n", "lcore", "loops", "idle_loops", "busy%", "sleeps", "rx", "tx");
+  line(o, "%-6s %14s %14s %7s %10s %14s %14s %11s\n", "lcore", "loops", "idle_loops", "busy%", "sleeps", "rx", "tx",
+       "cycles/pkt");
   for (const auto& l : s.lcores) {
     uint64_t all = l.busy_cycles + l.idle_cycles;
-    line(o, "%-6u %14llu %14llu %6.1f%% %10llu %14llu %14llu\n", l.lcore, ull(l.loops), ull(l.idle_loops),
-         all ? 100.0 * double(l.busy_cycles) / double(all) : 0.0, ull(l.sleeps), ull(l.total.rx), ull(l.total.tx));
+    line(o, "%-6u %14llu %14llu %6.1f%% %10llu %14llu %14llu %11.1f\n", l.lcore, ull(l.loops), ull(l.idle_loops),
+         all ? 100.0 * double(l.busy_cycles) / double(all) : 0.0, ull(l.sleeps), ull(l.total.rx), ull(l.total.tx),
+         l.total.rx ? double(l.busy_cycles) / double(l.total.rx) : 0.0);
   }
   o += "\n";
   line(o, "%-8s %14s %14s %10s %10s %10s %10s\n", "port", "ipackets", "opackets", "imissed", "ierrors", "oerrors",

@@ -14,6 +14,8 @@ e2e_cleanup() {
   for pid in "${E2E_PIDS[@]:-}"; do
     [ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null || true
   done
+  # EAL runtime directories of this script's processes (prefixes end in its pid)
+  rm -rf /var/run/dpdk/steer-*"$$" 2>/dev/null || true
   if [ "${E2E_KEEP:-0}" = 1 ]; then echo "logs kept in $E2E_DIR"; else rm -rf "$E2E_DIR"; fi
 }
 trap e2e_cleanup EXIT

@@ -2,6 +2,7 @@
 // the EAL. The worker applies them to each mbuf's first bytes.
 #pragma once
 
+#include <bit>
 #include <cstdint>
 #include <cstring>
 
@@ -12,11 +13,23 @@ constexpr size_t kEtherHdrLen = 14;
 
 // Echo: the frame goes back to whoever sent it, so its destination becomes the
 // sender's address and its source ours (the address it was sent to).
+// Two overlapping 8-byte loads and two stores instead of byte copies: the 12
+// address bytes are all that is read or written.
 inline void swap_macs(uint8_t* frame) {
-  uint8_t tmp[kEtherAddrLen];
-  std::memcpy(tmp, frame, kEtherAddrLen);
-  std::memmove(frame, frame + kEtherAddrLen, kEtherAddrLen);
-  std::memcpy(frame + kEtherAddrLen, tmp, kEtherAddrLen);
+  uint64_t lo, hi;  // lo = bytes 0-7, hi = bytes 4-11 (little-endian lanes)
+  std::memcpy(&lo, frame, 8);
+  std::memcpy(&hi, frame + 4, 8);
+  if constexpr (std::endian::native == std::endian::little) {
+    const uint64_t first = (hi >> 16) | (lo << 48);  // old 6-11, then old 0-1
+    const uint32_t rest = uint32_t(lo >> 16);        // old 2-5
+    std::memcpy(frame, &first, 8);
+    std::memcpy(frame + 8, &rest, 4);
+  } else {
+    uint8_t tmp[kEtherAddrLen];
+    std::memcpy(tmp, frame, kEtherAddrLen);
+    std::memmove(frame, frame + kEtherAddrLen, kEtherAddrLen);
+    std::memcpy(frame + kEtherAddrLen, tmp, kEtherAddrLen);
+  }
 }
 
 // Forward: source = the output port's address, destination = the configured

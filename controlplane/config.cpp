@@ -43,12 +43,18 @@ class Loader {
     Deployment& d = r_.deployment;
     if (auto n = root["eal"]) load_eal(n);
     if (auto n = root["mempools"]) load_mempools(n);
-    if (auto n = root["ports"]) load_ports(n);  // before lcores/pipelines: they name ports
-    else error(root, "ports", "missing; list the ports, e.g. ports: [{name: p0, device: \"net_memif0,role=server\"}]");
-    if (auto n = root["lcores"]) load_lcores(n);
-    else error(root, "lcores", "missing; list the worker lcores, e.g. lcores: [{lcore: 1, poll: [p0:0]}]");
-    if (auto n = root["pipelines"]) load_pipelines(n);
-    else error(root, "pipelines", "missing; say what each queue does, e.g. pipelines: [{queues: \"p0:*\", action: echo}]");
+    if (auto n = root["ports"])
+      load_ports(n);  // before lcores/pipelines: they name ports
+    else
+      error(root, "ports", "missing; list the ports, e.g. ports: [{name: p0, device: \"net_memif0,role=server\"}]");
+    if (auto n = root["lcores"])
+      load_lcores(n);
+    else
+      error(root, "lcores", "missing; list the worker lcores, e.g. lcores: [{lcore: 1, poll: [p0:0]}]");
+    if (auto n = root["pipelines"])
+      load_pipelines(n);
+    else
+      error(root, "pipelines", "missing; say what each queue does, e.g. pipelines: [{queues: \"p0:*\", action: echo}]");
     if (auto n = root["dataplane"]) {
       mark("dataplane", n);
       if (is_map(n, "dataplane")) {
@@ -131,10 +137,13 @@ class Loader {
   bool parse_number(const YAML::Node& n, const std::string& path, T& out, uint64_t lo, uint64_t hi) {
     const std::string& s = n.Scalar();
     uint64_t v = 0;
-    bool ok = !s.empty() && s.size() <= 12 && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+    bool ok =
+        !s.empty() && s.size() <= 12 && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
     if (ok) v = std::stoull(s);
     if (!ok || v < lo || v > hi) {
-      error(n, path, "\"" + s + "\" is not allowed; use a whole number from " + std::to_string(lo) + " to " + std::to_string(hi));
+      error(
+          n, path,
+          "\"" + s + "\" is not allowed; use a whole number from " + std::to_string(lo) + " to " + std::to_string(hi));
       return false;
     }
     out = T(v);
@@ -150,9 +159,12 @@ class Loader {
     auto n = scalar(map, key, path);
     if (!n) return;
     const std::string& s = n.Scalar();
-    if (s == "true") out = true;
-    else if (s == "false") out = false;
-    else error(n, join_path(path, key), "\"" + s + "\" is not allowed; use true or false");
+    if (s == "true")
+      out = true;
+    else if (s == "false")
+      out = false;
+    else
+      error(n, join_path(path, key), "\"" + s + "\" is not allowed; use true or false");
   }
 
   void text(const YAML::Node& map, const char* key, const std::string& path, std::string& out) {
@@ -191,8 +203,10 @@ class Loader {
     text(n, "file_prefix", "eal", e.file_prefix);
     if (auto x = n["extra_args"]; x && is_seq(x, "eal.extra_args"))
       for (size_t i = 0; i < x.size(); ++i) {
-        if (x[i].IsScalar()) e.extra_args.push_back(x[i].Scalar());
-        else error(x[i], index_path("eal.extra_args", i), "expected a string, got " + shown(x[i]));
+        if (x[i].IsScalar())
+          e.extra_args.push_back(x[i].Scalar());
+        else
+          error(x[i], index_path("eal.extra_args", i), "expected a string, got " + shown(x[i]));
       }
   }
 
@@ -267,7 +281,8 @@ class Loader {
     if (pi == ports.size()) {
       std::string known;
       for (const auto& p : ports) known += (known.empty() ? "" : ", ") + p.name;
-      error(n, path, "\"" + s + "\" names no port \"" + name + "\"; the ports are " + (known.empty() ? "(none)" : known));
+      error(n, path,
+            "\"" + s + "\" names no port \"" + name + "\"; the ports are " + (known.empty() ? "(none)" : known));
       return false;
     }
     uint32_t first = 0, last = 0;
@@ -309,7 +324,8 @@ class Loader {
           std::vector<YAML::Node> items;
           if (poll.IsSequence())
             for (size_t j = 0; j < poll.size(); ++j) items.push_back(poll[j]);
-          else items.push_back(poll);
+          else
+            items.push_back(poll);
           for (size_t j = 0; j < items.size(); ++j) {
             size_t before = lc.poll.size();
             queues(items[j], index_path(p + ".poll", j), lc.poll);
@@ -337,10 +353,12 @@ class Loader {
           else
             queues(q, p + ".queues", pl.queues);
         }
-        choice(m, "action", p, pl.action, {{"echo", Action::Echo}, {"forward", Action::Forward}, {"drop", Action::Drop}});
+        choice(m, "action", p, pl.action,
+               {{"echo", Action::Echo}, {"forward", Action::Forward}, {"drop", Action::Drop}});
         if (auto to = scalar(m, "to", p)) {
           const auto& ports = r_.deployment.ports;
-          auto it = std::find_if(ports.begin(), ports.end(), [&](const PortConfig& pc) { return pc.name == to.Scalar(); });
+          auto it =
+              std::find_if(ports.begin(), ports.end(), [&](const PortConfig& pc) { return pc.name == to.Scalar(); });
           if (it == ports.end()) {
             std::string known;
             for (const auto& pc : ports) known += (known.empty() ? "" : ", ") + pc.name;
@@ -350,8 +368,11 @@ class Loader {
           }
         }
         if (auto mac = scalar(m, "dst_mac", p)) {
-          if (auto v = parse_mac(mac.Scalar())) pl.dst_mac = v;
-          else error(mac, p + ".dst_mac", "\"" + mac.Scalar() + "\" is not a MAC address; write six hex pairs like 02:00:00:00:00:02");
+          if (auto v = parse_mac(mac.Scalar()))
+            pl.dst_mac = v;
+          else
+            error(mac, p + ".dst_mac",
+                  "\"" + mac.Scalar() + "\" is not a MAC address; write six hex pairs like 02:00:00:00:00:02");
         }
       }
       r_.deployment.pipelines.push_back(pl);
@@ -389,7 +410,8 @@ ConfigResult load_config(std::istream& in, const std::string& file) {
   try {
     Loader(r).load(root);
   } catch (const YAML::Exception& ex) {  // defensive: the loader checks types before converting
-    r.errors.push_back(file + ":" + std::to_string(ex.mark.line + 1) + ":" + std::to_string(ex.mark.column + 1) + ": " + ex.msg);
+    r.errors.push_back(file + ":" + std::to_string(ex.mark.line + 1) + ":" + std::to_string(ex.mark.column + 1) + ": " +
+                       ex.msg);
   }
   if (!r.errors.empty()) return r;
   for (const auto& e : validate(r.deployment)) r.errors.push_back(r.locate(e));

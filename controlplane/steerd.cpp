@@ -65,9 +65,12 @@ int main(int argc, char** argv) {
       }
       return argv[++i];
     };
-    if (a == "--config" || a == "-c") config_path = value("--config");
-    else if (a == "--check") check = true;
-    else if (a == "--stats-interval") stats_interval = unsigned(std::strtoul(value("--stats-interval").c_str(), nullptr, 10));
+    if (a == "--config" || a == "-c")
+      config_path = value("--config");
+    else if (a == "--check")
+      check = true;
+    else if (a == "--stats-interval")
+      stats_interval = unsigned(std::strtoul(value("--stats-interval").c_str(), nullptr, 10));
     else if (a == "--print-demo-config") {
       std::fputs(steer::kDemoConfig, stdout);
       return 0;
@@ -134,8 +137,9 @@ int main(int argc, char** argv) {
     return s;
   }());
   if (rte_eal_init(int(eal_argv.size()), eal_argv.data()) < 0) {
-    std::fprintf(stderr, "steerd: the DPDK EAL did not start (%s); check eal.lcores against the CPUs here, "
-                         "eal.memory_mb, hugepages, and that no other process uses file prefix \"%s\"\n",
+    std::fprintf(stderr,
+                 "steerd: the DPDK EAL did not start (%s); check eal.lcores against the CPUs here, "
+                 "eal.memory_mb, hugepages, and that no other process uses file prefix \"%s\"\n",
                  rte_strerror(rte_errno), d.eal.file_prefix.c_str());
     return 1;
   }

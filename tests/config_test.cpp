@@ -1,10 +1,11 @@
 // Tier 1: the YAML loader, validation, sizing and NUMA rules. No EAL.
+#include "config.h"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <sstream>
 
-#include "config.h"
 #include "steer/eal.h"
 #include "steer/plan.h"
 #include "steer/validate.h"
@@ -15,7 +16,8 @@ using ::testing::HasSubstr;
 namespace steer {
 namespace {
 
-const char* kGood = R"(eal: {lcores: "0-2", main_lcore: 0, memory_mb: 512, hugepages: false, file_prefix: t, extra_args: []}
+const char* kGood =
+    R"(eal: {lcores: "0-2", main_lcore: 0, memory_mb: 512, hugepages: false, file_prefix: t, extra_args: []}
 mempools: [{socket: 0, mbufs: auto, cache: 256, data_room: 2048}]
 ports:
   - name: p0
@@ -100,8 +102,8 @@ TEST(Config, BadEnumListsChoices) {
 
 TEST(Config, QueuePolledTwice) {
   auto e = only_error(load_with("{lcore: 2, poll: [p0:1]}", "{lcore: 2, poll: [p0:1, p0:0]}"));
-  EXPECT_THAT(e, AllOf(HasSubstr("t.yaml:13:"), HasSubstr("lcores[1].poll[1]"), HasSubstr("p0:0 is already polled by lcore 1"),
-                       HasSubstr("exactly one owner")));
+  EXPECT_THAT(e, AllOf(HasSubstr("t.yaml:13:"), HasSubstr("lcores[1].poll[1]"),
+                       HasSubstr("p0:0 is already polled by lcore 1"), HasSubstr("exactly one owner")));
 }
 
 TEST(Config, QueuePolledByNobody) {
@@ -123,8 +125,8 @@ TEST(Config, UnknownPortInSelector) {
 TEST(Config, LcoreOutsideEalSet) {
   auto r = load_with("{lcore: 2, poll: [p0:1]}", "{lcore: 7, poll: [p0:1]}");
   auto e = only_error(r);
-  EXPECT_THAT(e, AllOf(HasSubstr("t.yaml:13:13:"), HasSubstr("lcores[1].lcore"), HasSubstr("lcore 7 is not in eal.lcores"),
-                       HasSubstr("0,1,2")));
+  EXPECT_THAT(e, AllOf(HasSubstr("t.yaml:13:13:"), HasSubstr("lcores[1].lcore"),
+                       HasSubstr("lcore 7 is not in eal.lcores"), HasSubstr("0,1,2")));
 }
 
 TEST(Config, LcoreEqualToMain) {
@@ -162,7 +164,8 @@ TEST(Config, DstMacOnEchoAndBadMac) {
 TEST(Config, QueueWithoutPipelineAndTwoPipelines) {
   auto e = only_error(load_with("queues: \"p0:*\"", "queues: \"p0:0\""));
   EXPECT_THAT(e, AllOf(HasSubstr("p0:1 has no pipeline")));
-  e = only_error(load_with("  - {queues: \"p0:*\", action: echo}", "  - {queues: \"p0:*\", action: echo}\n  - {queues: [p0:1], action: drop}"));
+  e = only_error(load_with("  - {queues: \"p0:*\", action: echo}",
+                           "  - {queues: \"p0:*\", action: echo}\n  - {queues: [p0:1], action: drop}"));
   EXPECT_THAT(e, AllOf(HasSubstr("pipelines[1].queues"), HasSubstr("already handled by pipelines[0]")));
 }
 
@@ -184,8 +187,9 @@ TEST(Config, DuplicatePortNamesAndDevices) {
   two.replace(two.find("lcores:\n"), 0, "  - {name: p0, device: \"net_memif0,role=client\"}\n");
   auto r = load(two);
   ASSERT_FALSE(r.ok());
-  EXPECT_THAT(::testing::PrintToString(r.errors), AllOf(HasSubstr("ports[1].name"), HasSubstr("already the name of ports[0]"),
-                                                        HasSubstr("ports[1].device"), HasSubstr("already used by ports[0]")));
+  EXPECT_THAT(::testing::PrintToString(r.errors),
+              AllOf(HasSubstr("ports[1].name"), HasSubstr("already the name of ports[0]"), HasSubstr("ports[1].device"),
+                    HasSubstr("already used by ports[0]")));
 }
 
 TEST(Config, ExplicitMbufsBelowNeedPrintsBreakdown) {
@@ -270,8 +274,9 @@ TEST(Device, MoreQueuesThanTheDeviceIsASentence) {
   auto errs = check_device(r.deployment, 0, caps);
   ASSERT_EQ(errs.size(), 2u);
   EXPECT_EQ(errs[0].path, "ports[0].rx_queues");
-  EXPECT_THAT(errs[0].message, AllOf(HasSubstr("port p0 (net_virtio"), HasSubstr("supports at most 1 RX queue but rx_queues asks for 2"),
-                                     HasSubstr("set ports[0].rx_queues to 1 or less")));
+  EXPECT_THAT(errs[0].message,
+              AllOf(HasSubstr("port p0 (net_virtio"), HasSubstr("supports at most 1 RX queue but rx_queues asks for 2"),
+                    HasSubstr("set ports[0].rx_queues to 1 or less")));
   EXPECT_EQ(r.locate(errs[0]).rfind("t.yaml:6:16: ports[0].rx_queues:", 0), 0u) << r.locate(errs[0]);
 }
 

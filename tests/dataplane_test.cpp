@@ -1,6 +1,10 @@
 // Tier 2: the real dataplane on ring-backed ports (rte_eth_from_rings), EAL in
 // --no-huge --no-pci mode with a file prefix of its own, worker lcores mapped
 // onto the machine's two CPUs.
+#include "steer/dataplane.h"
+
+#include <unistd.h>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <rte_eal.h>
@@ -8,7 +12,6 @@
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
 #include <rte_ring.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <cstring>
@@ -16,8 +19,6 @@
 #include <string>
 #include <thread>
 #include <vector>
-
-#include "steer/dataplane.h"
 
 using ::testing::HasSubstr;
 
@@ -30,8 +31,9 @@ class EalEnvironment : public ::testing::Environment {
  public:
   void SetUp() override {
     std::string prefix = "steer_dp_test_" + std::to_string(getpid());
-    std::vector<std::string> args = {"dataplane_tests", "--no-huge", "--no-pci", "-m", "256", "--file-prefix", prefix,
-                                     "--lcores", "(0-3)@(0,1)", "--log-level", "lib.eal:warning", "--no-telemetry"};
+    std::vector<std::string> args = {"dataplane_tests", "--no-huge",     "--no-pci", "-m",          "256",
+                                     "--file-prefix",   prefix,          "--lcores", "(0-3)@(0,1)", "--log-level",
+                                     "lib.eal:warning", "--no-telemetry"};
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     ASSERT_GE(rte_eal_init(int(argv.size()), argv.data()), 0) << "EAL init failed";
@@ -61,7 +63,8 @@ RingPort make_ring_port(const std::string& name, unsigned queues, unsigned tx_ri
   p.name = name;
   for (unsigned q = 0; q < queues; ++q) {
     p.rx.push_back(rte_ring_create((name + "_rx" + std::to_string(q)).c_str(), 1024, 0, RING_F_SP_ENQ | RING_F_SC_DEQ));
-    p.tx.push_back(rte_ring_create((name + "_tx" + std::to_string(q)).c_str(), tx_ring_size, 0, RING_F_SP_ENQ | RING_F_SC_DEQ));
+    p.tx.push_back(
+        rte_ring_create((name + "_tx" + std::to_string(q)).c_str(), tx_ring_size, 0, RING_F_SP_ENQ | RING_F_SC_DEQ));
   }
   int id = rte_eth_from_rings(name.c_str(), p.rx.data(), queues, p.tx.data(), queues, 0);
   EXPECT_GE(id, 0);
@@ -203,8 +206,8 @@ TEST(Dataplane, ForwardCrossesPortsWithTheRightMacs) {
   d.ports = {port_cfg(a, 1), port_cfg(b, 1)};
   const MacAddr next_hop{0x02, 0, 0, 0, 0, 0x02};
   d.lcores = {{1, {{0, 0}, {1, 0}}}};
-  d.pipelines = {{{{0, 0}}, Action::Forward, uint16_t(1), next_hop},   // a -> b, rewrite dst
-                 {{{1, 0}}, Action::Forward, uint16_t(0), {}}};        // b -> a, keep dst
+  d.pipelines = {{{{0, 0}}, Action::Forward, uint16_t(1), next_hop},  // a -> b, rewrite dst
+                 {{{1, 0}}, Action::Forward, uint16_t(0), {}}};       // b -> a, keep dst
   Dataplane dp;
   start_ok(dp, d);
   const MacAddr mac_a = dp.ports()[0].mac, mac_b = dp.ports()[1].mac;

@@ -1,11 +1,12 @@
 // Tier 1: packet transforms over plain bytes. No EAL.
+#include "steer/packet.h"
+
 #include <gtest/gtest.h>
 
 #include <array>
 #include <numeric>
 
 #include "steer/counters.h"
-#include "steer/packet.h"
 
 namespace steer {
 namespace {

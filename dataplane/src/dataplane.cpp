@@ -5,8 +5,8 @@
 #include <rte_dev.h>
 #include <rte_errno.h>
 #include <rte_ethdev.h>
-#include <rte_lcore.h>
 #include <rte_launch.h>
+#include <rte_lcore.h>
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
 #include <rte_prefetch.h>
@@ -178,7 +178,9 @@ int worker_main(void* arg) {
   return 0;
 }
 
-std::string errno_text(int rc) { return rte_strerror(rc < 0 ? -rc : rc); }
+std::string errno_text(int rc) {
+  return rte_strerror(rc < 0 ? -rc : rc);
+}
 
 }  // namespace
 
@@ -212,9 +214,10 @@ std::vector<ConfigError> Dataplane::Impl::probe_ports() {
     if (rte_eth_dev_get_port_by_name(devname.c_str(), &pid) != 0) {
       int rc = rte_dev_probe(pc.device.c_str());
       if (rc < 0 || rte_eth_dev_get_port_by_name(devname.c_str(), &pid) != 0) {
-        errs.push_back({path, "port " + pc.name + ": device \"" + pc.device + "\" could not be probed (" +
-                                  (rc < 0 ? errno_text(rc) : std::string("no ethdev appeared")) +
-                                  "); check the driver name and its arguments, or that the PCI device is bound to vfio-pci"});
+        errs.push_back(
+            {path, "port " + pc.name + ": device \"" + pc.device + "\" could not be probed (" +
+                       (rc < 0 ? errno_text(rc) : std::string("no ethdev appeared")) +
+                       "); check the driver name and its arguments, or that the PCI device is bound to vfio-pci"});
         probed_by_us.push_back(false);
         ports.push_back({});
         continue;
@@ -273,7 +276,8 @@ std::vector<ConfigError> Dataplane::Impl::setup_ports() {
     if (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE)
       conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE;
     if (int rc = rte_eth_dev_configure(pid, pc.rx_queues, pc.tx_queues, &conf); rc != 0) {
-      fail("rte_eth_dev_configure(" + std::to_string(pc.rx_queues) + " rx, " + std::to_string(pc.tx_queues) + " tx)", rc);
+      fail("rte_eth_dev_configure(" + std::to_string(pc.rx_queues) + " rx, " + std::to_string(pc.tx_queues) + " tx)",
+           rc);
       return errs;
     }
     uint16_t nrx = pc.rx_desc, ntx = pc.tx_desc;
@@ -408,7 +412,8 @@ std::vector<ConfigError> Dataplane::start(const Deployment& d, std::vector<std::
       if (!mp) {
         errs.push_back({"mempools[" + std::to_string(k) + "]",
                         "creating " + std::to_string(pp.mbufs) + " mbufs on socket " + std::to_string(pp.socket) +
-                            " failed (" + errno_text(rte_errno) + "); give the EAL more memory (eal.memory_mb) or lower mbufs"});
+                            " failed (" + errno_text(rte_errno) +
+                            "); give the EAL more memory (eal.memory_mb) or lower mbufs"});
         break;
       }
       m.pools.push_back(mp);
@@ -457,9 +462,15 @@ void Dataplane::close() {
   impl_->release();
 }
 
-bool Dataplane::running() const { return impl_->running; }
-const Plan& Dataplane::plan() const { return impl_->plan; }
-const std::vector<PortInfo>& Dataplane::ports() const { return impl_->ports; }
+bool Dataplane::running() const {
+  return impl_->running;
+}
+const Plan& Dataplane::plan() const {
+  return impl_->plan;
+}
+const std::vector<PortInfo>& Dataplane::ports() const {
+  return impl_->ports;
+}
 
 StatsSnapshot Dataplane::stats() const {
   const Impl& m = *impl_;

@@ -20,8 +20,9 @@ bool is_pci_address(const std::string& device) {
 }
 
 std::vector<std::string> eal_args(const Deployment& d, const std::string& argv0) {
-  std::vector<std::string> a{argv0,           "--lcores", d.eal.lcores, "--main-lcore", std::to_string(d.eal.main_lcore),
-                             "--file-prefix", d.eal.file_prefix};
+  std::vector<std::string> a{
+      argv0,           "--lcores",       d.eal.lcores, "--main-lcore", std::to_string(d.eal.main_lcore),
+      "--file-prefix", d.eal.file_prefix};
   if (d.eal.hugepages) {
     a.insert(a.end(), {"--socket-mem", std::to_string(d.eal.memory_mb)});
   } else {

@@ -6,15 +6,22 @@ namespace steer {
 
 const char* to_string(Action a) {
   switch (a) {
-    case Action::Echo: return "echo";
-    case Action::Forward: return "forward";
-    case Action::Drop: return "drop";
+    case Action::Echo:
+      return "echo";
+    case Action::Forward:
+      return "forward";
+    case Action::Drop:
+      return "drop";
   }
   return "?";
 }
 
-const char* to_string(PollMode p) { return p == PollMode::Busy ? "busy" : "adaptive"; }
-const char* to_string(NumaPolicy n) { return n == NumaPolicy::Warn ? "warn" : "strict"; }
+const char* to_string(PollMode p) {
+  return p == PollMode::Busy ? "busy" : "adaptive";
+}
+const char* to_string(NumaPolicy n) {
+  return n == NumaPolicy::Warn ? "warn" : "strict";
+}
 
 std::string format_mac(const MacAddr& m) {
   char buf[18];
@@ -30,10 +37,14 @@ std::optional<MacAddr> parse_mac(const std::string& s) {
     for (size_t j = 0; j < 2; ++j) {
       char c = s[i * 3 + j];
       unsigned nib;
-      if (c >= '0' && c <= '9') nib = unsigned(c - '0');
-      else if (c >= 'a' && c <= 'f') nib = unsigned(c - 'a' + 10);
-      else if (c >= 'A' && c <= 'F') nib = unsigned(c - 'A' + 10);
-      else return std::nullopt;
+      if (c >= '0' && c <= '9')
+        nib = unsigned(c - '0');
+      else if (c >= 'a' && c <= 'f')
+        nib = unsigned(c - 'a' + 10);
+      else if (c >= 'A' && c <= 'F')
+        nib = unsigned(c - 'A' + 10);
+      else
+        return std::nullopt;
       v = v * 16 + nib;
     }
     if (i < 5 && s[i * 3 + 2] != ':') return std::nullopt;

@@ -6,10 +6,10 @@
 namespace steer {
 namespace {
 
-constexpr uint32_t kMbufHeader = 128;     // sizeof(struct rte_mbuf)
-constexpr uint32_t kMbufHeadroom = 128;   // RTE_PKTMBUF_HEADROOM
+constexpr uint32_t kMbufHeader = 128;       // sizeof(struct rte_mbuf)
+constexpr uint32_t kMbufHeadroom = 128;     // RTE_PKTMBUF_HEADROOM
 constexpr uint32_t kMempoolObjHeader = 64;  // per-object header and trailer, rounded
-constexpr uint64_t kDescBytes = 64;       // generous per-descriptor estimate (HW ring + SW ring)
+constexpr uint64_t kDescBytes = 64;         // generous per-descriptor estimate (HW ring + SW ring)
 constexpr uint64_t kEalOverhead = 64ull << 20;
 
 uint32_t elt_bytes(uint16_t data_room) {
@@ -17,7 +17,9 @@ uint32_t elt_bytes(uint16_t data_room) {
   return (b + 63) & ~63u;
 }
 
-std::string mib(uint64_t bytes) { return std::to_string((bytes + (1 << 20) - 1) >> 20) + " MiB"; }
+std::string mib(uint64_t bytes) {
+  return std::to_string((bytes + (1 << 20) - 1) >> 20) + " MiB";
+}
 
 }  // namespace
 
@@ -54,8 +56,8 @@ Plan make_plan(const Deployment& d, const std::vector<int>& port_socket, std::ve
       if (errors)
         errors->push_back({"ports[" + std::to_string(i) + "]",
                            "port " + d.ports[i].name + " lives on socket " + std::to_string(plan.port_socket[i]) +
-                               " and no mempool is on that socket; add {socket: " + std::to_string(plan.port_socket[i]) +
-                               ", mbufs: auto} to mempools"});
+                               " and no mempool is on that socket; add {socket: " +
+                               std::to_string(plan.port_socket[i]) + ", mbufs: auto} to mempools"});
       continue;
     }
     auto& pp = plan.pools[size_t(plan.port_pool[i])];
@@ -90,8 +92,8 @@ Plan make_plan(const Deployment& d, const std::vector<int>& port_socket, std::ve
         << pp.need.hold << " held = " << pp.need.total() << "; set mbufs to " << pp.required << " or auto";
       errors->push_back({path, m.str()});
     } else if (!pp.auto_sized && pp.mbufs > 0 && uint64_t(pp.cache) * 3 / 2 > pp.mbufs && errors) {
-      errors->push_back({path, std::to_string(pp.mbufs) + " mbufs is less than 1.5 x cache (" + std::to_string(pp.cache) +
-                                   "), which DPDK refuses; raise mbufs or lower cache"});
+      errors->push_back({path, std::to_string(pp.mbufs) + " mbufs is less than 1.5 x cache (" +
+                                   std::to_string(pp.cache) + "), which DPDK refuses; raise mbufs or lower cache"});
     }
     plan.memory_bytes += pp.bytes();
   }
@@ -159,7 +161,8 @@ std::string check_hugepage_memory(const Plan& p, uint64_t free_bytes) {
   if (free_bytes >= p.memory_bytes) return {};
   return "the deployment needs ~" + mib(p.memory_bytes) + " of hugepage memory but only " + mib(free_bytes) +
          " is free: " + mib(p.memory_bytes - free_bytes) +
-         " short; reserve more (scripts/hugepages.sh, or echo N > /sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages), "
+         " short; reserve more (scripts/hugepages.sh, or echo N > "
+         "/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages), "
          "lower descriptors or mbufs, or set eal.hugepages: false";
 }
 

@@ -6,7 +6,8 @@
 namespace steer {
 namespace {
 
-const char* kBucketNames[kBurstBuckets] = {"0", "1", "2-3", "4-7", "8-15", "16-31", "32-63", "64-127", "128-255", "256-511", "512"};
+const char* kBucketNames[kBurstBuckets] = {"0",     "1",      "2-3",     "4-7",     "8-15", "16-31",
+                                           "32-63", "64-127", "128-255", "256-511", "512"};
 
 void line(std::string& out, const char* fmt, auto... args) {
   char buf[512];
@@ -21,8 +22,8 @@ using ull = unsigned long long;
 std::string format_stats(const StatsSnapshot& s) {
   std::string o;
   QueueStats total;
-  line(o, "%-12s %5s %14s %14s %10s %10s %14s %10s\n", "queue", "lcore", "rx", "tx", "tx_drop", "dropped", "empty_polls",
-       "avg_burst");
+  line(o, "%-12s %5s %14s %14s %10s %10s %14s %10s\n", "queue", "lcore", "rx", "tx", "tx_drop", "dropped",
+       "empty_polls", "avg_burst");
   for (const auto& q : s.queues) {
     std::string name = q.port + ":" + std::to_string(q.queue);
     uint64_t bursts = 0;
@@ -60,8 +61,8 @@ std::string format_stats(const StatsSnapshot& s) {
   line(o, "%-16s %6s %10s %10s %10s\n", "pool", "socket", "size", "in_use", "free");
   for (const auto& p : s.pools)
     line(o, "%-16s %6d %10u %10u %10u\n", p.name.c_str(), p.socket, p.size, p.in_use, p.avail);
-  line(o, "\ntotals: rx=%llu tx=%llu tx_dropped=%llu dropped=%llu\n", ull(total.rx), ull(total.tx), ull(total.tx_dropped),
-       ull(total.dropped));
+  line(o, "\ntotals: rx=%llu tx=%llu tx_dropped=%llu dropped=%llu\n", ull(total.rx), ull(total.tx),
+       ull(total.tx_dropped), ull(total.dropped));
   return o;
 }
 

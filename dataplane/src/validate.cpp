@@ -14,7 +14,9 @@ std::string join(const std::vector<unsigned>& v) {
   return s;
 }
 
-std::string port_path(size_t i) { return "ports[" + std::to_string(i) + "]"; }
+std::string port_path(size_t i) {
+  return "ports[" + std::to_string(i) + "]";
+}
 
 // A group is a number, a range a-b, or a parenthesised list of those.
 bool parse_group(const std::string& s, size_t& pos, std::vector<unsigned>& out, std::string* why) {
@@ -117,8 +119,10 @@ std::vector<std::vector<unsigned>> tx_senders(const Deployment& d) {
       int pi = qp[q.port][q.queue];
       if (pi < 0) continue;
       const auto& pl = d.pipelines[size_t(pi)];
-      if (pl.action == Action::Echo) senders[q.port].insert(lc.lcore);
-      else if (pl.action == Action::Forward && pl.to && *pl.to < d.ports.size()) senders[*pl.to].insert(lc.lcore);
+      if (pl.action == Action::Echo)
+        senders[q.port].insert(lc.lcore);
+      else if (pl.action == Action::Forward && pl.to && *pl.to < d.ports.size())
+        senders[*pl.to].insert(lc.lcore);
     }
   std::vector<std::vector<unsigned>> out;
   for (auto& s : senders) out.emplace_back(s.begin(), s.end());
@@ -135,12 +139,10 @@ std::vector<ConfigError> validate(const Deployment& d) {
   if (!eal_lcores)
     err("eal.lcores", "\"" + d.eal.lcores + "\" is not DPDK --lcores syntax (" + why +
                           "); write e.g. \"0-2\", \"0,2,3\" or \"(0-3)@(0,1)\"");
-  auto in_eal = [&](unsigned l) {
-    return eal_lcores && std::binary_search(eal_lcores->begin(), eal_lcores->end(), l);
-  };
+  auto in_eal = [&](unsigned l) { return eal_lcores && std::binary_search(eal_lcores->begin(), eal_lcores->end(), l); };
   if (eal_lcores && !in_eal(d.eal.main_lcore))
-    err("eal.main_lcore", "lcore " + std::to_string(d.eal.main_lcore) + " is not in eal.lcores (" +
-                              join(*eal_lcores) + "); pick one of those");
+    err("eal.main_lcore", "lcore " + std::to_string(d.eal.main_lcore) + " is not in eal.lcores (" + join(*eal_lcores) +
+                              "); pick one of those");
   if (d.eal.memory_mb < 64)
     err("eal.memory_mb", std::to_string(d.eal.memory_mb) + " MiB is too little for the EAL; use at least 64");
   if (d.eal.file_prefix.empty() || d.eal.file_prefix.find('/') != std::string::npos)
@@ -155,8 +157,11 @@ std::vector<ConfigError> validate(const Deployment& d) {
     if (mp.socket < 0) err(p + ".socket", std::to_string(mp.socket) + " is not a NUMA socket; use 0 or above");
     if (!pool_sockets.insert(mp.socket).second)
       err(p + ".socket", "socket " + std::to_string(mp.socket) + " already has a mempool; keep one per socket");
-    if (mp.cache > 512) err(p + ".cache", std::to_string(mp.cache) + " is above DPDK's per-lcore cache limit; use 0-512");
-    if (mp.data_room < 64) err(p + ".data_room", std::to_string(mp.data_room) + " bytes cannot hold a frame; use 64 or more (2048 fits a 1500-byte MTU)");
+    if (mp.cache > 512)
+      err(p + ".cache", std::to_string(mp.cache) + " is above DPDK's per-lcore cache limit; use 0-512");
+    if (mp.data_room < 64)
+      err(p + ".data_room",
+          std::to_string(mp.data_room) + " bytes cannot hold a frame; use 64 or more (2048 fits a 1500-byte MTU)");
     if (mp.mbufs && *mp.mbufs == 0) err(p + ".mbufs", "0 mbufs; write a count or auto");
   }
 
@@ -169,24 +174,33 @@ std::vector<ConfigError> validate(const Deployment& d) {
     bool good_name = !pc.name.empty() && std::all_of(pc.name.begin(), pc.name.end(), [](char c) {
       return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.';
     });
-    if (!good_name) err(p + ".name", "\"" + pc.name + "\" must be non-empty letters, digits, '_', '-' or '.'");
+    if (!good_name)
+      err(p + ".name", "\"" + pc.name + "\" must be non-empty letters, digits, '_', '-' or '.'");
     else if (!names.emplace(pc.name, i).second)
-      err(p + ".name", "\"" + pc.name + "\" is already the name of ports[" + std::to_string(names[pc.name]) + "]; names are unique");
-    if (pc.device.empty()) err(p + ".device", "empty; give a vdev string (net_memif0,role=server,...) or a PCI address");
+      err(p + ".name",
+          "\"" + pc.name + "\" is already the name of ports[" + std::to_string(names[pc.name]) + "]; names are unique");
+    if (pc.device.empty())
+      err(p + ".device", "empty; give a vdev string (net_memif0,role=server,...) or a PCI address");
     else {
       std::string dev = pc.device.substr(0, pc.device.find(','));
       if (!devices.emplace(dev, i).second)
-        err(p + ".device", "device \"" + dev + "\" is already used by ports[" + std::to_string(devices[dev]) + "]; each port needs its own device");
+        err(p + ".device", "device \"" + dev + "\" is already used by ports[" + std::to_string(devices[dev]) +
+                               "]; each port needs its own device");
     }
     if (pc.rx_queues < 1 || pc.rx_queues > kMaxQueuesPerPort)
-      err(p + ".rx_queues", std::to_string(pc.rx_queues) + " is out of range; use 1-" + std::to_string(kMaxQueuesPerPort));
+      err(p + ".rx_queues",
+          std::to_string(pc.rx_queues) + " is out of range; use 1-" + std::to_string(kMaxQueuesPerPort));
     if (pc.tx_queues < 1 || pc.tx_queues > kMaxQueuesPerPort)
-      err(p + ".tx_queues", std::to_string(pc.tx_queues) + " is out of range; use 1-" + std::to_string(kMaxQueuesPerPort));
-    if (pc.rx_desc < 16) err(p + ".rx_desc", std::to_string(pc.rx_desc) + " descriptors is too few; use 16-32768 (1024 is usual)");
-    if (pc.tx_desc < 16) err(p + ".tx_desc", std::to_string(pc.tx_desc) + " descriptors is too few; use 16-32768 (1024 is usual)");
+      err(p + ".tx_queues",
+          std::to_string(pc.tx_queues) + " is out of range; use 1-" + std::to_string(kMaxQueuesPerPort));
+    if (pc.rx_desc < 16)
+      err(p + ".rx_desc", std::to_string(pc.rx_desc) + " descriptors is too few; use 16-32768 (1024 is usual)");
+    if (pc.tx_desc < 16)
+      err(p + ".tx_desc", std::to_string(pc.tx_desc) + " descriptors is too few; use 16-32768 (1024 is usual)");
     if (pc.rx_desc > 32768) err(p + ".rx_desc", std::to_string(pc.rx_desc) + " descriptors is too many; use 16-32768");
     if (pc.tx_desc > 32768) err(p + ".tx_desc", std::to_string(pc.tx_desc) + " descriptors is too many; use 16-32768");
-    if (pc.socket && *pc.socket < 0) err(p + ".socket", std::to_string(*pc.socket) + " is not a NUMA socket; use 0 or above");
+    if (pc.socket && *pc.socket < 0)
+      err(p + ".socket", std::to_string(*pc.socket) + " is not a NUMA socket; use 0 or above");
   }
 
   // lcores: each one a worker inside the EAL set, not the main lcore, once.
@@ -200,11 +214,13 @@ std::vector<ConfigError> validate(const Deployment& d) {
       err(p + ".lcore", "lcore " + std::to_string(lc.lcore) + " is not in eal.lcores (\"" + d.eal.lcores +
                             "\"); add it there or pick one of " + join(*eal_lcores));
     if (lc.lcore == d.eal.main_lcore)
-      err(p + ".lcore", "lcore " + std::to_string(lc.lcore) + " is eal.main_lcore, which runs the control plane; give the worker another lcore");
+      err(p + ".lcore", "lcore " + std::to_string(lc.lcore) +
+                            " is eal.main_lcore, which runs the control plane; give the worker another lcore");
     if (!seen_lcore.emplace(lc.lcore, i).second)
       err(p + ".lcore", "lcore " + std::to_string(lc.lcore) + " is already declared at lcores[" +
                             std::to_string(seen_lcore[lc.lcore]) + "]; merge the two entries");
-    if (lc.poll.empty()) err(p + ".poll", "lcore " + std::to_string(lc.lcore) + " polls nothing; give it a queue or remove it");
+    if (lc.poll.empty())
+      err(p + ".poll", "lcore " + std::to_string(lc.lcore) + " polls nothing; give it a queue or remove it");
     for (size_t j = 0; j < lc.poll.size(); ++j) {
       QueueId q = lc.poll[j];
       std::string qp = p + ".poll[" + std::to_string(j) + "]";
@@ -246,18 +262,26 @@ std::vector<ConfigError> validate(const Deployment& d) {
                                std::to_string(it->second) + "]; a queue has one pipeline");
     }
     if (pl.action == Action::Forward) {
-      if (!pl.to) err(p + ".to", "forward needs a destination port; add to: <port name>");
-      else if (*pl.to >= d.ports.size()) err(p + ".to", "no such port");
+      if (!pl.to)
+        err(p + ".to", "forward needs a destination port; add to: <port name>");
+      else if (*pl.to >= d.ports.size())
+        err(p + ".to", "no such port");
     } else {
-      if (pl.to) err(p + ".to", std::string("only a forward pipeline has a destination; remove to: or use action: forward (this one is ") + to_string(pl.action) + ")");
-      if (pl.dst_mac) err(p + ".dst_mac", std::string("only a forward pipeline rewrites dst_mac; remove it or use action: forward (this one is ") + to_string(pl.action) + ")");
+      if (pl.to)
+        err(p + ".to",
+            std::string("only a forward pipeline has a destination; remove to: or use action: forward (this one is ") +
+                to_string(pl.action) + ")");
+      if (pl.dst_mac)
+        err(p + ".dst_mac",
+            std::string("only a forward pipeline rewrites dst_mac; remove it or use action: forward (this one is ") +
+                to_string(pl.action) + ")");
     }
   }
   for (size_t i = 0; i < d.ports.size(); ++i)
     for (uint16_t q = 0; q < d.ports[i].rx_queues && q < kMaxQueuesPerPort; ++q)
       if (!handled.count(QueueId{uint16_t(i), q}))
-        err("pipelines", "queue " + d.ports[i].name + ":" + std::to_string(q) +
-                             " has no pipeline; add {queues: \"" + d.ports[i].name + ":*\", action: echo} or similar");
+        err("pipelines", "queue " + d.ports[i].name + ":" + std::to_string(q) + " has no pipeline; add {queues: \"" +
+                             d.ports[i].name + ":*\", action: echo} or similar");
 
   // TX: one queue per sending lcore per port.
   auto senders = tx_senders(d);
@@ -270,7 +294,8 @@ std::vector<ConfigError> validate(const Deployment& d) {
 
   // dataplane
   if (d.dataplane.burst < 1 || d.dataplane.burst > kMaxBurst)
-    err("dataplane.burst", std::to_string(d.dataplane.burst) + " is out of range; use 1-" + std::to_string(kMaxBurst) + " (32 is usual)");
+    err("dataplane.burst",
+        std::to_string(d.dataplane.burst) + " is out of range; use 1-" + std::to_string(kMaxBurst) + " (32 is usual)");
   if (d.dataplane.tx_retries > 1000)
     err("dataplane.tx_retries", std::to_string(d.dataplane.tx_retries) + " retries would stall the lcore; use 0-1000");
   return errs;
@@ -281,20 +306,20 @@ std::vector<ConfigError> check_device(const Deployment& d, size_t i, const Devic
   const auto& pc = d.ports[i];
   std::string p = port_path(i);
   auto too_many = [&](const char* field, uint16_t want, uint16_t max, const char* dir) {
-    std::string sentence = "port " + pc.name + " (" + caps.driver + ", device \"" + pc.device + "\") supports at most " +
-                           std::to_string(max) + " " + dir + " queue" + (max == 1 ? "" : "s") + " but " + field + " asks for " +
-                           std::to_string(want) + "; set " + p + "." + field + " to " + std::to_string(max) +
-                           " or less and give its lcores fewer queues";
+    std::string sentence = "port " + pc.name + " (" + caps.driver + ", device \"" + pc.device +
+                           "\") supports at most " + std::to_string(max) + " " + dir + " queue" +
+                           (max == 1 ? "" : "s") + " but " + field + " asks for " + std::to_string(want) + "; set " +
+                           p + "." + field + " to " + std::to_string(max) + " or less and give its lcores fewer queues";
     errs.push_back({p + "." + field, sentence});
   };
   if (pc.rx_queues > caps.max_rx_queues) too_many("rx_queues", pc.rx_queues, caps.max_rx_queues, "RX");
   if (pc.tx_queues > caps.max_tx_queues) too_many("tx_queues", pc.tx_queues, caps.max_tx_queues, "TX");
   if (caps.rx_desc_max && pc.rx_desc > caps.rx_desc_max)
-    errs.push_back({p + ".rx_desc", "port " + pc.name + " (" + caps.driver + ") takes at most " + std::to_string(caps.rx_desc_max) +
-                                        " RX descriptors per queue; lower rx_desc"});
+    errs.push_back({p + ".rx_desc", "port " + pc.name + " (" + caps.driver + ") takes at most " +
+                                        std::to_string(caps.rx_desc_max) + " RX descriptors per queue; lower rx_desc"});
   if (caps.tx_desc_max && pc.tx_desc > caps.tx_desc_max)
-    errs.push_back({p + ".tx_desc", "port " + pc.name + " (" + caps.driver + ") takes at most " + std::to_string(caps.tx_desc_max) +
-                                        " TX descriptors per queue; lower tx_desc"});
+    errs.push_back({p + ".tx_desc", "port " + pc.name + " (" + caps.driver + ") takes at most " +
+                                        std::to_string(caps.tx_desc_max) + " TX descriptors per queue; lower tx_desc"});
   return errs;
 }
 
@@ -310,10 +335,13 @@ std::vector<ConfigError> check_numa(const Deployment& d, const SocketMap& socket
       if (ps < 0 || ls < 0 || ps == ls) continue;
       std::string msg = "lcore " + std::to_string(lc.lcore) + " on socket " + std::to_string(ls) + " polls " +
                         format_queue(d, q) + " whose port lives on socket " + std::to_string(ps) +
-                        ": every packet crosses the interconnect; move the queue to an lcore on socket " + std::to_string(ps);
+                        ": every packet crosses the interconnect; move the queue to an lcore on socket " +
+                        std::to_string(ps);
       std::string path = "lcores[" + std::to_string(i) + "].poll[" + std::to_string(j) + "]";
-      if (d.numa == NumaPolicy::Strict) errs.push_back({path, msg + " (numa: strict)"});
-      else if (warnings) warnings->push_back(path + ": " + msg);
+      if (d.numa == NumaPolicy::Strict)
+        errs.push_back({path, msg + " (numa: strict)"});
+      else if (warnings)
+        warnings->push_back(path + ": " + msg);
     }
   }
   return errs;

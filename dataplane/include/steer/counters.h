@@ -33,10 +33,10 @@ class Counter {
 struct alignas(64) QueueCounters {
   Counter rx;
   Counter tx;
-  Counter tx_dropped;    // partial TX after the retries: freed and counted
-  Counter dropped;       // pipeline drop action
+  Counter tx_dropped;  // partial TX after the retries: freed and counted
+  Counter dropped;     // pipeline drop action
   Counter empty_polls;
-  Counter busy_cycles;   // TSC cycles spent on non-empty bursts of this queue
+  Counter busy_cycles;  // TSC cycles spent on non-empty bursts of this queue
   Counter burst_hist[kBurstBuckets];
 };
 
@@ -46,7 +46,7 @@ struct alignas(64) LcoreCounters {
   Counter idle_loops;   // loop iterations where every queue was empty
   Counter busy_cycles;  // TSC cycles of iterations that moved packets
   Counter idle_cycles;
-  Counter sleeps;       // adaptive poll: times the lcore slept
+  Counter sleeps;  // adaptive poll: times the lcore slept
 };
 
 // Plain-value snapshots for readers.

@@ -61,8 +61,8 @@ enum class Action : uint8_t { Echo, Forward, Drop };
 struct PipelineConfig {
   std::vector<QueueId> queues;  // the RX queues this pipeline handles
   Action action = Action::Echo;
-  std::optional<uint16_t> to;       // forward: output port index
-  std::optional<MacAddr> dst_mac;   // forward: rewrite destination MAC
+  std::optional<uint16_t> to;      // forward: output port index
+  std::optional<MacAddr> dst_mac;  // forward: rewrite destination MAC
 };
 
 enum class PollMode : uint8_t { Busy, Adaptive };

@@ -38,12 +38,12 @@ struct PoolPlan {
 };
 
 struct Plan {
-  std::vector<int> port_socket;              // socket each port's memory lives on
-  std::vector<PoolPlan> pools;               // one per configured mempool
-  std::vector<int> port_pool;                // index into pools for each port
+  std::vector<int> port_socket;                   // socket each port's memory lives on
+  std::vector<PoolPlan> pools;                    // one per configured mempool
+  std::vector<int> port_pool;                     // index into pools for each port
   std::vector<std::vector<unsigned>> tx_senders;  // per port: lcores owning TX queue k
   std::vector<std::vector<int>> queue_pipeline;   // per port, per RX queue
-  uint64_t memory_bytes = 0;  // pools + descriptor rings + EAL overhead, estimated
+  uint64_t memory_bytes = 0;                      // pools + descriptor rings + EAL overhead, estimated
 };
 
 // Rounds up to the next 2^n - 1 (the mempool size DPDK uses best).
@@ -52,8 +52,7 @@ uint32_t round_pool_size(uint64_t n);
 // `port_socket[i]` is the socket of port i (-1 = unknown: use the first pool's
 // socket). Errors when a port's socket has no pool or an explicit `mbufs` is
 // below what the deployment needs (the message prints the breakdown).
-Plan make_plan(const Deployment& d, const std::vector<int>& port_socket,
-               std::vector<ConfigError>* errors);
+Plan make_plan(const Deployment& d, const std::vector<int>& port_socket, std::vector<ConfigError>* errors);
 
 // Human-readable plan, as `steerd --check` prints it.
 std::string format_plan(const Deployment& d, const Plan& p);

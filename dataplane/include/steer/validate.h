@@ -47,8 +47,7 @@ struct SocketMap {
   std::vector<int> socket_of_port;
   std::function<int(unsigned lcore)> socket_of_lcore;
 };
-std::vector<ConfigError> check_numa(const Deployment& d, const SocketMap& sockets,
-                                    std::vector<std::string>* warnings);
+std::vector<ConfigError> check_numa(const Deployment& d, const SocketMap& sockets, std::vector<std::string>* warnings);
 
 // Which lcores send on each port (echo back to the RX port, or forward to
 // `to`), sorted: the k-th sender owns TX queue k alone.

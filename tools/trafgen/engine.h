@@ -39,7 +39,9 @@ class Generator {
   std::vector<FlowTuple> flows_;
   std::vector<uint16_t> sizes_;
   uint16_t queues_;
-  std::vector<std::vector<uint8_t>> templates_;  // [flow * sizes + s]: header bytes
+  static constexpr size_t kStride = 128;  // bytes per template slot (largest header is 74)
+  std::vector<uint8_t> templates_;        // [(flow * sizes + s) * kStride]: header bytes, flat
+  uint16_t hdr_len_ = 0;                  // when every flow has the same header length, else 0
   std::vector<uint32_t> next_seq_;
   std::vector<uint32_t> cursor_;  // per queue: index among that queue's flows
   size_t size_cursor_ = 0;
@@ -84,7 +86,7 @@ struct Options {
   unsigned drain_ms = 500;  // after the last TX, wait this long for stragglers
   bool progress = true;     // one line per second
   uint8_t dst_mac[6] = {0x02, 0, 0, 0, 0, 0x10};
-  bool dst_mac_set = false;
+  const std::atomic<bool>* stop = nullptr;  // when it turns true, TX ends early (SIGINT)
 };
 
 // Configures the ports, runs TX and RX on the worker lcores (two or more: TX

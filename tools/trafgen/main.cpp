@@ -3,6 +3,8 @@
 #include <rte_errno.h>
 #include <rte_ethdev.h>
 
+#include <atomic>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -13,6 +15,11 @@
 #include "steer/model.h"
 
 namespace {
+
+std::atomic<bool> g_stop{false};
+void on_signal(int) {
+  g_stop.store(true);
+}
 
 const char* kUsage =
     "usage: steer-trafgen [EAL arguments] -- [options]\n"
@@ -173,6 +180,10 @@ int main(int argc, char** argv) {
   }
   if (rte_eth_dev_count_avail() == 0) die("no ports: give one with --vdev (e.g. net_memif0,role=client,socket=...)");
 
+  // SIGINT/SIGTERM end the run early; the summary still covers what was sent.
+  std::signal(SIGINT, on_signal);
+  std::signal(SIGTERM, on_signal);
+  o.stop = &g_stop;
   Results r;
   std::string why;
   if (!run(o, &r, &why)) die(why);

@@ -32,6 +32,76 @@ struct MempoolConfig {
   uint16_t data_room = 2048;  // bytes of packet data per mbuf, headroom excluded
 };
 
+// ---- Steering (per port) ---------------------------------------------------
+
+enum class SteeringMode : uint8_t { Auto, Hardware, Software };
+
+// RSS hash types, as bits. A packet hashes over the widest tuple its type
+// enables: L4 ports when its L4 type is on, else addresses when its IP type is
+// on, else it is not hashed (hash 0).
+enum RssType : uint32_t {
+  kRssIpv4 = 1u << 0,
+  kRssIpv4Tcp = 1u << 1,
+  kRssIpv4Udp = 1u << 2,
+  kRssIpv6 = 1u << 3,
+  kRssIpv6Tcp = 1u << 4,
+  kRssIpv6Udp = 1u << 5,
+  kRssAll = 0x3f,
+};
+
+// The key of Microsoft's RSS verification suite, the usual NIC default.
+std::vector<uint8_t> default_rss_key();
+
+struct RssConfig {
+  uint32_t types = kRssAll;
+  std::vector<uint8_t> key = default_rss_key();  // 40 or 52 bytes
+  std::vector<uint16_t> reta;                    // bucket -> queue; size is the RETA size
+};
+
+struct PortMatch {  // value under mask (exact: mask 0xffff)
+  uint16_t value = 0;
+  uint16_t mask = 0xffff;
+};
+
+struct FlowMatch {
+  std::optional<uint16_t> eth_type;
+  std::optional<uint16_t> vlan;  // VLAN id (12 bits)
+  std::optional<std::array<uint8_t, 4>> ipv4_src, ipv4_dst;
+  uint8_t ipv4_src_len = 32, ipv4_dst_len = 32;
+  std::optional<std::array<uint8_t, 16>> ipv6_src, ipv6_dst;
+  uint8_t ipv6_src_len = 128, ipv6_dst_len = 128;
+  std::optional<uint8_t> ip_proto;
+  std::optional<PortMatch> tcp_src, tcp_dst, udp_src, udp_dst;
+};
+
+struct FlowActionSpec {
+  std::optional<uint16_t> queue;
+  std::vector<uint16_t> rss;  // spread over these queues by the RSS hash
+  bool drop = false;
+  std::optional<uint32_t> mark;  // set in mbuf->hash.fdir.hi with RTE_MBUF_F_RX_FDIR_ID
+};
+
+struct FlowRule {
+  std::string name;
+  uint32_t priority = 0;  // lower wins
+  FlowMatch match;
+  FlowActionSpec action;
+};
+
+struct SteeringConfig {
+  SteeringMode mode = SteeringMode::Auto;
+  RssConfig rss;
+  std::vector<FlowRule> flows;
+  bool drain = true;  // false only to measure what reordering looks like
+  uint32_t drain_timeout_ms = 100;
+};
+
+// Ordering audit at TX: flow id and sequence number read from the payload.
+struct AuditConfig {
+  uint16_t flow_offset = 46;  // IPv4/UDP steer-trafgen frames (steer/evidence.h)
+  uint16_t seq_offset = 50;
+};
+
 struct PortConfig {
   std::string name;
   std::string device;  // a vdev string ("net_memif0,role=server,...") or a PCI address
@@ -41,6 +111,8 @@ struct PortConfig {
   uint16_t tx_desc = 1024;
   bool promiscuous = true;
   std::optional<int> socket;  // NUMA socket override; default: what the device reports
+  std::optional<SteeringConfig> steering;
+  std::optional<AuditConfig> audit;
 };
 
 // One (port, queue) pair, by index into Deployment::ports.
@@ -53,7 +125,8 @@ struct QueueId {
 
 struct LcoreConfig {
   unsigned lcore = 0;
-  std::vector<QueueId> poll;  // RX queues this worker owns
+  std::vector<QueueId> poll;      // RX queues this worker owns (logical queues under software steering)
+  std::vector<QueueId> dispatch;  // device RX queues this lcore dispatches (software steering)
 };
 
 enum class Action : uint8_t { Echo, Forward, Drop };
@@ -90,6 +163,7 @@ constexpr uint16_t kMaxQueuesPerPort = 1024;
 const char* to_string(Action a);
 const char* to_string(PollMode p);
 const char* to_string(NumaPolicy n);
+const char* to_string(SteeringMode m);
 std::string format_mac(const MacAddr& m);
 std::optional<MacAddr> parse_mac(const std::string& s);
 std::string format_queue(const Deployment& d, QueueId q);  // "p0:1"

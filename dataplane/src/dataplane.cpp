@@ -10,12 +10,21 @@
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
 #include <rte_prefetch.h>
+#include <rte_common.h>
+#include <rte_ring.h>
 
+#include <algorithm>
 #include <atomic>
+#include <chrono>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <thread>
 #include <cstring>
 #include <ctime>
 
 #include "steer/packet.h"
+#include "steer/steering.h"
 
 namespace steer {
 
@@ -24,6 +33,7 @@ void QueueStats::read(const QueueCounters& c) {
   tx = c.tx.get();
   tx_dropped = c.tx_dropped.get();
   dropped = c.dropped.get();
+  reordered = c.reordered.get();
   empty_polls = c.empty_polls.get();
   busy_cycles = c.busy_cycles.get();
   for (unsigned i = 0; i < kBurstBuckets; ++i) burst_hist[i] = c.burst_hist[i].get();
@@ -34,6 +44,7 @@ QueueStats& QueueStats::operator+=(const QueueStats& o) {
   tx += o.tx;
   tx_dropped += o.tx_dropped;
   dropped += o.dropped;
+  reordered += o.reordered;
   empty_polls += o.empty_polls;
   busy_cycles += o.busy_cycles;
   for (unsigned i = 0; i < kBurstBuckets; ++i) burst_hist[i] += o.burst_hist[i];
@@ -42,10 +53,31 @@ QueueStats& QueueStats::operator+=(const QueueStats& o) {
 
 namespace {
 
-// One polled RX queue and what to do with its packets. Immutable once published.
+// A worker's progress on one software-steering ring: packets it dequeued and
+// finished (transmitted, or freed and counted). The dispatcher's drain fence
+// compares it with what it had enqueued when a change took effect.
+struct alignas(64) RingDone {
+  std::atomic<uint64_t> done{0};  // dataplane worker: rw, dispatcher: ro (acquire)
+};
+
+// Ordering audit for one port: the last sequence number sent per flow id
+// (slot = flow id mod kSlots). Written by whichever worker sends the flow;
+// the drain protocol orders those writers, so relaxed accesses suffice.
+struct Audit {
+  static constexpr uint32_t kSlots = 1u << 16;
+  uint16_t flow_offset = 0, seq_offset = 0;
+  std::unique_ptr<std::atomic<uint64_t>[]> last{new std::atomic<uint64_t>[kSlots]()};  // bit 32: seen
+};
+
+// One polled RX queue (a device queue, or a software-steering ring) and what
+// to do with its packets. Immutable once published.
 struct RxStep {
   uint16_t port_id;
   uint16_t queue;
+  rte_ring* ring;    // software steering: dequeue here instead of the device
+  RingDone* done;    // with ring: progress for the dispatcher's fence
+  Audit* audit;      // ordering audit of the output port, or null
+  uint64_t delay_cycles;  // test knob: spin this long per burst (a slow worker)
   Action action;
   uint16_t out_port_id;  // echo: the RX port; forward: `to`
   uint16_t out_txq;      // this lcore's own TX queue on out_port_id
@@ -79,7 +111,26 @@ constexpr unsigned kPauseBeforeSleep = 1024;
 
 // Bounded retries on partial TX; what still does not fit is freed and counted,
 // so every mbuf leaves the lcore with exactly one owner.
+inline void audit_burst(const Audit& a, rte_mbuf** pkts, uint16_t n, QueueCounters& c) {
+  const uint32_t need = uint32_t(std::max(a.flow_offset, a.seq_offset)) + 4;
+  uint64_t regressions = 0;
+  for (uint16_t i = 0; i < n; ++i) {
+    const rte_mbuf* m = pkts[i];
+    if (unlikely(rte_pktmbuf_data_len(m) < need)) continue;
+    const uint8_t* d = rte_pktmbuf_mtod(m, const uint8_t*);
+    uint32_t flow, seq;
+    std::memcpy(&flow, d + a.flow_offset, 4);
+    std::memcpy(&seq, d + a.seq_offset, 4);
+    std::atomic<uint64_t>& slot = a.last[flow & (Audit::kSlots - 1)];
+    const uint64_t prev = slot.load(std::memory_order_relaxed);
+    if ((prev >> 32) && int32_t(seq - uint32_t(prev)) < 0) ++regressions;
+    slot.store((uint64_t(1) << 32) | seq, std::memory_order_relaxed);
+  }
+  if (regressions) c.reordered.add(regressions);
+}
+
 inline void send(const RxStep& s, const WorkerPlan& plan, rte_mbuf** pkts, uint16_t n) {
+  if (s.audit) audit_burst(*s.audit, pkts, n, *s.counters);
   uint16_t sent = rte_eth_tx_burst(s.out_port_id, s.out_txq, pkts, n);
   for (unsigned r = 0; sent < n && r < plan.tx_retries; ++r) {
     rte_pause();
@@ -96,7 +147,8 @@ inline void send(const RxStep& s, const WorkerPlan& plan, rte_mbuf** pkts, uint1
 // TSC read per non-empty burst is all the loop can afford.
 inline unsigned run_step(const RxStep& s, const WorkerPlan& plan, rte_mbuf** pkts) {
   QueueCounters& c = *s.counters;
-  const uint16_t n = rte_eth_rx_burst(s.port_id, s.queue, pkts, plan.burst);
+  const uint16_t n = s.ring ? uint16_t(rte_ring_sc_dequeue_burst(s.ring, reinterpret_cast<void**>(pkts), plan.burst, nullptr))
+                            : rte_eth_rx_burst(s.port_id, s.queue, pkts, plan.burst);
   c.burst_hist[burst_bucket(n)].add(1);
   if (n == 0) {
     c.empty_polls.add(1);
@@ -126,6 +178,11 @@ inline unsigned run_step(const RxStep& s, const WorkerPlan& plan, rte_mbuf** pkt
       send(s, plan, pkts, n);
       break;
   }
+  if (unlikely(s.delay_cycles)) {
+    const uint64_t until = rte_rdtsc() + s.delay_cycles;
+    while (rte_rdtsc() < until) rte_pause();
+  }
+  if (s.done) s.done->done.store(s.done->done.load(std::memory_order_relaxed) + n, std::memory_order_release);
   return n;
 }
 
@@ -178,6 +235,220 @@ int worker_main(void* arg) {
   return 0;
 }
 
+// ---- Software steering -----------------------------------------------------
+
+// The published steering state of one software-steered port. Immutable; the
+// control side frees a snapshot only after every dispatcher has finished the
+// drain that still reads it (its drained_generation moved past).
+struct SteerSnapshot {
+  uint64_t generation = 0;
+  SteeringTable table;
+  bool drain = false;            // hold moved flows until the losers cross their fences
+  std::vector<uint8_t> loser;    // per logical queue: 1 when it may have lost flows
+  uint64_t timeout_cycles = 0;
+  explicit SteerSnapshot(const SteeringConfig& c) : table(c) {}
+};
+
+struct HeldPacket {
+  rte_mbuf* m;
+  uint16_t queue;
+};
+
+constexpr size_t kHoldCapacity = 8192;
+
+// One dispatcher: a device RX queue of a software-steered port.
+struct Dispatch {
+  // Fixed at start.
+  uint16_t port_id = 0, dev_queue = 0, queues = 0, burst = 32;
+  unsigned lcore = 0;
+  std::string port_name;
+  std::vector<rte_ring*> rings;  // per logical queue
+  std::vector<RingDone*> done;   // per logical queue: the worker's progress on that ring
+  std::atomic<const SteerSnapshot*>* current = nullptr;  // controlplane: rw (release), dispatcher: ro (acquire)
+  // Dispatcher lcore only.
+  const SteerSnapshot* active = nullptr;
+  const SteerSnapshot* prev = nullptr;  // during a drain: the table flows are moving from
+  std::vector<uint64_t> enq, fence;     // per logical queue
+  std::vector<rte_mbuf*> stage;         // queues x kMaxBurst
+  std::vector<uint16_t> stage_n;
+  std::vector<HeldPacket> hold;
+  size_t hold_n = 0;
+  bool draining = false;
+  uint64_t drain_start = 0, first_hold = 0;
+  // The last change's outcome: written before drained_generation (release).
+  uint64_t adopted_tsc = 0, drained_tsc = 0, report_held = 0, report_hold_cycles = 0, report_timeouts = 0;
+  std::atomic<uint64_t> drained_generation{UINT64_MAX};  // dispatcher: rw, controlplane: ro
+  DispatchCounters counters;                             // dispatcher: rw, controlplane: ro
+};
+
+struct DispatcherLcore {
+  unsigned lcore = 0;
+  PollMode poll = PollMode::Busy;
+  std::vector<Dispatch*> items;
+  std::atomic<bool> stop{false};  // controlplane: rw, dispatcher: ro
+  LcoreCounters counters;
+};
+
+// Enqueues in order; a full ring is retried briefly (a worker is behind),
+// then what is left is freed and counted: an mbuf never has two owners.
+void enqueue_or_count(Dispatch& d, uint16_t q, rte_mbuf** pkts, unsigned n, bool patient) {
+  unsigned sent = rte_ring_sp_enqueue_burst(d.rings[q], reinterpret_cast<void**>(pkts), n, nullptr);
+  if (patient && sent < n) {
+    const uint64_t until = rte_rdtsc() + rte_get_tsc_hz() / 1000;
+    while (sent < n && rte_rdtsc() < until) {
+      rte_pause();
+      sent += rte_ring_sp_enqueue_burst(d.rings[q], reinterpret_cast<void**>(pkts + sent), n - sent, nullptr);
+    }
+  }
+  d.enq[q] += sent;
+  if (sent < n) {
+    rte_pktmbuf_free_bulk(pkts + sent, n - sent);
+    d.counters.ring_full.add(n - sent);
+  }
+}
+
+void publish_done(Dispatch& d, uint64_t now) {
+  d.drained_tsc = now;
+  d.drained_generation.store(d.active->generation, std::memory_order_release);
+}
+
+// Releases what the drain held, in arrival order, ahead of anything newer.
+void end_drain(Dispatch& d, uint64_t now, bool timed_out) {
+  // Runs of consecutive packets for one queue go out together; the stage
+  // arrays may hold the current burst's unmoved packets, so they are not used.
+  rte_mbuf* run[kMaxBurst];
+  size_t i = 0;
+  while (i < d.hold_n) {
+    const uint16_t q = d.hold[i].queue;
+    unsigned k = 0;
+    while (i < d.hold_n && d.hold[i].queue == q && k < kMaxBurst) run[k++] = d.hold[i++].m;
+    enqueue_or_count(d, q, run, k, true);
+  }
+  d.report_held = d.hold_n;
+  d.report_hold_cycles = d.hold_n ? now - d.first_hold : 0;
+  d.report_timeouts = timed_out ? 1 : 0;
+  if (timed_out) d.counters.timeouts.add(1);
+  d.hold_n = 0;
+  d.draining = false;
+  d.prev = nullptr;
+  publish_done(d, now);
+}
+
+void try_end_drain(Dispatch& d, uint64_t now) {
+  for (uint16_t q = 0; q < d.queues; ++q)
+    if (d.active->loser[q] && d.done[q]->done.load(std::memory_order_acquire) < d.fence[q]) {
+      if (now - d.drain_start >= d.active->timeout_cycles) end_drain(d, now, true);
+      return;
+    }
+  end_drain(d, now, false);
+}
+
+void adopt(Dispatch& d, const SteerSnapshot* s, uint64_t now) {
+  if (d.draining) end_drain(d, now, false);  // the control side serialises changes; defensive
+  d.prev = d.active;
+  d.active = s;
+  d.adopted_tsc = now;
+  d.report_held = d.report_hold_cycles = d.report_timeouts = 0;
+  if (d.prev && s->drain) {
+    // The fence: everything enqueued so far to a losing queue must be finished
+    // by its worker before a moved flow may continue on its new queue.
+    d.fence = d.enq;
+    d.draining = true;
+    d.drain_start = now;
+    d.first_hold = 0;
+    try_end_drain(d, now);  // nothing in flight: done at once
+  } else {
+    d.prev = nullptr;
+    publish_done(d, now);
+  }
+}
+
+unsigned dispatch_step(Dispatch& d, rte_mbuf** pkts) {
+  const SteerSnapshot* s = d.current->load(std::memory_order_acquire);
+  uint64_t now = rte_rdtsc();
+  if (s != d.active) adopt(d, s, now);
+  if (d.draining) try_end_drain(d, now);
+  const uint16_t n = rte_eth_rx_burst(d.port_id, d.dev_queue, pkts, d.burst);
+  if (!n) {
+    d.counters.empty_polls.add(1);
+    return 0;
+  }
+  d.counters.rx.add(n);
+  const SteeringTable& table = d.active->table;
+  uint64_t marked = 0, dropped = 0, held = 0;
+  for (uint16_t i = 0; i < n; ++i) {
+    rte_mbuf* m = pkts[i];
+    const PacketFields f = parse_fields(rte_pktmbuf_mtod(m, const uint8_t*), rte_pktmbuf_data_len(m));
+    const SteerVerdict v = table.classify(f);
+    m->hash.rss = v.hash;
+    m->ol_flags |= RTE_MBUF_F_RX_RSS_HASH;
+    if (v.marked) {
+      m->hash.fdir.hi = v.mark;
+      m->ol_flags |= RTE_MBUF_F_RX_FDIR | RTE_MBUF_F_RX_FDIR_ID;
+      ++marked;
+    }
+    if (v.kind == SteerVerdict::Drop) {
+      rte_pktmbuf_free(m);
+      ++dropped;
+      continue;
+    }
+    if (d.draining) {
+      const SteerVerdict old = d.prev->table.classify(f);
+      if (old.kind == SteerVerdict::Queue && old.queue != v.queue) {  // this flow moved: park it
+        if (d.hold_n == d.hold.size()) end_drain(d, now, true);  // hold budget spent: counted as a timeout
+        if (d.draining) {
+          if (!d.hold_n) d.first_hold = now;
+          d.hold[d.hold_n++] = HeldPacket{m, v.queue};
+          ++held;
+          continue;
+        }
+      }
+    }
+    d.stage[size_t(v.queue) * kMaxBurst + d.stage_n[v.queue]++] = m;
+  }
+  for (uint16_t q = 0; q < d.queues; ++q)
+    if (d.stage_n[q]) {
+      enqueue_or_count(d, q, &d.stage[size_t(q) * kMaxBurst], d.stage_n[q], false);
+      d.stage_n[q] = 0;
+    }
+  if (marked) d.counters.marked.add(marked);
+  if (dropped) d.counters.rule_drops.add(dropped);
+  if (held) d.counters.held.add(held);
+  return n;
+}
+
+int dispatcher_main(void* arg) {
+  DispatcherLcore& l = *static_cast<DispatcherLcore*>(arg);
+  rte_mbuf* pkts[kMaxBurst];
+  unsigned idle_streak = 0;
+  uint64_t prev = rte_rdtsc();
+  while (!l.stop.load(std::memory_order_acquire)) {
+    unsigned moved = 0;
+    for (Dispatch* d : l.items) moved += dispatch_step(*d, pkts);
+    const uint64_t now = rte_rdtsc();
+    l.counters.loops.add(1);
+    bool draining = false;
+    for (Dispatch* d : l.items) draining |= d->draining;
+    if (moved || draining) {  // a drain in progress is never slept through
+      l.counters.busy_cycles.add(now - prev);
+      idle_streak = 0;
+    } else {
+      l.counters.idle_cycles.add(now - prev);
+      l.counters.idle_loops.add(1);
+      if (l.poll == PollMode::Adaptive) back_off(++idle_streak, l.counters);
+    }
+    prev = now;
+  }
+  // Stopping: adopt whatever is published and release anything held.
+  for (Dispatch* d : l.items) {
+    const uint64_t now = rte_rdtsc();
+    const SteerSnapshot* s = d->current->load(std::memory_order_acquire);
+    if (s != d->active) adopt(*d, s, now);
+    if (d->draining) end_drain(*d, now, false);
+  }
+  return 0;
+}
+
 std::string errno_text(int rc) {
   return rte_strerror(rc < 0 ? -rc : rc);
 }
@@ -197,7 +468,26 @@ struct Dataplane::Impl {
   static inline std::atomic<unsigned> instances{0};
   unsigned instance = 0;
 
+  // Software steering, per port (null when the port is not software-steered).
+  struct SoftPort {
+    SteeringConfig cfg;
+    uint64_t generation = 0;
+    std::atomic<const SteerSnapshot*> current{nullptr};  // controlplane: rw, dispatchers: ro
+    std::unique_ptr<SteerSnapshot> live;                 // what `current` points to
+    std::vector<std::unique_ptr<Dispatch>> dispatch;     // per device RX queue
+    std::vector<std::vector<std::unique_ptr<RingDone>>> done;  // [device queue][logical queue]
+  };
+  std::vector<std::unique_ptr<SoftPort>> soft;
+  std::vector<uint16_t> device_rx_queues;  // per port: queues opened on the device
+  std::vector<std::unique_ptr<Audit>> audits;
+  std::vector<std::unique_ptr<DispatcherLcore>> dispatchers;
+  std::mutex change_mutex;  // one writer of steering at a time
+  std::deque<ChangeReport> reports;
+  uint64_t next_change_id = 1;
+
   std::vector<ConfigError> probe_ports();
+  std::vector<ConfigError> setup_steering();
+  std::unique_ptr<SteerSnapshot> make_snapshot(const SteeringConfig& cfg, uint64_t generation) const;
   std::vector<ConfigError> setup_ports();
   void build_workers();
   void release();
@@ -243,11 +533,120 @@ std::vector<ConfigError> Dataplane::Impl::probe_ports() {
     pi.caps.tx_desc_max = info.tx_desc_lim.nb_max == UINT16_MAX ? 0 : info.tx_desc_lim.nb_max;
     rte_ether_addr mac;
     if (rte_eth_macaddr_get(pid, &mac) == 0) std::memcpy(pi.mac.data(), mac.addr_bytes, 6);
+    // Steering backend: hardware where the device can do all of it, software otherwise.
+    uint16_t dispatched = 0;
+    for (const auto& lc : d.lcores)
+      for (QueueId q : lc.dispatch) dispatched += q.port == i;
+    uint16_t device_rx = pc.rx_queues;
+    if (pc.steering) {
+      pi.steered = true;
+      std::string no_hw;
+      if (info.reta_size == 0) no_hw = "the device has no RSS redirection table (reta_size 0)";
+      else if (info.max_rx_queues < pc.rx_queues)
+        no_hw = "the device has " + std::to_string(info.max_rx_queues) + " RX queues and the deployment wants " +
+                std::to_string(pc.rx_queues);
+      else if (info.hash_key_size && info.hash_key_size != pc.steering->rss.key.size())
+        no_hw = "the device takes a " + std::to_string(info.hash_key_size) + "-byte RSS key, not " +
+                std::to_string(pc.steering->rss.key.size());
+      else if (!pc.steering->flows.empty())
+        no_hw = "flow rules are steered in software until the rte_flow backend lands";
+      const std::string path_mode = "ports[" + std::to_string(i) + "].steering.mode";
+      if (pc.steering->mode == SteeringMode::Hardware && !no_hw.empty()) {
+        errs.push_back({path_mode, "port " + pc.name + " (" + pi.caps.driver + ") cannot steer in hardware: " + no_hw +
+                                       "; use mode: auto or software"});
+      } else if (pc.steering->mode == SteeringMode::Software || !no_hw.empty()) {
+        pi.backend = SteeringMode::Software;
+        pi.backend_reason = pc.steering->mode == SteeringMode::Software ? "mode: software" : no_hw;
+        if (!dispatched)
+          errs.push_back({"ports[" + std::to_string(i) + "].steering",
+                          "port " + pc.name + " steers in software (" + pi.backend_reason +
+                              ") and needs a dispatcher lcore: add {lcore: N, dispatch: [" + pc.name + ":0]} to lcores"});
+        device_rx = dispatched;
+      } else {
+        pi.backend = SteeringMode::Hardware;
+        pi.backend_reason = "the device accepts the RSS key, hash types and RETA";
+      }
+    }
+    device_rx_queues.push_back(device_rx ? device_rx : pc.rx_queues);
     ports.push_back(pi);
-    auto caps_errs = check_device(d, i, pi.caps);
+    Deployment as_opened = d;  // device limits apply to what is opened on the device
+    as_opened.ports[i].rx_queues = device_rx_queues.back();
+    auto caps_errs = check_device(as_opened, i, pi.caps);
     errs.insert(errs.end(), caps_errs.begin(), caps_errs.end());
   }
   return errs;
+}
+
+std::unique_ptr<SteerSnapshot> Dataplane::Impl::make_snapshot(const SteeringConfig& cfg, uint64_t generation) const {
+  auto snap = std::make_unique<SteerSnapshot>(cfg);
+  snap->generation = generation;
+  snap->timeout_cycles = uint64_t(cfg.drain_timeout_ms) * rte_get_tsc_hz() / 1000;
+  return snap;
+}
+
+// Rings from each dispatcher to each logical queue, the dispatchers, and the
+// first snapshot. Runs after the ports are configured, before any lcore starts.
+std::vector<ConfigError> Dataplane::Impl::setup_steering() {
+  soft.clear();
+  soft.resize(d.ports.size());
+  audits.clear();
+  audits.resize(d.ports.size());
+  std::map<unsigned, DispatcherLcore*> by_lcore;
+  for (size_t i = 0; i < d.ports.size(); ++i) {
+    const auto& pc = d.ports[i];
+    if (pc.audit) {
+      audits[i] = std::make_unique<Audit>();
+      audits[i]->flow_offset = pc.audit->flow_offset;
+      audits[i]->seq_offset = pc.audit->seq_offset;
+    }
+    if (!ports[i].steered || ports[i].backend != SteeringMode::Software) continue;
+    auto sp = std::make_unique<SoftPort>();
+    sp->cfg = *pc.steering;
+    sp->live = make_snapshot(sp->cfg, 0);
+    sp->current.store(sp->live.get(), std::memory_order_release);
+    const unsigned ring_size = rte_align32pow2(std::max<unsigned>(pc.rx_desc, 2 * kMaxBurst));
+    for (const auto& lc : d.lcores)
+      for (QueueId dq : lc.dispatch) {
+        if (dq.port != i) continue;
+        auto ds = std::make_unique<Dispatch>();
+        ds->port_id = ports[i].port_id;
+        ds->dev_queue = dq.queue;
+        ds->queues = pc.rx_queues;
+        ds->burst = d.dataplane.burst;
+        ds->lcore = lc.lcore;
+        ds->port_name = pc.name;
+        ds->current = &sp->current;
+        ds->enq.assign(pc.rx_queues, 0);
+        ds->fence.assign(pc.rx_queues, 0);
+        ds->stage.assign(size_t(pc.rx_queues) * kMaxBurst, nullptr);
+        ds->stage_n.assign(pc.rx_queues, 0);
+        ds->hold.assign(kHoldCapacity, HeldPacket{nullptr, 0});
+        sp->done.emplace_back();
+        for (uint16_t q = 0; q < pc.rx_queues; ++q) {
+          const std::string name = "st" + std::to_string(instance) + "_" + std::to_string(i) + "_" +
+                                   std::to_string(dq.queue) + "_" + std::to_string(q);
+          rte_ring* r = rte_ring_create(name.c_str(), ring_size, plan.port_socket[i], RING_F_SP_ENQ | RING_F_SC_DEQ);
+          if (!r)
+            return {{"ports[" + std::to_string(i) + "].steering",
+                     "creating software steering ring " + name + " failed (" + errno_text(rte_errno) +
+                         "); give the EAL more memory (eal.memory_mb)"}};
+          ds->rings.push_back(r);
+          sp->done.back().push_back(std::make_unique<RingDone>());
+          ds->done.push_back(sp->done.back().back().get());
+        }
+        DispatcherLcore*& dl = by_lcore[lc.lcore];
+        if (!dl) {
+          dispatchers.push_back(std::make_unique<DispatcherLcore>());
+          dl = dispatchers.back().get();
+          dl->lcore = lc.lcore;
+          dl->poll = d.dataplane.poll;
+        }
+        dl->items.push_back(ds.get());
+        sp->dispatch.push_back(std::move(ds));
+      }
+    soft[i] = std::move(sp);
+  }
+  return {};
 }
 
 std::vector<ConfigError> Dataplane::Impl::setup_ports() {
@@ -266,10 +665,11 @@ std::vector<ConfigError> Dataplane::Impl::setup_ports() {
       return errs;
     }
     rte_eth_conf conf{};
+    const uint16_t nb_rx = device_rx_queues[i];
     // Several RX queues on a NIC that hashes: spread by its RSS over IP/L4.
     // Live RSS/RETA control is the steering layer's job; this is the default.
     const uint64_t want_hf = RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP;
-    if (pc.rx_queues > 1 && (info.flow_type_rss_offloads & want_hf)) {
+    if (nb_rx > 1 && (info.flow_type_rss_offloads & want_hf)) {
       conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
       conf.rx_adv_conf.rss_conf.rss_hf = info.flow_type_rss_offloads & want_hf;
     }
@@ -287,7 +687,7 @@ std::vector<ConfigError> Dataplane::Impl::setup_ports() {
     }
     const unsigned socket = unsigned(plan.port_socket[i]);
     rte_mempool* pool = pools[size_t(plan.port_pool[i])];
-    for (uint16_t q = 0; q < pc.rx_queues; ++q)
+    for (uint16_t q = 0; q < nb_rx; ++q)
       if (int rc = rte_eth_rx_queue_setup(pid, q, nrx, socket, nullptr, pool); rc != 0) {
         fail("setting up RX queue " + std::to_string(q), rc);
         return errs;
@@ -317,22 +717,20 @@ std::vector<ConfigError> Dataplane::Impl::setup_ports() {
 
 void Dataplane::Impl::build_workers() {
   for (const auto& lc : d.lcores) {
+    if (lc.poll.empty()) continue;  // a dispatcher only
     auto w = std::make_unique<Worker>();
     w->lcore = lc.lcore;
-    w->queues = std::make_unique<QueueCounters[]>(lc.poll.size());
-    w->polled = lc.poll;
     auto wp = std::make_unique<WorkerPlan>();
     wp->burst = d.dataplane.burst;
     wp->tx_retries = d.dataplane.tx_retries;
     wp->poll = d.dataplane.poll;
-    for (size_t j = 0; j < lc.poll.size(); ++j) {
-      QueueId q = lc.poll[j];
+    for (QueueId q : lc.poll) {
       const auto& pl = d.pipelines[size_t(plan.queue_pipeline[q.port][q.queue])];
       RxStep s{};
       s.port_id = ports[q.port].port_id;
       s.queue = q.queue;
       s.action = pl.action;
-      uint16_t out = pl.action == Action::Forward ? *pl.to : q.port;
+      const uint16_t out = pl.action == Action::Forward ? *pl.to : q.port;
       s.out_port_id = ports[out].port_id;
       const auto& senders = plan.tx_senders[out];
       for (size_t k = 0; k < senders.size(); ++k)
@@ -340,9 +738,23 @@ void Dataplane::Impl::build_workers() {
       std::memcpy(s.src_mac, ports[out].mac.data(), 6);
       s.set_dst = pl.dst_mac.has_value();
       if (pl.dst_mac) std::memcpy(s.dst_mac, pl.dst_mac->data(), 6);
-      s.counters = &w->queues[j];
-      wp->steps.push_back(s);
+      s.audit = audits[out].get();
+      s.delay_cycles = uint64_t(lc.test_delay_us) * rte_get_tsc_hz() / 1000000;
+      if (soft[q.port]) {  // a logical queue: one ring from each dispatcher
+        for (auto& ds : soft[q.port]->dispatch) {
+          RxStep r = s;
+          r.ring = ds->rings[q.queue];
+          r.done = ds->done[q.queue];
+          wp->steps.push_back(r);
+          w->polled.push_back(q);
+        }
+      } else {
+        wp->steps.push_back(s);
+        w->polled.push_back(q);
+      }
     }
+    w->queues = std::make_unique<QueueCounters[]>(wp->steps.size());
+    for (size_t j = 0; j < wp->steps.size(); ++j) wp->steps[j].counters = &w->queues[j];
     w->plan.store(wp.get(), std::memory_order_release);
     w->owned_plan = std::move(wp);
     workers.push_back(std::move(w));
@@ -363,6 +775,21 @@ void Dataplane::Impl::release() {
     (void)rte_eth_dev_close(ports[i].port_id);
     if (probed_by_us[i] && dev) (void)rte_dev_remove(dev);
   }
+  for (auto& sp : soft) {
+    if (!sp) continue;
+    for (auto& ds : sp->dispatch) {
+      for (size_t k = 0; k < ds->hold_n; ++k) rte_pktmbuf_free(ds->hold[k].m);
+      for (rte_ring* r : ds->rings) {
+        void* obj;
+        while (rte_ring_sc_dequeue(r, &obj) == 0) rte_pktmbuf_free(static_cast<rte_mbuf*>(obj));
+        rte_ring_free(r);
+      }
+    }
+  }
+  soft.clear();
+  dispatchers.clear();
+  audits.clear();
+  device_rx_queues.clear();
   ports.clear();
   probed_by_us.clear();
   for (rte_mempool* mp : pools) rte_mempool_free(mp);
@@ -420,21 +847,25 @@ std::vector<ConfigError> Dataplane::start(const Deployment& d, std::vector<std::
     }
   }
   if (errs.empty()) errs = m.setup_ports();
+  if (errs.empty()) errs = m.setup_steering();
   if (!errs.empty()) {
     m.release();
     return errs;
   }
 
   m.build_workers();
-  for (auto& w : m.workers) {
-    if (int rc = rte_eal_remote_launch(worker_main, w.get(), w->lcore); rc != 0) {
-      errs.push_back({"lcores", "launching lcore " + std::to_string(w->lcore) + " failed (" + errno_text(rc) + ")"});
-      for (auto& x : m.workers) x->stop.store(true, std::memory_order_release);
-      rte_eal_mp_wait_lcore();
-      m.release();
-      return errs;
-    }
-  }
+  auto abort_launch = [&](unsigned lcore, int rc) {
+    errs.push_back({"lcores", "launching lcore " + std::to_string(lcore) + " failed (" + errno_text(rc) + ")"});
+    for (auto& x : m.workers) x->stop.store(true, std::memory_order_release);
+    for (auto& x : m.dispatchers) x->stop.store(true, std::memory_order_release);
+    rte_eal_mp_wait_lcore();
+    m.release();
+    return errs;
+  };
+  for (auto& w : m.workers)
+    if (int rc = rte_eal_remote_launch(worker_main, w.get(), w->lcore); rc != 0) return abort_launch(w->lcore, rc);
+  for (auto& dl : m.dispatchers)
+    if (int rc = rte_eal_remote_launch(dispatcher_main, dl.get(), dl->lcore); rc != 0) return abort_launch(dl->lcore, rc);
   m.running = true;
   m.stopped = false;
   return {};
@@ -446,6 +877,18 @@ void Dataplane::stop() {
   // Workers run to completion: once a worker sees the flag it has already
   // transmitted (or freed and counted) everything it took, so joining it means
   // nothing is in flight on the lcore side.
+  // Dispatchers stop taking RX first (releasing anything held); the workers
+  // then empty the rings, for at most a second, before they stop.
+  for (auto& dl : m.dispatchers) dl->stop.store(true, std::memory_order_release);
+  for (auto& dl : m.dispatchers) rte_eal_wait_lcore(dl->lcore);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+  for (auto& sp : m.soft) {
+    if (!sp) continue;
+    for (auto& ds : sp->dispatch)
+      for (rte_ring* r : ds->rings)
+        while (rte_ring_count(r) && std::chrono::steady_clock::now() < deadline)
+          std::this_thread::sleep_for(std::chrono::microseconds(100));
+  }
   for (auto& w : m.workers) w->stop.store(true, std::memory_order_release);
   for (auto& w : m.workers) rte_eal_wait_lcore(w->lcore);
   for (size_t i = 0; i < m.ports.size(); ++i)
@@ -460,6 +903,128 @@ void Dataplane::stop() {
 void Dataplane::close() {
   stop();
   impl_->release();
+}
+
+
+std::optional<SteeringConfig> Dataplane::steering(const std::string& port) const {
+  const Impl& m = *impl_;
+  for (size_t i = 0; i < m.d.ports.size(); ++i)
+    if (m.d.ports[i].name == port) {
+      if (i < m.soft.size() && m.soft[i]) return m.soft[i]->cfg;
+      return m.d.ports[i].steering;
+    }
+  return std::nullopt;
+}
+
+std::vector<ChangeReport> Dataplane::change_reports() const {
+  std::lock_guard<std::mutex> lock(impl_->change_mutex);
+  return {impl_->reports.begin(), impl_->reports.end()};
+}
+
+std::vector<ConfigError> Dataplane::change_steering(const std::string& port, const SteeringChange& c,
+                                                    ChangeReport* report) {
+  Impl& m = *impl_;
+  std::lock_guard<std::mutex> lock(m.change_mutex);
+  size_t i = 0;
+  while (i < m.d.ports.size() && m.d.ports[i].name != port) ++i;
+  if (i == m.d.ports.size()) return {{"port", "no port named \"" + port + "\""}};
+  if (!m.running) return {{"port", "the dataplane is not running"}};
+  if (i >= m.soft.size() || !m.soft[i])
+    return {{"port", "port " + port +
+                         (m.ports[i].steered ? " steers in hardware, whose live changes are not wired up yet"
+                                             : " has no steering; add steering: to it in the deployment")}};
+  Impl::SoftPort& sp = *m.soft[i];
+  if (c.expected_generation && *c.expected_generation != sp.generation)
+    return {{"expected_generation", "the port is at generation " + std::to_string(sp.generation) + ", not " +
+                                        std::to_string(*c.expected_generation) + "; re-read and retry"}};
+
+  // The whole new state, validated before anything is touched.
+  SteeringConfig next = sp.cfg;
+  if (c.key) next.rss.key = *c.key;
+  if (c.types) next.rss.types = *c.types;
+  if (c.reta) next.rss.reta = *c.reta;
+  for (const auto& name : c.remove) {
+    auto it = std::find_if(next.flows.begin(), next.flows.end(), [&](const FlowRule& r) { return r.name == name; });
+    if (it == next.flows.end()) return {{"remove", "no rule named \"" + name + "\" on port " + port}};
+    next.flows.erase(it);
+  }
+  for (const auto& r : c.add) {
+    auto it = std::find_if(next.flows.begin(), next.flows.end(), [&](const FlowRule& x) { return x.name == r.name; });
+    if (it != next.flows.end()) *it = r;
+    else next.flows.push_back(r);
+  }
+  if (c.types && (*c.types == 0 || (*c.types & ~uint32_t(kRssAll))))
+    return {{"types", "no known hash type selected; use ipv4, ipv4-tcp, ipv4-udp, ipv6, ipv6-tcp, ipv6-udp"}};
+  if (auto errs = validate_steering(next, m.d.ports[i].rx_queues, "steering"); !errs.empty()) return errs;
+
+  // What moves: RETA buckets that change queue; a key, hash-type or rule change
+  // can move any flow, so every queue may lose (one global fence).
+  ChangeReport rep;
+  rep.id = m.next_change_id++;
+  rep.port = port;
+  const uint16_t nq = m.d.ports[i].rx_queues;
+  std::vector<uint8_t> loser(nq, 0), gainer(nq, 0);
+  const bool global = next.rss.key != sp.cfg.rss.key || next.rss.types != sp.cfg.rss.types ||
+                      next.rss.reta.size() != sp.cfg.rss.reta.size() || !c.add.empty() || !c.remove.empty();
+  if (global) {
+    rep.buckets_moved = uint32_t(next.rss.reta.size());
+    std::fill(loser.begin(), loser.end(), 1);
+    std::fill(gainer.begin(), gainer.end(), 1);
+  } else {
+    for (size_t b = 0; b < next.rss.reta.size(); ++b)
+      if (next.rss.reta[b] != sp.cfg.rss.reta[b]) {
+        ++rep.buckets_moved;
+        loser[sp.cfg.rss.reta[b]] = 1;
+        gainer[next.rss.reta[b]] = 1;
+      }
+  }
+  for (uint16_t q = 0; q < nq; ++q) {
+    if (loser[q]) rep.losers.push_back(q);
+    if (gainer[q]) rep.gainers.push_back(q);
+  }
+
+  auto snap = m.make_snapshot(next, sp.generation + 1);
+  snap->loser = loser;
+  snap->drain = next.drain && rep.buckets_moved > 0;
+  rep.drained = snap->drain;
+  const uint64_t gen = snap->generation;
+  const uint64_t hz = rte_get_tsc_hz();
+  const uint64_t t0 = rte_rdtsc();
+  sp.current.store(snap.get(), std::memory_order_release);
+
+  // Wait for every dispatcher to adopt it and finish its drain; they bound the
+  // drain by the timeout, this bounds a dispatcher that stopped polling.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(next.drain_timeout_ms + 2000);
+  uint64_t adopted_max = t0, drained_max = t0;
+  for (auto& ds : sp.dispatch) {
+    while (ds->drained_generation.load(std::memory_order_acquire) != gen) {
+      if (std::chrono::steady_clock::now() > deadline) {
+        // Cannot happen while dispatchers run; the old snapshot may still be read, so it is kept.
+        sp.live.release();
+        sp.live = std::move(snap);
+        return {{"port", "dispatcher lcore " + std::to_string(ds->lcore) + " did not take the change within " +
+                             std::to_string(next.drain_timeout_ms + 2000) + " ms"}};
+      }
+      std::this_thread::sleep_for(std::chrono::microseconds(20));
+    }
+    adopted_max = std::max(adopted_max, ds->adopted_tsc);
+    drained_max = std::max(drained_max, ds->drained_tsc);
+    rep.held += ds->report_held;
+    rep.longest_hold_us = std::max(rep.longest_hold_us, double(ds->report_hold_cycles) * 1e6 / double(hz));
+    rep.timeouts += ds->report_timeouts;
+  }
+  rep.apply_us = double(adopted_max - t0) * 1e6 / double(hz);
+  rep.drain_us = double(drained_max - adopted_max) * 1e6 / double(hz);
+  // No dispatcher reads the previous snapshot any more: free it.
+  sp.live = std::move(snap);
+  sp.cfg = next;
+  sp.generation = gen;
+  m.ports[i].generation = gen;
+  rep.generation = gen;
+  m.reports.push_back(rep);
+  if (m.reports.size() > 64) m.reports.pop_front();
+  if (report) *report = rep;
+  return {};
 }
 
 bool Dataplane::running() const {
@@ -519,6 +1084,23 @@ StatsSnapshot Dataplane::stats() const {
           if (xs[size_t(i)].value) ps.xstats.emplace_back(names[xs[size_t(i)].id].name, xs[size_t(i)].value);
     }
     s.ports.push_back(ps);
+  }
+  for (const auto& sp : m.soft) {
+    if (!sp) continue;
+    for (const auto& ds : sp->dispatch) {
+      StatsSnapshot::Dispatcher x;
+      x.port = ds->port_name;
+      x.queue = ds->dev_queue;
+      x.lcore = ds->lcore;
+      x.rx = ds->counters.rx.get();
+      x.rule_drops = ds->counters.rule_drops.get();
+      x.ring_full = ds->counters.ring_full.get();
+      x.held = ds->counters.held.get();
+      x.timeouts = ds->counters.timeouts.get();
+      x.marked = ds->counters.marked.get();
+      x.empty_polls = ds->counters.empty_polls.get();
+      s.dispatchers.push_back(x);
+    }
   }
   for (size_t k = 0; k < m.pools.size(); ++k) {
     if (!m.pools[k]) continue;

@@ -35,6 +35,7 @@ struct alignas(64) QueueCounters {
   Counter tx;
   Counter tx_dropped;  // partial TX after the retries: freed and counted
   Counter dropped;     // pipeline drop action
+  Counter reordered;  // ordering audit: sequence below the last one sent on its flow
   Counter empty_polls;
   Counter busy_cycles;  // TSC cycles spent on non-empty bursts of this queue
   Counter burst_hist[kBurstBuckets];
@@ -49,9 +50,21 @@ struct alignas(64) LcoreCounters {
   Counter sleeps;  // adaptive poll: times the lcore slept
 };
 
+// One software dispatcher (one device RX queue of a software-steered port).
+// dataplane: rw (the dispatcher lcore), controlplane: ro
+struct alignas(64) DispatchCounters {
+  Counter rx;
+  Counter rule_drops;  // a drop rule matched
+  Counter ring_full;   // a worker ring was full: freed and counted
+  Counter held;        // packets parked during drains
+  Counter timeouts;    // drains that ended by timeout
+  Counter marked;
+  Counter empty_polls;
+};
+
 // Plain-value snapshots for readers.
 struct QueueStats {
-  uint64_t rx = 0, tx = 0, tx_dropped = 0, dropped = 0, empty_polls = 0, busy_cycles = 0;
+  uint64_t rx = 0, tx = 0, tx_dropped = 0, dropped = 0, reordered = 0, empty_polls = 0, busy_cycles = 0;
   uint64_t burst_hist[kBurstBuckets] = {};
   void read(const QueueCounters& c);
   QueueStats& operator+=(const QueueStats& o);

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -25,6 +26,37 @@ struct PortInfo {
   MacAddr mac{};
   DeviceCaps caps;
   bool link_up = false;
+  // Steering: the backend chosen at start and why; the generation every
+  // successful change increments (0 before any change).
+  bool steered = false;
+  SteeringMode backend = SteeringMode::Software;
+  std::string backend_reason;
+  uint64_t generation = 0;
+};
+
+// One live steering change, applied whole or not at all. Unset parts keep
+// their running value.
+struct SteeringChange {
+  std::optional<std::vector<uint8_t>> key;
+  std::optional<uint32_t> types;
+  std::optional<std::vector<uint16_t>> reta;
+  std::vector<FlowRule> add;          // a rule with an existing name replaces it
+  std::vector<std::string> remove;    // by name
+  std::optional<uint64_t> expected_generation;
+};
+
+struct ChangeReport {
+  uint64_t id = 0;
+  std::string port;
+  uint64_t generation = 0;
+  uint32_t buckets_moved = 0;  // RETA entries that changed queue (all of them for key/type/rule changes)
+  std::vector<uint16_t> losers, gainers;
+  bool drained = false;        // a drain ran (something moved and drain: true)
+  double apply_us = 0;         // publish until every dispatcher adopted the new table
+  double drain_us = 0;         // adoption until the last loser crossed its fence (longest dispatcher)
+  uint64_t held = 0;           // packets parked because their flow moved
+  double longest_hold_us = 0;
+  uint64_t timeouts = 0;
 };
 
 struct StatsSnapshot {
@@ -54,6 +86,13 @@ struct StatsSnapshot {
   std::vector<Lcore> lcores;
   std::vector<Port> ports;
   std::vector<Pool> pools;
+  struct Dispatcher {
+    std::string port;
+    uint16_t queue = 0;  // device RX queue
+    unsigned lcore = 0;
+    uint64_t rx = 0, rule_drops = 0, ring_full = 0, held = 0, timeouts = 0, marked = 0, empty_polls = 0;
+  };
+  std::vector<Dispatcher> dispatchers;
   uint64_t tsc_hz = 0;
 };
 
@@ -76,6 +115,14 @@ class Dataplane {
 
   // Closes the ports (removing the devices it probed) and frees the pools.
   void close();
+
+  // Live steering: validated whole against the port before anything is
+  // touched, then published with the drain protocol. Errors name the field;
+  // on error nothing changed. One caller at a time (the Controller).
+  [[nodiscard]] std::vector<ConfigError> change_steering(const std::string& port, const SteeringChange& change,
+                                                         ChangeReport* report);
+  std::vector<ChangeReport> change_reports() const;  // the last 64
+  std::optional<SteeringConfig> steering(const std::string& port) const;
 
   bool running() const;
   StatsSnapshot stats() const;

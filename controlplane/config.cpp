@@ -1,8 +1,13 @@
 #include "config.h"
 
+#include "steer/steering.h"
+
+#include <arpa/inet.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cctype>
+#include <map>
 #include <fstream>
 #include <initializer_list>
 #include <sstream>
@@ -243,7 +248,9 @@ class Loader {
       mark(p, m);
       PortConfig pc;
       if (is_map(m, p)) {
-        check_keys(m, p, {"name", "device", "rx_queues", "tx_queues", "rx_desc", "tx_desc", "promiscuous", "socket"});
+        check_keys(m, p,
+                   {"name", "device", "rx_queues", "tx_queues", "rx_desc", "tx_desc", "promiscuous", "socket", "steering",
+                    "audit"});
         require(m, p, {"name", "device"});
         text(m, "name", p, pc.name);
         text(m, "device", p, pc.device);
@@ -257,13 +264,21 @@ class Loader {
           number(m, "socket", p, s, 0, 63);
           pc.socket = s;
         }
+        if (YAML::Node st = m["steering"]) pc.steering = load_steering(st, p + ".steering", pc.rx_queues);
+        if (YAML::Node au = m["audit"]; au && is_map(au, p + ".audit")) {
+          check_keys(au, p + ".audit", {"flow_offset", "seq_offset"});
+          AuditConfig a;
+          number(au, "flow_offset", p + ".audit", a.flow_offset, 0, 9000);
+          number(au, "seq_offset", p + ".audit", a.seq_offset, 0, 9000);
+          pc.audit = a;
+        }
       }
       r_.deployment.ports.push_back(pc);  // kept even when broken, so indices match the file
     }
   }
 
   // "p0:1", "p0:0-3" or "p0:*" -> queue ids; errors name the selector.
-  bool queues(const YAML::Node& n, const std::string& path, std::vector<QueueId>& out) {
+  bool queues(const YAML::Node& n, const std::string& path, std::vector<QueueId>& out, bool device = false) {
     const auto& ports = r_.deployment.ports;
     if (!n.IsScalar()) {
       error(n, path, "expected a queue like \"p0:1\", \"p0:0-3\" or \"p0:*\", got " + shown(n));
@@ -292,6 +307,10 @@ class Loader {
       return true;
     };
     if (sel == "*") {
+      if (device) {
+        error(n, path, "\"" + s + "\": name the device queues to dispatch one by one (e.g. " + name + ":0)");
+        return false;
+      }
       last = ports[pi].rx_queues - 1u;
     } else if (auto dash = sel.find('-'); dash != std::string::npos) {
       if (!num(sel.substr(0, dash), first) || !num(sel.substr(dash + 1), last) || last < first) {
@@ -308,6 +327,204 @@ class Loader {
     return true;
   }
 
+
+  static bool parse_hex(const std::string& text, std::vector<uint8_t>& out) {
+    std::string h;
+    for (char c : text)
+      if (c != ':' && c != ' ') h += c;
+    if (h.size() % 2) return false;
+    out.clear();
+    for (size_t i = 0; i < h.size(); i += 2) {
+      if (!std::isxdigit(static_cast<unsigned char>(h[i])) || !std::isxdigit(static_cast<unsigned char>(h[i + 1])))
+        return false;
+      out.push_back(uint8_t(std::stoul(h.substr(i, 2), nullptr, 16)));
+    }
+    return true;
+  }
+
+  template <size_t N>
+  bool prefix(const YAML::Node& n, const std::string& path, std::optional<std::array<uint8_t, N>>& addr, uint8_t& len) {
+    const std::string& t = n.Scalar();
+    const size_t slash = t.find('/');
+    const std::string a = t.substr(0, slash);
+    std::array<uint8_t, N> bytes{};
+    const int af = N == 4 ? AF_INET : AF_INET6;
+    unsigned long l = N * 8;
+    bool ok = inet_pton(af, a.c_str(), bytes.data()) == 1;
+    if (ok && slash != std::string::npos) {
+      char* end = nullptr;
+      l = std::strtoul(t.c_str() + slash + 1, &end, 10);
+      ok = *end == 0 && slash + 1 < t.size() && l <= N * 8;
+    }
+    if (!ok) {
+      error(n, path, "\"" + t + "\" is not an " + (N == 4 ? "IPv4" : "IPv6") + " address or prefix; write e.g. " +
+                         (N == 4 ? "10.0.0.0/24" : "2001:db8::/32"));
+      return false;
+    }
+    addr = bytes;
+    len = uint8_t(l);
+    return true;
+  }
+
+  void port_match(const YAML::Node& map, const char* key, const std::string& path, std::optional<PortMatch>& out) {
+    auto n = scalar(map, key, path);
+    if (!n) return;
+    const std::string& t = n.Scalar();
+    const size_t slash = t.find('/');
+    char* end = nullptr;
+    unsigned long v = std::strtoul(t.c_str(), &end, 0), mask = 0xffff;
+    bool ok = !t.empty() && (slash == std::string::npos ? *end == 0 : end == t.c_str() + slash) && v <= 0xffff;
+    if (ok && slash != std::string::npos) {
+      mask = std::strtoul(t.c_str() + slash + 1, &end, 0);
+      ok = *end == 0 && mask <= 0xffff;
+    }
+    if (!ok) {
+      error(n, join_path(path, key), "\"" + t + "\" is not a port; write 53, or value/mask like 0x1000/0xf000");
+      return;
+    }
+    out = PortMatch{uint16_t(v), uint16_t(mask)};
+  }
+
+  std::optional<SteeringConfig> load_steering(const YAML::Node& n, const std::string& p, uint16_t queues) {
+    if (!is_map(n, p)) return std::nullopt;
+    check_keys(n, p, {"mode", "rss", "flows", "drain", "drain_timeout_ms"});
+    SteeringConfig sc;
+    choice(n, "mode", p, sc.mode,
+           {{"auto", SteeringMode::Auto}, {"hardware", SteeringMode::Hardware}, {"software", SteeringMode::Software}});
+    boolean(n, "drain", p, sc.drain);
+    number(n, "drain_timeout_ms", p, sc.drain_timeout_ms, 1, 60000);
+    std::vector<uint16_t> all(queues);
+    for (uint16_t q = 0; q < queues; ++q) all[q] = q;
+    sc.rss.reta = reta_spread(128, all);
+    if (YAML::Node rss = n["rss"]; rss && is_map(rss, p + ".rss")) {
+      const std::string rp = p + ".rss";
+      check_keys(rss, rp, {"types", "key", "reta"});
+      if (YAML::Node t = rss["types"]; t && is_seq(t, rp + ".types")) {
+        sc.rss.types = 0;
+        for (size_t i = 0; i < t.size(); ++i) {
+          static const std::pair<const char*, uint32_t> kTypes[] = {{"ipv4", kRssIpv4},         {"ipv4-tcp", kRssIpv4Tcp},
+                                                                    {"ipv4-udp", kRssIpv4Udp}, {"ipv6", kRssIpv6},
+                                                                    {"ipv6-tcp", kRssIpv6Tcp}, {"ipv6-udp", kRssIpv6Udp}};
+          uint32_t bit = 0;
+          for (auto [name, b] : kTypes)
+            if (t[i].IsScalar() && t[i].Scalar() == name) bit = b;
+          if (!bit)
+            error(t[i], index_path(rp + ".types", i),
+                  shown(t[i]) + " is not a hash type; use ipv4, ipv4-tcp, ipv4-udp, ipv6, ipv6-tcp or ipv6-udp");
+          sc.rss.types |= bit;
+        }
+      }
+      if (auto k = scalar(rss, "key", rp); k && !parse_hex(k.Scalar(), sc.rss.key))
+        error(k, rp + ".key", "\"" + k.Scalar() + "\" is not hex; write 80 or 104 hex digits (40 or 52 bytes)");
+      if (YAML::Node r = rss["reta"]; r && is_map(r, rp + ".reta")) {
+        const std::string tp = rp + ".reta";
+        check_keys(r, tp, {"size", "spread", "entries", "weights"});
+        uint32_t size = 128;
+        number(r, "size", tp, size, 1, 65536);
+        const int given = int(bool(r["spread"])) + int(bool(r["entries"])) + int(bool(r["weights"]));
+        if (given > 1) error(r, tp, "give one of spread, entries or weights");
+        auto queue_list = [&](const YAML::Node& l, const std::string& lp, std::vector<uint16_t>& out) {
+          if (!is_seq(l, lp)) return;
+          for (size_t i = 0; i < l.size(); ++i) {
+            uint16_t q = 0;
+            if (!l[i].IsScalar()) error(l[i], index_path(lp, i), "expected a queue number");
+            else if (parse_number(l[i], index_path(lp, i), q, 0, kMaxQueuesPerPort - 1)) out.push_back(q);
+          }
+        };
+        if (YAML::Node sp = r["spread"]) {
+          std::vector<uint16_t> qs;
+          queue_list(sp, tp + ".spread", qs);
+          sc.rss.reta = reta_spread(size, qs);
+        } else if (YAML::Node en = r["entries"]) {
+          sc.rss.reta.clear();
+          queue_list(en, tp + ".entries", sc.rss.reta);
+        } else if (YAML::Node w = r["weights"]; w && is_map(w, tp + ".weights")) {
+          std::map<uint16_t, uint32_t> weights;
+          for (const auto& kv : w) {
+            uint16_t q = 0;
+            uint32_t wt = 0;
+            if (parse_number(kv.first, tp + ".weights", q, 0, kMaxQueuesPerPort - 1) &&
+                parse_number(kv.second, tp + ".weights." + kv.first.Scalar(), wt, 1, 1000000))
+              weights[q] = wt;
+          }
+          sc.rss.reta = reta_weights(size, weights);
+        } else {
+          sc.rss.reta = reta_spread(size, all);
+        }
+        if (given) mark(rp + ".reta", r);
+      }
+    }
+    if (YAML::Node fl = n["flows"]; fl && is_seq(fl, p + ".flows")) {
+      for (size_t i = 0; i < fl.size(); ++i) {
+        const std::string fp = index_path(p + ".flows", i);
+        const YAML::Node f = fl[i];
+        mark(fp, f);
+        FlowRule r;
+        if (!is_map(f, fp)) continue;
+        check_keys(f, fp, {"name", "priority", "match", "action"});
+        require(f, fp, {"name", "priority", "action"});
+        text(f, "name", fp, r.name);
+        number(f, "priority", fp, r.priority, 0, 0xffffffffu);
+        if (YAML::Node mt = f["match"]; mt && is_map(mt, fp + ".match")) {
+          const std::string mp = fp + ".match";
+          check_keys(mt, mp, {"eth_type", "vlan", "ipv4_src", "ipv4_dst", "ipv6_src", "ipv6_dst", "ip_proto", "tcp_src",
+                              "tcp_dst", "udp_src", "udp_dst"});
+          FlowMatch& m = r.match;
+          if (auto x = scalar(mt, "eth_type", mp)) {
+            char* end = nullptr;
+            unsigned long v = std::strtoul(x.Scalar().c_str(), &end, 0);
+            if (*end || v > 0xffff) error(x, mp + ".eth_type", "\"" + x.Scalar() + "\" is not an EtherType; write e.g. 0x0800");
+            else m.eth_type = uint16_t(v);
+          }
+          if (mt["vlan"]) {
+            uint16_t v = 0;
+            number(mt, "vlan", mp, v, 0, 4095);
+            m.vlan = v;
+          }
+          if (auto x = scalar(mt, "ipv4_src", mp)) prefix<4>(x, mp + ".ipv4_src", m.ipv4_src, m.ipv4_src_len);
+          if (auto x = scalar(mt, "ipv4_dst", mp)) prefix<4>(x, mp + ".ipv4_dst", m.ipv4_dst, m.ipv4_dst_len);
+          if (auto x = scalar(mt, "ipv6_src", mp)) prefix<16>(x, mp + ".ipv6_src", m.ipv6_src, m.ipv6_src_len);
+          if (auto x = scalar(mt, "ipv6_dst", mp)) prefix<16>(x, mp + ".ipv6_dst", m.ipv6_dst, m.ipv6_dst_len);
+          if (auto x = scalar(mt, "ip_proto", mp)) {
+            if (x.Scalar() == "tcp") m.ip_proto = 6;
+            else if (x.Scalar() == "udp") m.ip_proto = 17;
+            else {
+              uint8_t v = 0;
+              if (parse_number(x, mp + ".ip_proto", v, 0, 255)) m.ip_proto = v;
+            }
+          }
+          port_match(mt, "tcp_src", mp, m.tcp_src);
+          port_match(mt, "tcp_dst", mp, m.tcp_dst);
+          port_match(mt, "udp_src", mp, m.udp_src);
+          port_match(mt, "udp_dst", mp, m.udp_dst);
+        }
+        if (YAML::Node ac = f["action"]; ac && is_map(ac, fp + ".action")) {
+          const std::string ap = fp + ".action";
+          check_keys(ac, ap, {"queue", "rss", "drop", "mark"});
+          if (ac["queue"]) {
+            uint16_t q = 0;
+            number(ac, "queue", ap, q, 0, kMaxQueuesPerPort - 1);
+            r.action.queue = q;
+          }
+          if (YAML::Node l = ac["rss"]; l && is_seq(l, ap + ".rss"))
+            for (size_t j = 0; j < l.size(); ++j) {
+              uint16_t q = 0;
+              if (l[j].IsScalar() && parse_number(l[j], index_path(ap + ".rss", j), q, 0, kMaxQueuesPerPort - 1))
+                r.action.rss.push_back(q);
+            }
+          boolean(ac, "drop", ap, r.action.drop);
+          if (ac["mark"]) {
+            uint32_t v = 0;
+            number(ac, "mark", ap, v, 0, 0xffffffffu);
+            r.action.mark = v;
+          }
+        }
+        sc.flows.push_back(r);
+      }
+    }
+    return sc;
+  }
+
   void load_lcores(const YAML::Node& n) {
     if (!is_seq(n, "lcores")) return;
     for (size_t i = 0; i < n.size(); ++i) {
@@ -316,8 +533,21 @@ class Loader {
       mark(p, m);
       LcoreConfig lc;
       if (is_map(m, p)) {
-        check_keys(m, p, {"lcore", "poll"});
-        require(m, p, {"lcore", "poll"});
+        check_keys(m, p, {"lcore", "poll", "dispatch"});
+        require(m, p, {"lcore"});
+        if (!m["poll"] && !m["dispatch"]) error(m, p, "give the lcore queues to poll (poll: [p0:0]) or to dispatch (dispatch: [p0:0])");
+        if (YAML::Node dis = m["dispatch"]) {
+          std::vector<YAML::Node> items;
+          if (dis.IsSequence())
+            for (size_t j = 0; j < dis.size(); ++j) items.push_back(dis[j]);
+          else
+            items.push_back(dis);
+          for (size_t j = 0; j < items.size(); ++j) {
+            size_t before = lc.dispatch.size();
+            queues(items[j], index_path(p + ".dispatch", j), lc.dispatch, true);
+            for (size_t k = before; k < lc.dispatch.size(); ++k) mark(index_path(p + ".dispatch", k), items[j]);
+          }
+        }
         number(m, "lcore", p, lc.lcore, 0, 1023);
         if (YAML::Node poll = m["poll"]) {
           // A single selector may stand alone: poll: "p0:*"

@@ -254,7 +254,7 @@ struct HeldPacket {
   uint16_t queue;
 };
 
-constexpr size_t kHoldCapacity = 8192;
+constexpr size_t kHoldCapacity = kHoldBudget;
 
 // One dispatcher: a device RX queue of a software-steered port.
 struct Dispatch {
@@ -604,7 +604,7 @@ std::vector<ConfigError> Dataplane::Impl::setup_steering() {
     sp->cfg = *pc.steering;
     sp->live = make_snapshot(sp->cfg, 0);
     sp->current.store(sp->live.get(), std::memory_order_release);
-    const unsigned ring_size = rte_align32pow2(std::max<unsigned>(pc.rx_desc, 2 * kMaxBurst));
+    const unsigned ring_size = rte_align32pow2(std::max<unsigned>(pc.rx_desc, 1024));
     for (const auto& lc : d.lcores)
       for (QueueId dq : lc.dispatch) {
         if (dq.port != i) continue;

@@ -65,6 +65,17 @@ Plan make_plan(const Deployment& d, const std::vector<int>& port_socket, std::ve
     const auto& pc = d.ports[i];
     pp.need.rx_desc += uint64_t(pc.rx_queues) * pc.rx_desc;
     pp.need.tx_desc += uint64_t(pc.tx_queues) * pc.tx_desc;
+    // Software steering: a ring from each dispatcher to each logical queue, and
+    // each dispatcher's hold budget for drains.
+    uint64_t dispatchers = 0;
+    for (const auto& lc : d.lcores)
+      for (QueueId q : lc.dispatch) dispatchers += q.port == i;
+    if (pc.steering && dispatchers) {
+      uint64_t ring = 64;
+      while (ring < pc.rx_desc || ring < 1024) ring <<= 1;  // as the dataplane sizes them
+      pp.need.sw_rings += dispatchers * pc.rx_queues * ring;
+      pp.need.hold += dispatchers * kHoldBudget;
+    }
   }
 
   for (size_t k = 0; k < plan.pools.size(); ++k) {

@@ -1,5 +1,7 @@
 #include "steer/validate.h"
 
+#include "steer/steering.h"
+
 #include <algorithm>
 #include <cctype>
 #include <map>
@@ -207,6 +209,7 @@ std::vector<ConfigError> validate(const Deployment& d) {
   if (d.lcores.empty()) err("lcores", "no worker lcores; add {lcore: 1, poll: [p0:0]}");
   std::map<unsigned, size_t> seen_lcore;
   std::map<QueueId, unsigned> owner;
+  std::map<QueueId, unsigned> dispatched;
   for (size_t i = 0; i < d.lcores.size(); ++i) {
     const auto& lc = d.lcores[i];
     std::string p = "lcores[" + std::to_string(i) + "]";
@@ -243,6 +246,30 @@ std::vector<ConfigError> validate(const Deployment& d) {
         err(port_path(i) + ".rx_queues",
             "queue " + d.ports[i].name + ":" + std::to_string(q) +
                 " is polled by no lcore; add it to an lcore's poll list or lower rx_queues to " + std::to_string(q));
+
+  // Dispatched device queues are 0..N-1 of each port; steering is whole.
+  for (size_t i = 0; i < d.ports.size(); ++i) {
+    uint16_t n = 0;
+    for (auto& [q, l] : dispatched) n += q.port == i;
+    for (auto& [q, l] : dispatched)
+      if (q.port == i && q.queue >= n)
+        err(port_path(i) + ".steering", "dispatched device queues of " + d.ports[i].name +
+                                            " must be numbered from 0 without gaps; " + format_queue(d, q) +
+                                            " is dispatched but only " + std::to_string(n) + " queue(s) are");
+    if (d.ports[i].steering) {
+      auto se = validate_steering(*d.ports[i].steering, d.ports[i].rx_queues, port_path(i) + ".steering");
+      errs.insert(errs.end(), se.begin(), se.end());
+      if (d.ports[i].steering->mode == SteeringMode::Software && !n)
+        err(port_path(i) + ".steering.mode", "software steering needs a dispatcher lcore: add {lcore: N, dispatch: [" +
+                                                 d.ports[i].name + ":0]} to lcores");
+    }
+    if (d.ports[i].audit) {
+      const auto& a = *d.ports[i].audit;
+      if (a.flow_offset + 4 > 9000 || a.seq_offset + 4 > 9000 ||
+          (a.flow_offset < a.seq_offset + 4 && a.seq_offset < a.flow_offset + 4))
+        err(port_path(i) + ".audit", "flow_offset and seq_offset name two 4-byte fields that must not overlap");
+    }
+  }
 
   // pipelines: every RX queue handled by exactly one.
   std::map<QueueId, size_t> handled;

@@ -18,8 +18,8 @@ struct PoolNeed {
   uint64_t tx_desc = 0;      // sum of tx_queues * tx_desc
   uint64_t lcore_cache = 0;  // per-lcore mempool caches at their flush threshold (1.5 x cache)
   uint64_t lcore_burst = 0;  // one burst in hand per lcore
-  uint64_t sw_rings = 0;     // software steering rings (none yet)
-  uint64_t hold = 0;         // drain hold budget (none yet)
+  uint64_t sw_rings = 0;     // software steering rings
+  uint64_t hold = 0;         // drain hold budget
   uint64_t total() const { return rx_desc + tx_desc + lcore_cache + lcore_burst + sw_rings + hold; }
 };
 
@@ -45,6 +45,9 @@ struct Plan {
   std::vector<std::vector<int>> queue_pipeline;   // per port, per RX queue
   uint64_t memory_bytes = 0;                      // pools + descriptor rings + EAL overhead, estimated
 };
+
+// Packets one dispatcher may park during a drain before it releases early.
+constexpr uint64_t kHoldBudget = 8192;
 
 // Rounds up to the next 2^n - 1 (the mempool size DPDK uses best).
 uint32_t round_pool_size(uint64_t n);

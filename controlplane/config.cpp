@@ -1,17 +1,18 @@
 #include "config.h"
 
-#include "steer/steering.h"
-
 #include <arpa/inet.h>
+
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
 #include <cctype>
-#include <map>
 #include <fstream>
 #include <initializer_list>
+#include <map>
 #include <sstream>
 #include <string_view>
+
+#include "steer/steering.h"
 
 namespace steer {
 namespace {
@@ -249,8 +250,8 @@ class Loader {
       PortConfig pc;
       if (is_map(m, p)) {
         check_keys(m, p,
-                   {"name", "device", "rx_queues", "tx_queues", "rx_desc", "tx_desc", "promiscuous", "socket", "steering",
-                    "audit"});
+                   {"name", "device", "rx_queues", "tx_queues", "rx_desc", "tx_desc", "promiscuous", "socket",
+                    "steering", "audit"});
         require(m, p, {"name", "device"});
         text(m, "name", p, pc.name);
         text(m, "device", p, pc.device);
@@ -327,7 +328,6 @@ class Loader {
     return true;
   }
 
-
   static bool parse_hex(const std::string& text, std::vector<uint8_t>& out) {
     std::string h;
     for (char c : text)
@@ -357,8 +357,9 @@ class Loader {
       ok = *end == 0 && slash + 1 < t.size() && l <= N * 8;
     }
     if (!ok) {
-      error(n, path, "\"" + t + "\" is not an " + (N == 4 ? "IPv4" : "IPv6") + " address or prefix; write e.g. " +
-                         (N == 4 ? "10.0.0.0/24" : "2001:db8::/32"));
+      error(n, path,
+            "\"" + t + "\" is not an " + (N == 4 ? "IPv4" : "IPv6") + " address or prefix; write e.g. " +
+                (N == 4 ? "10.0.0.0/24" : "2001:db8::/32"));
       return false;
     }
     addr = bytes;
@@ -402,9 +403,9 @@ class Loader {
       if (YAML::Node t = rss["types"]; t && is_seq(t, rp + ".types")) {
         sc.rss.types = 0;
         for (size_t i = 0; i < t.size(); ++i) {
-          static const std::pair<const char*, uint32_t> kTypes[] = {{"ipv4", kRssIpv4},         {"ipv4-tcp", kRssIpv4Tcp},
-                                                                    {"ipv4-udp", kRssIpv4Udp}, {"ipv6", kRssIpv6},
-                                                                    {"ipv6-tcp", kRssIpv6Tcp}, {"ipv6-udp", kRssIpv6Udp}};
+          static const std::pair<const char*, uint32_t> kTypes[] = {
+              {"ipv4", kRssIpv4}, {"ipv4-tcp", kRssIpv4Tcp}, {"ipv4-udp", kRssIpv4Udp},
+              {"ipv6", kRssIpv6}, {"ipv6-tcp", kRssIpv6Tcp}, {"ipv6-udp", kRssIpv6Udp}};
           uint32_t bit = 0;
           for (auto [name, b] : kTypes)
             if (t[i].IsScalar() && t[i].Scalar() == name) bit = b;
@@ -427,8 +428,10 @@ class Loader {
           if (!is_seq(l, lp)) return;
           for (size_t i = 0; i < l.size(); ++i) {
             uint16_t q = 0;
-            if (!l[i].IsScalar()) error(l[i], index_path(lp, i), "expected a queue number");
-            else if (parse_number(l[i], index_path(lp, i), q, 0, kMaxQueuesPerPort - 1)) out.push_back(q);
+            if (!l[i].IsScalar())
+              error(l[i], index_path(lp, i), "expected a queue number");
+            else if (parse_number(l[i], index_path(lp, i), q, 0, kMaxQueuesPerPort - 1))
+              out.push_back(q);
           }
         };
         if (YAML::Node sp = r["spread"]) {
@@ -467,14 +470,17 @@ class Loader {
         number(f, "priority", fp, r.priority, 0, 0xffffffffu);
         if (YAML::Node mt = f["match"]; mt && is_map(mt, fp + ".match")) {
           const std::string mp = fp + ".match";
-          check_keys(mt, mp, {"eth_type", "vlan", "ipv4_src", "ipv4_dst", "ipv6_src", "ipv6_dst", "ip_proto", "tcp_src",
-                              "tcp_dst", "udp_src", "udp_dst"});
+          check_keys(mt, mp,
+                     {"eth_type", "vlan", "ipv4_src", "ipv4_dst", "ipv6_src", "ipv6_dst", "ip_proto", "tcp_src",
+                      "tcp_dst", "udp_src", "udp_dst"});
           FlowMatch& m = r.match;
           if (auto x = scalar(mt, "eth_type", mp)) {
             char* end = nullptr;
             unsigned long v = std::strtoul(x.Scalar().c_str(), &end, 0);
-            if (*end || v > 0xffff) error(x, mp + ".eth_type", "\"" + x.Scalar() + "\" is not an EtherType; write e.g. 0x0800");
-            else m.eth_type = uint16_t(v);
+            if (*end || v > 0xffff)
+              error(x, mp + ".eth_type", "\"" + x.Scalar() + "\" is not an EtherType; write e.g. 0x0800");
+            else
+              m.eth_type = uint16_t(v);
           }
           if (mt["vlan"]) {
             uint16_t v = 0;
@@ -486,8 +492,10 @@ class Loader {
           if (auto x = scalar(mt, "ipv6_src", mp)) prefix<16>(x, mp + ".ipv6_src", m.ipv6_src, m.ipv6_src_len);
           if (auto x = scalar(mt, "ipv6_dst", mp)) prefix<16>(x, mp + ".ipv6_dst", m.ipv6_dst, m.ipv6_dst_len);
           if (auto x = scalar(mt, "ip_proto", mp)) {
-            if (x.Scalar() == "tcp") m.ip_proto = 6;
-            else if (x.Scalar() == "udp") m.ip_proto = 17;
+            if (x.Scalar() == "tcp")
+              m.ip_proto = 6;
+            else if (x.Scalar() == "udp")
+              m.ip_proto = 17;
             else {
               uint8_t v = 0;
               if (parse_number(x, mp + ".ip_proto", v, 0, 255)) m.ip_proto = v;
@@ -535,7 +543,8 @@ class Loader {
       if (is_map(m, p)) {
         check_keys(m, p, {"lcore", "poll", "dispatch"});
         require(m, p, {"lcore"});
-        if (!m["poll"] && !m["dispatch"]) error(m, p, "give the lcore queues to poll (poll: [p0:0]) or to dispatch (dispatch: [p0:0])");
+        if (!m["poll"] && !m["dispatch"])
+          error(m, p, "give the lcore queues to poll (poll: [p0:0]) or to dispatch (dispatch: [p0:0])");
         if (YAML::Node dis = m["dispatch"]) {
           std::vector<YAML::Node> items;
           if (dis.IsSequence())

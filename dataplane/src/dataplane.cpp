@@ -1,6 +1,7 @@
 #include "steer/dataplane.h"
 
 #include <rte_bus.h>
+#include <rte_common.h>
 #include <rte_cycles.h>
 #include <rte_dev.h>
 #include <rte_errno.h>
@@ -10,18 +11,17 @@
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
 #include <rte_prefetch.h>
-#include <rte_common.h>
 #include <rte_ring.h>
 
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstring>
+#include <ctime>
 #include <deque>
 #include <map>
 #include <mutex>
 #include <thread>
-#include <cstring>
-#include <ctime>
 
 #include "steer/packet.h"
 #include "steer/steering.h"
@@ -66,7 +66,7 @@ struct alignas(64) RingDone {
 struct Audit {
   static constexpr uint32_t kSlots = 1u << 16;
   uint16_t flow_offset = 0, seq_offset = 0;
-  std::unique_ptr<std::atomic<uint64_t>[]> last{new std::atomic<uint64_t>[kSlots]()};  // bit 32: seen
+  std::unique_ptr<std::atomic<uint64_t>[]> last { new std::atomic<uint64_t>[ kSlots ]() };  // bit 32: seen
 };
 
 // One polled RX queue (a device queue, or a software-steering ring) and what
@@ -74,9 +74,9 @@ struct Audit {
 struct RxStep {
   uint16_t port_id;
   uint16_t queue;
-  rte_ring* ring;    // software steering: dequeue here instead of the device
-  RingDone* done;    // with ring: progress for the dispatcher's fence
-  Audit* audit;      // ordering audit of the output port, or null
+  rte_ring* ring;         // software steering: dequeue here instead of the device
+  RingDone* done;         // with ring: progress for the dispatcher's fence
+  Audit* audit;           // ordering audit of the output port, or null
   uint64_t delay_cycles;  // test knob: spin this long per burst (a slow worker)
   Action action;
   uint16_t out_port_id;  // echo: the RX port; forward: `to`
@@ -147,8 +147,9 @@ inline void send(const RxStep& s, const WorkerPlan& plan, rte_mbuf** pkts, uint1
 // TSC read per non-empty burst is all the loop can afford.
 inline unsigned run_step(const RxStep& s, const WorkerPlan& plan, rte_mbuf** pkts) {
   QueueCounters& c = *s.counters;
-  const uint16_t n = s.ring ? uint16_t(rte_ring_sc_dequeue_burst(s.ring, reinterpret_cast<void**>(pkts), plan.burst, nullptr))
-                            : rte_eth_rx_burst(s.port_id, s.queue, pkts, plan.burst);
+  const uint16_t n =
+      s.ring ? uint16_t(rte_ring_sc_dequeue_burst(s.ring, reinterpret_cast<void**>(pkts), plan.burst, nullptr))
+             : rte_eth_rx_burst(s.port_id, s.queue, pkts, plan.burst);
   c.burst_hist[burst_bucket(n)].add(1);
   if (n == 0) {
     c.empty_polls.add(1);
@@ -243,8 +244,8 @@ int worker_main(void* arg) {
 struct SteerSnapshot {
   uint64_t generation = 0;
   SteeringTable table;
-  bool drain = false;            // hold moved flows until the losers cross their fences
-  std::vector<uint8_t> loser;    // per logical queue: 1 when it may have lost flows
+  bool drain = false;          // hold moved flows until the losers cross their fences
+  std::vector<uint8_t> loser;  // per logical queue: 1 when it may have lost flows
   uint64_t timeout_cycles = 0;
   explicit SteerSnapshot(const SteeringConfig& c) : table(c) {}
 };
@@ -262,8 +263,8 @@ struct Dispatch {
   uint16_t port_id = 0, dev_queue = 0, queues = 0, burst = 32;
   unsigned lcore = 0;
   std::string port_name;
-  std::vector<rte_ring*> rings;  // per logical queue
-  std::vector<RingDone*> done;   // per logical queue: the worker's progress on that ring
+  std::vector<rte_ring*> rings;                          // per logical queue
+  std::vector<RingDone*> done;                           // per logical queue: the worker's progress on that ring
   std::atomic<const SteerSnapshot*>* current = nullptr;  // controlplane: rw (release), dispatcher: ro (acquire)
   // Dispatcher lcore only.
   const SteerSnapshot* active = nullptr;
@@ -395,7 +396,7 @@ unsigned dispatch_step(Dispatch& d, rte_mbuf** pkts) {
     if (d.draining) {
       const SteerVerdict old = d.prev->table.classify(f);
       if (old.kind == SteerVerdict::Queue && old.queue != v.queue) {  // this flow moved: park it
-        if (d.hold_n == d.hold.size()) end_drain(d, now, true);  // hold budget spent: counted as a timeout
+        if (d.hold_n == d.hold.size()) end_drain(d, now, true);       // hold budget spent: counted as a timeout
         if (d.draining) {
           if (!d.hold_n) d.first_hold = now;
           d.hold[d.hold_n++] = HeldPacket{m, v.queue};
@@ -472,9 +473,9 @@ struct Dataplane::Impl {
   struct SoftPort {
     SteeringConfig cfg;
     uint64_t generation = 0;
-    std::atomic<const SteerSnapshot*> current{nullptr};  // controlplane: rw, dispatchers: ro
-    std::unique_ptr<SteerSnapshot> live;                 // what `current` points to
-    std::vector<std::unique_ptr<Dispatch>> dispatch;     // per device RX queue
+    std::atomic<const SteerSnapshot*> current{nullptr};        // controlplane: rw, dispatchers: ro
+    std::unique_ptr<SteerSnapshot> live;                       // what `current` points to
+    std::vector<std::unique_ptr<Dispatch>> dispatch;           // per device RX queue
     std::vector<std::vector<std::unique_ptr<RingDone>>> done;  // [device queue][logical queue]
   };
   std::vector<std::unique_ptr<SoftPort>> soft;
@@ -541,7 +542,8 @@ std::vector<ConfigError> Dataplane::Impl::probe_ports() {
     if (pc.steering) {
       pi.steered = true;
       std::string no_hw;
-      if (info.reta_size == 0) no_hw = "the device has no RSS redirection table (reta_size 0)";
+      if (info.reta_size == 0)
+        no_hw = "the device has no RSS redirection table (reta_size 0)";
       else if (info.max_rx_queues < pc.rx_queues)
         no_hw = "the device has " + std::to_string(info.max_rx_queues) + " RX queues and the deployment wants " +
                 std::to_string(pc.rx_queues);
@@ -560,7 +562,8 @@ std::vector<ConfigError> Dataplane::Impl::probe_ports() {
         if (!dispatched)
           errs.push_back({"ports[" + std::to_string(i) + "].steering",
                           "port " + pc.name + " steers in software (" + pi.backend_reason +
-                              ") and needs a dispatcher lcore: add {lcore: N, dispatch: [" + pc.name + ":0]} to lcores"});
+                              ") and needs a dispatcher lcore: add {lcore: N, dispatch: [" + pc.name +
+                              ":0]} to lcores"});
         device_rx = dispatched;
       } else {
         pi.backend = SteeringMode::Hardware;
@@ -627,9 +630,9 @@ std::vector<ConfigError> Dataplane::Impl::setup_steering() {
                                    std::to_string(dq.queue) + "_" + std::to_string(q);
           rte_ring* r = rte_ring_create(name.c_str(), ring_size, plan.port_socket[i], RING_F_SP_ENQ | RING_F_SC_DEQ);
           if (!r)
-            return {{"ports[" + std::to_string(i) + "].steering",
-                     "creating software steering ring " + name + " failed (" + errno_text(rte_errno) +
-                         "); give the EAL more memory (eal.memory_mb)"}};
+            return {{"ports[" + std::to_string(i) + "].steering", "creating software steering ring " + name +
+                                                                      " failed (" + errno_text(rte_errno) +
+                                                                      "); give the EAL more memory (eal.memory_mb)"}};
           ds->rings.push_back(r);
           sp->done.back().push_back(std::make_unique<RingDone>());
           ds->done.push_back(sp->done.back().back().get());
@@ -675,9 +678,8 @@ std::vector<ConfigError> Dataplane::Impl::setup_ports() {
     }
     if (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE)
       conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE;
-    if (int rc = rte_eth_dev_configure(pid, pc.rx_queues, pc.tx_queues, &conf); rc != 0) {
-      fail("rte_eth_dev_configure(" + std::to_string(pc.rx_queues) + " rx, " + std::to_string(pc.tx_queues) + " tx)",
-           rc);
+    if (int rc = rte_eth_dev_configure(pid, nb_rx, pc.tx_queues, &conf); rc != 0) {
+      fail("rte_eth_dev_configure(" + std::to_string(nb_rx) + " rx, " + std::to_string(pc.tx_queues) + " tx)", rc);
       return errs;
     }
     uint16_t nrx = pc.rx_desc, ntx = pc.tx_desc;
@@ -865,7 +867,8 @@ std::vector<ConfigError> Dataplane::start(const Deployment& d, std::vector<std::
   for (auto& w : m.workers)
     if (int rc = rte_eal_remote_launch(worker_main, w.get(), w->lcore); rc != 0) return abort_launch(w->lcore, rc);
   for (auto& dl : m.dispatchers)
-    if (int rc = rte_eal_remote_launch(dispatcher_main, dl.get(), dl->lcore); rc != 0) return abort_launch(dl->lcore, rc);
+    if (int rc = rte_eal_remote_launch(dispatcher_main, dl.get(), dl->lcore); rc != 0)
+      return abort_launch(dl->lcore, rc);
   m.running = true;
   m.stopped = false;
   return {};
@@ -904,7 +907,6 @@ void Dataplane::close() {
   stop();
   impl_->release();
 }
-
 
 std::optional<SteeringConfig> Dataplane::steering(const std::string& port) const {
   const Impl& m = *impl_;
@@ -950,8 +952,10 @@ std::vector<ConfigError> Dataplane::change_steering(const std::string& port, con
   }
   for (const auto& r : c.add) {
     auto it = std::find_if(next.flows.begin(), next.flows.end(), [&](const FlowRule& x) { return x.name == r.name; });
-    if (it != next.flows.end()) *it = r;
-    else next.flows.push_back(r);
+    if (it != next.flows.end())
+      *it = r;
+    else
+      next.flows.push_back(r);
   }
   if (c.types && (*c.types == 0 || (*c.types & ~uint32_t(kRssAll))))
     return {{"types", "no known hash type selected; use ipv4, ipv4-tcp, ipv4-udp, ipv6, ipv6-tcp, ipv6-udp"}};

@@ -1,11 +1,11 @@
 #include "steer/validate.h"
 
-#include "steer/steering.h"
-
 #include <algorithm>
 #include <cctype>
 #include <map>
 #include <set>
+
+#include "steer/steering.h"
 
 namespace steer {
 namespace {
@@ -222,8 +222,26 @@ std::vector<ConfigError> validate(const Deployment& d) {
     if (!seen_lcore.emplace(lc.lcore, i).second)
       err(p + ".lcore", "lcore " + std::to_string(lc.lcore) + " is already declared at lcores[" +
                             std::to_string(seen_lcore[lc.lcore]) + "]; merge the two entries");
-    if (lc.poll.empty())
+    if (lc.poll.empty() && lc.dispatch.empty())
       err(p + ".poll", "lcore " + std::to_string(lc.lcore) + " polls nothing; give it a queue or remove it");
+    if (!lc.poll.empty() && !lc.dispatch.empty())
+      err(p + ".dispatch",
+          "lcore " + std::to_string(lc.lcore) +
+              " both polls and dispatches; a dispatcher feeds workers, so give these jobs to two lcores");
+    for (size_t j = 0; j < lc.dispatch.size(); ++j) {
+      QueueId q = lc.dispatch[j];
+      std::string qp = p + ".dispatch[" + std::to_string(j) + "]";
+      if (q.port >= d.ports.size()) continue;
+      const auto& port = d.ports[q.port];
+      if (!port.steering || port.steering->mode == SteeringMode::Hardware) {
+        err(qp, "port " + port.name +
+                    " has no software steering to dispatch; add steering: {mode: auto} to it or remove this entry");
+        continue;
+      }
+      auto [it, fresh] = dispatched.emplace(q, lc.lcore);
+      if (!fresh)
+        err(qp, "device queue " + format_queue(d, q) + " is already dispatched by lcore " + std::to_string(it->second));
+    }
     for (size_t j = 0; j < lc.poll.size(); ++j) {
       QueueId q = lc.poll[j];
       std::string qp = p + ".poll[" + std::to_string(j) + "]";

@@ -35,7 +35,7 @@ struct alignas(64) QueueCounters {
   Counter tx;
   Counter tx_dropped;  // partial TX after the retries: freed and counted
   Counter dropped;     // pipeline drop action
-  Counter reordered;  // ordering audit: sequence below the last one sent on its flow
+  Counter reordered;   // ordering audit: sequence below the last one sent on its flow
   Counter empty_polls;
   Counter busy_cycles;  // TSC cycles spent on non-empty bursts of this queue
   Counter burst_hist[kBurstBuckets];

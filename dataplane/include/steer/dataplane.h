@@ -40,8 +40,8 @@ struct SteeringChange {
   std::optional<std::vector<uint8_t>> key;
   std::optional<uint32_t> types;
   std::optional<std::vector<uint16_t>> reta;
-  std::vector<FlowRule> add;          // a rule with an existing name replaces it
-  std::vector<std::string> remove;    // by name
+  std::vector<FlowRule> add;        // a rule with an existing name replaces it
+  std::vector<std::string> remove;  // by name
   std::optional<uint64_t> expected_generation;
 };
 
@@ -51,10 +51,10 @@ struct ChangeReport {
   uint64_t generation = 0;
   uint32_t buckets_moved = 0;  // RETA entries that changed queue (all of them for key/type/rule changes)
   std::vector<uint16_t> losers, gainers;
-  bool drained = false;        // a drain ran (something moved and drain: true)
-  double apply_us = 0;         // publish until every dispatcher adopted the new table
-  double drain_us = 0;         // adoption until the last loser crossed its fence (longest dispatcher)
-  uint64_t held = 0;           // packets parked because their flow moved
+  bool drained = false;  // a drain ran (something moved and drain: true)
+  double apply_us = 0;   // publish until every dispatcher adopted the new table
+  double drain_us = 0;   // adoption until the last loser crossed its fence (longest dispatcher)
+  uint64_t held = 0;     // packets parked because their flow moved
   double longest_hold_us = 0;
   uint64_t timeouts = 0;
 };

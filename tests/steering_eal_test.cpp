@@ -1,0 +1,447 @@
+// Tier 2 for live steering: the software backend on a ring port that has one
+// device RX queue (like a single-queue VM NIC) and a dispatcher feeding two
+// workers. Traffic carries steer-trafgen evidence; the ordering audit at TX is
+// the judge of order, the collected frames the judge of loss.
+#include <unistd.h>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_eth_ring.h>
+#include <rte_ethdev.h>
+#include <rte_mbuf.h>
+#include <rte_ring.h>
+
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "engine.h"
+#include "steer/dataplane.h"
+#include "steer/evidence.h"
+#include "steer/steering.h"
+
+using ::testing::HasSubstr;
+
+namespace steer {
+namespace {
+
+rte_mempool* g_pool = nullptr;
+
+class EalEnvironment : public ::testing::Environment {
+ public:
+  void SetUp() override {
+    prefix_ = "steer_st_test_" + std::to_string(getpid());
+    std::vector<std::string> args = {"steering_tests",  "--no-huge",     "--no-pci", "-m",          "512",
+                                     "--file-prefix",   prefix_,         "--lcores", "(0-3)@(0,1)", "--log-level",
+                                     "lib.eal:warning", "--no-telemetry"};
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    ASSERT_GE(rte_eal_init(int(argv.size()), argv.data()), 0);
+    g_pool = rte_pktmbuf_pool_create("st_test_pool", 16383, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
+    ASSERT_NE(g_pool, nullptr);
+  }
+  void TearDown() override {
+    rte_mempool_free(g_pool);
+    rte_eal_cleanup();
+    std::filesystem::remove_all("/var/run/dpdk/" + prefix_);
+  }
+
+ private:
+  std::string prefix_;
+};
+
+const auto* const kEnv = ::testing::AddGlobalTestEnvironment(new EalEnvironment);
+
+// One device RX ring, one TX ring per worker.
+struct RingPort {
+  std::string name;
+  rte_ring* rx = nullptr;
+  std::vector<rte_ring*> tx;
+};
+
+RingPort make_port(const std::string& name) {
+  RingPort p;
+  p.rx = rte_ring_create((name + "_rx").c_str(), 4096, 0, RING_F_SC_DEQ);
+  for (int q = 0; q < 2; ++q)
+    p.tx.push_back(rte_ring_create((name + "_tx" + std::to_string(q)).c_str(), 8192, 0, RING_F_SP_ENQ));
+  int id = rte_eth_from_rings(name.c_str(), &p.rx, 1, p.tx.data(), 2, 0);
+  EXPECT_GE(id, 0);
+  char devname[RTE_ETH_NAME_MAX_LEN];
+  rte_eth_dev_get_name_by_port(uint16_t(id), devname);
+  p.name = devname;
+  return p;
+}
+
+// Lcore 1 dispatches the device queue; lcores 2 and 3 echo logical queues 0
+// and 1 (worker k owns TX queue k, so TX ring k shows what queue k carried).
+Deployment deployment(const RingPort& rp, bool drain) {
+  Deployment d;
+  d.eal.lcores = "(0-3)@(0,1)";
+  d.mempools[0].cache = 32;
+  d.dataplane.poll = PollMode::Adaptive;
+  PortConfig pc;
+  pc.name = "p0";
+  pc.device = rp.name;
+  pc.rx_queues = 2;
+  pc.tx_queues = 2;
+  pc.rx_desc = pc.tx_desc = 1024;
+  SteeringConfig sc;
+  sc.rss.reta = reta_spread(128, {0, 1});
+  sc.drain = drain;
+  sc.drain_timeout_ms = 500;
+  pc.steering = sc;
+  pc.audit = AuditConfig{46, 50};
+  d.ports = {pc};
+  LcoreConfig disp;
+  disp.lcore = 1;
+  disp.dispatch = {{0, 0}};
+  d.lcores = {disp, {2, {{0, 0}}, {}, 0}, {3, {{0, 1}}, {}, 0}};
+  d.pipelines = {{{{0, 0}, {0, 1}}, Action::Echo, {}, {}}};
+  return d;
+}
+
+void start_ok(Dataplane& dp, const Deployment& d) {
+  auto v = validate(d);
+  ASSERT_TRUE(v.empty()) << v[0].path << ": " << v[0].message;
+  auto errs = dp.start(d, nullptr);
+  ASSERT_TRUE(errs.empty()) << errs[0].path << ": " << errs[0].message;
+}
+
+uint64_t total(const StatsSnapshot& s, uint64_t QueueStats::*f) {
+  uint64_t t = 0;
+  for (const auto& q : s.queues) t += q.s.*f;
+  return t;
+}
+
+// Injects evidence-carrying frames at a bounded rate and collects the echoes,
+// on its own thread, until told to stop; then drains what is left.
+class Traffic {
+ public:
+  Traffic(RingPort& rp, uint32_t flows, unsigned burst_every_us)
+      : rp_(rp),
+        gen_(trafgen::make_flows(flows, trafgen::FlowMode::Random, 11, 17, false), {64}, src_, dst_, 1),
+        every_us_(burst_every_us) {
+    thread_ = std::thread([this] { loop(); });
+  }
+  ~Traffic() { finish(); }
+
+  void finish() {
+    if (!thread_.joinable()) return;
+    stop_.store(true);
+    thread_.join();
+    // everything injected comes back, or the deadline says it was lost
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (collected_ < injected_ && std::chrono::steady_clock::now() < deadline) {
+      collect();
+      std::this_thread::sleep_for(std::chrono::microseconds(200));
+    }
+    collect();
+  }
+  uint64_t injected() const { return injected_; }
+  uint64_t collected() const { return collected_; }
+  std::atomic<uint64_t> injected_live{0};
+
+ private:
+  void loop() {
+    rte_mbuf* pkts[32];
+    while (!stop_.load()) {
+      if (rte_pktmbuf_alloc_bulk(g_pool, pkts, 32) == 0) {
+        gen_.fill(pkts, 32, 0, rte_rdtsc());
+        unsigned sent = 0;
+        while (sent < 32)
+          sent += rte_ring_enqueue_burst(rp_.rx, reinterpret_cast<void**>(pkts + sent), 32 - sent, nullptr);
+        injected_ += 32;
+        injected_live.store(injected_);
+      }
+      collect();
+      std::this_thread::sleep_for(std::chrono::microseconds(every_us_));
+    }
+  }
+  void collect() {
+    void* objs[256];
+    for (rte_ring* r : rp_.tx) {
+      unsigned n;
+      while ((n = rte_ring_dequeue_burst(r, objs, 256, nullptr)) > 0) {
+        for (unsigned i = 0; i < n; ++i) rte_pktmbuf_free(static_cast<rte_mbuf*>(objs[i]));
+        collected_ += n;
+      }
+    }
+  }
+
+  RingPort& rp_;
+  const uint8_t src_[6] = {2, 0, 0, 0, 0, 1}, dst_[6] = {2, 0, 0, 0, 0, 2};
+  trafgen::Generator gen_;
+  unsigned every_us_;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+  uint64_t injected_ = 0, collected_ = 0;
+};
+
+TEST(Steering, SoftwareIsChosenOnARingPortForAStatedReason) {
+  RingPort rp = make_port("st_probe");
+  Deployment d = deployment(rp, true);
+  Dataplane dp;
+  start_ok(dp, d);
+  ASSERT_EQ(dp.ports().size(), 1u);
+  EXPECT_TRUE(dp.ports()[0].steered);
+  EXPECT_EQ(dp.ports()[0].backend, SteeringMode::Software);
+  EXPECT_THAT(dp.ports()[0].backend_reason, HasSubstr("no RSS redirection table"));
+  dp.stop();
+  dp.close();
+
+  RingPort rp2 = make_port("st_probe2");
+  Deployment h = deployment(rp2, true);
+  h.ports[0].steering->mode = SteeringMode::Hardware;
+  h.lcores[0].dispatch.clear();
+  h.lcores.erase(h.lcores.begin());
+  Dataplane hw;
+  auto errs = hw.start(h, nullptr);
+  ASSERT_FALSE(errs.empty());
+  EXPECT_EQ(errs[0].path, "ports[0].steering.mode");
+  EXPECT_THAT(errs[0].message, HasSubstr("cannot steer in hardware: the device has no RSS redirection table"));
+}
+
+TEST(Steering, FlowsLandOnTheRetaQueueAndMarksReachTheMbuf) {
+  RingPort rp = make_port("st_land");
+  Deployment d = deployment(rp, true);
+  d.ports[0].steering->rss.reta[7] = 0;
+  FlowRule mark{"mark-dns", 1, {}, {}};
+  mark.match.udp_dst = PortMatch{5000, 0xffff};
+  mark.match.ipv4_src = std::array<uint8_t, 4>{10, 0, 0, 1};
+  mark.action.mark = 4242;  // mark only: RSS still decides the queue
+  d.ports[0].steering->flows = {mark};
+  Dataplane dp;
+  start_ok(dp, d);
+  SteeringTable reference(*d.ports[0].steering);
+
+  auto flows = trafgen::make_flows(300, trafgen::FlowMode::Sequential, 0, 17, false);
+  const uint8_t src[6] = {2, 0, 0, 0, 0, 1}, dst[6] = {2, 0, 0, 0, 0, 2};
+  trafgen::Generator gen(flows, {64}, src, dst, 1);
+  std::vector<rte_mbuf*> pkts(300);
+  ASSERT_EQ(rte_pktmbuf_alloc_bulk(g_pool, pkts.data(), 300), 0);
+  gen.fill(pkts.data(), 300, 0, 0);
+  std::vector<uint16_t> want(300);
+  for (unsigned i = 0; i < 300; ++i) {
+    const uint8_t* f = rte_pktmbuf_mtod(pkts[i], const uint8_t*);
+    want[i] = reference.classify(parse_fields(f, 64)).queue;
+  }
+  unsigned sent = 0;
+  while (sent < 300)
+    sent += rte_ring_enqueue_burst(rp.rx, reinterpret_cast<void**>(pkts.data() + sent), 300 - sent, nullptr);
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (rte_ring_count(rp.tx[0]) + rte_ring_count(rp.tx[1]) < 300 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  unsigned marked = 0, seen = 0;
+  std::vector<unsigned> per_queue(2);
+  for (uint16_t q = 0; q < 2; ++q) {
+    void* obj;
+    while (rte_ring_dequeue(rp.tx[q], &obj) == 0) {
+      rte_mbuf* m = static_cast<rte_mbuf*>(obj);
+      evidence::Fields ev;
+      ASSERT_TRUE(evidence::read(rte_pktmbuf_mtod(m, const uint8_t*) + 42, ev));
+      EXPECT_EQ(want[ev.flow], q) << "flow " << ev.flow << " left from the wrong queue";
+      EXPECT_TRUE(m->ol_flags & RTE_MBUF_F_RX_RSS_HASH);
+      if (ev.flow == 0) {  // 10.0.0.1 -> port 5000: the marked flow
+        EXPECT_TRUE(m->ol_flags & RTE_MBUF_F_RX_FDIR_ID);
+        EXPECT_EQ(m->hash.fdir.hi, 4242u);
+        ++marked;
+      } else {
+        EXPECT_FALSE(m->ol_flags & RTE_MBUF_F_RX_FDIR_ID);
+      }
+      ++per_queue[q];
+      ++seen;
+      rte_pktmbuf_free(m);
+    }
+  }
+  EXPECT_EQ(seen, 300u);
+  EXPECT_EQ(marked, 1u);
+  EXPECT_GT(per_queue[0], 100u);
+  EXPECT_GT(per_queue[1], 100u);
+  dp.stop();
+  dp.close();
+  EXPECT_EQ(rte_mempool_in_use_count(g_pool), 0u);
+}
+
+// 1,000 live changes under traffic: RETA moves, key changes, rule add/remove.
+TEST(Steering, ThousandLiveChangesLoseAndReorderNothing) {
+  RingPort rp = make_port("st_live");
+  Dataplane dp;
+  start_ok(dp, deployment(rp, true));
+  const auto baseline = rte_mempool_in_use_count(g_pool);
+  Traffic traffic(rp, 512, 40);
+  std::mt19937 rng(5);
+  const std::vector<uint8_t> key_a = default_rss_key();
+  std::vector<uint8_t> key_b = key_a;
+  std::reverse(key_b.begin(), key_b.end());
+  uint64_t held = 0, drained = 0, timeouts = 0;
+  while (traffic.injected_live.load() < 2000) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  for (int i = 0; i < 1000; ++i) {
+    SteeringChange c;
+    switch (i % 4) {
+      case 0:
+      case 1: {  // move some buckets
+        auto reta = dp.steering("p0")->rss.reta;
+        for (int k = 0; k < 16; ++k) reta[rng() % reta.size()] = uint16_t(rng() % 2);
+        c.reta = reta;
+        break;
+      }
+      case 2:
+        c.key = (i / 4) % 2 ? key_a : key_b;
+        break;
+      case 3:
+        if ((i / 4) % 2) {
+          FlowRule r{"pin", 10, {}, {}};
+          r.match.udp_src = PortMatch{0x0100, 0x0300};  // a quarter of the flows
+          r.action.queue = uint16_t(rng() % 2);
+          c.add = {r};
+        } else if (dp.steering("p0")->flows.size()) {
+          c.remove = {"pin"};
+        } else {
+          c.key = key_a;
+        }
+        break;
+    }
+    ChangeReport rep;
+    auto errs = dp.change_steering("p0", c, &rep);
+    ASSERT_TRUE(errs.empty()) << i << ": " << errs[0].path << ": " << errs[0].message;
+    ASSERT_EQ(rep.generation, uint64_t(i + 1));
+    held += rep.held;
+    drained += rep.drained;
+    timeouts += rep.timeouts;
+  }
+  traffic.finish();
+  dp.stop();
+  auto s = dp.stats();
+  EXPECT_EQ(total(s, &QueueStats::reordered), 0u) << "the audit saw a flow go backwards";
+  EXPECT_EQ(traffic.collected(), traffic.injected()) << "lost packets";
+  EXPECT_GT(traffic.injected(), 10000u);
+  EXPECT_EQ(timeouts, 0u);
+  EXPECT_GT(drained, 500u);
+  EXPECT_GT(held, 0u) << "moved flows were held at least sometimes";
+  ASSERT_EQ(s.dispatchers.size(), 1u);
+  EXPECT_EQ(s.dispatchers[0].ring_full, 0u);
+  EXPECT_EQ(total(s, &QueueStats::tx_dropped), 0u);
+  EXPECT_EQ(dp.change_reports().size(), 64u);
+  std::printf("1000 changes: %llu packets, %llu held, %llu drains\n", (unsigned long long)traffic.injected(),
+              (unsigned long long)held, (unsigned long long)drained);
+  dp.close();
+  EXPECT_EQ(rte_mempool_in_use_count(g_pool), baseline);
+}
+
+// The negative control: without the drain, and with the losing worker slowed,
+// moved flows overtake their own earlier packets, and the audit sees it.
+TEST(Steering, WithoutDrainASlowLoserShowsReordering) {
+  RingPort rp = make_port("st_nodrain");
+  Deployment d = deployment(rp, false);
+  d.lcores[1].test_delay_us = 200;  // queue 0's worker is slow
+  d.ports[0].steering->rss.reta = reta_spread(128, {0});
+  Dataplane dp;
+  start_ok(dp, d);
+  Traffic traffic(rp, 256, 100);
+  while (traffic.injected_live.load() < 2000) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  for (int i = 0; i < 20; ++i) {  // everything moves 0 -> 1 -> 0 ...
+    SteeringChange c;
+    c.reta = reta_spread(128, {uint16_t((i + 1) % 2)});
+    ChangeReport rep;
+    ASSERT_TRUE(dp.change_steering("p0", c, &rep).empty());
+    EXPECT_FALSE(rep.drained);
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  traffic.finish();
+  dp.stop();
+  EXPECT_GT(total(dp.stats(), &QueueStats::reordered), 0u) << "the audit must be able to fail";
+  dp.close();
+}
+
+TEST(Steering, BadChangesAreRefusedAndChangeNothing) {
+  RingPort rp = make_port("st_bad");
+  Deployment d = deployment(rp, true);
+  FlowRule a{"a", 5, {}, {}};
+  a.match.udp_dst = PortMatch{53, 0xffff};
+  a.action.queue = 1;
+  d.ports[0].steering->flows = {a};
+  Dataplane dp;
+  start_ok(dp, d);
+  ChangeReport ok;
+  ASSERT_TRUE(dp.change_steering("p0", SteeringChange{}, &ok).empty());
+  const auto before = *dp.steering("p0");
+  const uint64_t gen = dp.ports()[0].generation;
+  const auto reports = dp.change_reports().size();
+
+  auto refused = [&](SteeringChange c, const std::string& path, const std::string& text) {
+    ChangeReport rep;
+    auto errs = dp.change_steering("p0", c, &rep);
+    ASSERT_FALSE(errs.empty()) << path;
+    EXPECT_EQ(errs[0].path, path);
+    EXPECT_THAT(errs[0].message, HasSubstr(text));
+  };
+  SteeringChange c;
+  c.reta = reta_spread(128, {0, 1});
+  c.reta->at(9) = 2;
+  refused(c, "steering.rss.reta[9]", "queue 2 does not exist; this port steers to queues 0-1");
+  c = {};
+  c.key = std::vector<uint8_t>(41, 1);
+  refused(c, "steering.rss.key", "41 bytes; an RSS key is 40 or 52 bytes");
+  c = {};
+  c.types = 1u << 9;
+  refused(c, "types", "no known hash type");
+  c = {};
+  FlowRule b{"b", 5, {}, {}};
+  b.action.queue = 0;
+  c.add = {b};
+  refused(c, "steering.flows[1].priority", "5 is also the priority of flows[0] (a)");
+  c = {};
+  b.priority = 6;
+  b.action.queue = 3;
+  c.add = {b};
+  refused(c, "steering.flows[1].action.queue", "queue 3 does not exist");
+  c = {};
+  c.remove = {"nope"};
+  refused(c, "remove", "no rule named \"nope\"");
+  c = {};
+  c.expected_generation = gen + 7;
+  refused(c, "expected_generation", "the port is at generation 1");
+  ChangeReport rep;
+  EXPECT_THAT(dp.change_steering("p9", {}, &rep)[0].message, HasSubstr("no port named \"p9\""));
+
+  const auto after = *dp.steering("p0");
+  EXPECT_EQ(after.rss.reta, before.rss.reta);
+  EXPECT_EQ(after.rss.key, before.rss.key);
+  EXPECT_EQ(after.flows.size(), before.flows.size());
+  EXPECT_EQ(dp.ports()[0].generation, gen);
+  EXPECT_EQ(dp.change_reports().size(), reports);
+  dp.stop();
+  dp.close();
+}
+
+TEST(Steering, AChangeThatMovesNothingDrainsNothing) {
+  RingPort rp = make_port("st_nop");
+  Dataplane dp;
+  start_ok(dp, deployment(rp, true));
+  SteeringChange c;
+  c.reta = dp.steering("p0")->rss.reta;
+  ChangeReport rep;
+  ASSERT_TRUE(dp.change_steering("p0", c, &rep).empty());
+  EXPECT_EQ(rep.buckets_moved, 0u);
+  EXPECT_FALSE(rep.drained);
+  EXPECT_EQ(rep.held, 0u);
+  EXPECT_EQ(rep.generation, 1u);
+  c.reta->at(0) = uint16_t(1 - c.reta->at(0));
+  ASSERT_TRUE(dp.change_steering("p0", c, &rep).empty());
+  EXPECT_EQ(rep.buckets_moved, 1u);
+  EXPECT_TRUE(rep.drained);
+  EXPECT_EQ(rep.losers.size(), 1u);
+  EXPECT_EQ(rep.gainers.size(), 1u);
+  EXPECT_NE(rep.losers[0], rep.gainers[0]);
+  dp.stop();
+  dp.close();
+}
+
+}  // namespace
+}  // namespace steer

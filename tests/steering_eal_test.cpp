@@ -339,7 +339,7 @@ TEST(Steering, ThousandLiveChangesLoseAndReorderNothing) {
 TEST(Steering, WithoutDrainASlowLoserShowsReordering) {
   RingPort rp = make_port("st_nodrain");
   Deployment d = deployment(rp, false);
-  d.lcores[1].test_delay_us = 200;  // queue 0's worker is slow
+  d.lcores[1].test_delay_us = 1000;  // queue 0's worker is slow: a backlog builds on it
   d.ports[0].steering->rss.reta = reta_spread(128, {0});
   Dataplane dp;
   start_ok(dp, d);

@@ -161,6 +161,9 @@ int main(int argc, char** argv) {
       for (const auto& p : dp.ports())
         spdlog::info("port {}: {} (port id {}), mac {}, up to {} rx / {} tx queues", p.name, p.caps.driver, p.port_id,
                      steer::format_mac(p.mac), p.caps.max_rx_queues, p.caps.max_tx_queues);
+      for (const auto& p : dp.ports())
+        if (p.steered)
+          spdlog::info("port {}: steering in {} ({})", p.name, steer::to_string(p.backend), p.backend_reason);
       for (const auto& pp : dp.plan().pools)
         spdlog::info("mempool socket {}: {} mbufs ({})", pp.socket, pp.mbufs, pp.auto_sized ? "auto" : "explicit");
       spdlog::info("running: {} worker lcore(s), poll {}; SIGUSR1 prints counters, SIGINT/SIGTERM stops",

@@ -22,14 +22,15 @@ using ull = unsigned long long;
 std::string format_stats(const StatsSnapshot& s) {
   std::string o;
   QueueStats total;
-  line(o, "%-12s %5s %14s %14s %10s %10s %14s %10s\n", "queue", "lcore", "rx", "tx", "tx_drop", "dropped",
-       "empty_polls", "avg_burst");
+  line(o, "%-12s %5s %14s %14s %10s %10s %10s %14s %10s\n", "queue", "lcore", "rx", "tx", "tx_drop", "dropped",
+       "reordered", "empty_polls", "avg_burst");
   for (const auto& q : s.queues) {
     std::string name = q.port + ":" + std::to_string(q.queue);
     uint64_t bursts = 0;
     for (unsigned b = 1; b < kBurstBuckets; ++b) bursts += q.s.burst_hist[b];
-    line(o, "%-12s %5u %14llu %14llu %10llu %10llu %14llu %10.1f\n", name.c_str(), q.lcore, ull(q.s.rx), ull(q.s.tx),
-         ull(q.s.tx_dropped), ull(q.s.dropped), ull(q.s.empty_polls), bursts ? double(q.s.rx) / double(bursts) : 0.0);
+    line(o, "%-12s %5u %14llu %14llu %10llu %10llu %10llu %14llu %10.1f\n", name.c_str(), q.lcore, ull(q.s.rx),
+         ull(q.s.tx), ull(q.s.tx_dropped), ull(q.s.dropped), ull(q.s.reordered), ull(q.s.empty_polls),
+         bursts ? double(q.s.rx) / double(bursts) : 0.0);
     total += q.s;
   }
   o += "burst sizes (non-empty polls):";
@@ -43,6 +44,16 @@ std::string format_stats(const StatsSnapshot& s) {
     line(o, "%-6u %14llu %14llu %6.1f%% %10llu %14llu %14llu %11.1f\n", l.lcore, ull(l.loops), ull(l.idle_loops),
          all ? 100.0 * double(l.busy_cycles) / double(all) : 0.0, ull(l.sleeps), ull(l.total.rx), ull(l.total.tx),
          l.total.rx ? double(l.busy_cycles) / double(l.total.rx) : 0.0);
+  }
+  if (!s.dispatchers.empty()) {
+    o += "\n";
+    line(o, "%-12s %5s %14s %10s %10s %10s %10s %10s\n", "dispatch", "lcore", "rx", "rule_drop", "ring_full", "held",
+         "timeouts", "marked");
+    for (const auto& d : s.dispatchers) {
+      std::string name = d.port + ":" + std::to_string(d.queue);
+      line(o, "%-12s %5u %14llu %10llu %10llu %10llu %10llu %10llu\n", name.c_str(), d.lcore, ull(d.rx),
+           ull(d.rule_drops), ull(d.ring_full), ull(d.held), ull(d.timeouts), ull(d.marked));
+    }
   }
   o += "\n";
   line(o, "%-8s %14s %14s %10s %10s %10s %10s\n", "port", "ipackets", "opackets", "imissed", "ierrors", "oerrors",
@@ -61,8 +72,8 @@ std::string format_stats(const StatsSnapshot& s) {
   line(o, "%-16s %6s %10s %10s %10s\n", "pool", "socket", "size", "in_use", "free");
   for (const auto& p : s.pools)
     line(o, "%-16s %6d %10u %10u %10u\n", p.name.c_str(), p.socket, p.size, p.in_use, p.avail);
-  line(o, "\ntotals: rx=%llu tx=%llu tx_dropped=%llu dropped=%llu\n", ull(total.rx), ull(total.tx),
-       ull(total.tx_dropped), ull(total.dropped));
+  line(o, "\ntotals: rx=%llu tx=%llu tx_dropped=%llu dropped=%llu reordered=%llu\n", ull(total.rx), ull(total.tx),
+       ull(total.tx_dropped), ull(total.dropped), ull(total.reordered));
   return o;
 }
 

@@ -23,6 +23,7 @@
 #include <mutex>
 #include <thread>
 
+#include "steer/hw_steering.h"
 #include "steer/packet.h"
 #include "steer/steering.h"
 
@@ -672,7 +673,14 @@ std::vector<ConfigError> Dataplane::Impl::setup_ports() {
     // Several RX queues on a NIC that hashes: spread by its RSS over IP/L4.
     // Live RSS/RETA control is the steering layer's job; this is the default.
     const uint64_t want_hf = RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP;
-    if (nb_rx > 1 && (info.flow_type_rss_offloads & want_hf)) {
+    const bool hw_steered = ports[i].steered && ports[i].backend == SteeringMode::Hardware;
+    std::vector<uint8_t> key = hw_steered ? pc.steering->rss.key : std::vector<uint8_t>{};
+    if (hw_steered) {  // the configured key and hash types, from the start
+      conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+      conf.rx_adv_conf.rss_conf.rss_key = key.data();
+      conf.rx_adv_conf.rss_conf.rss_key_len = uint8_t(key.size());
+      conf.rx_adv_conf.rss_conf.rss_hf = rss_hf(pc.steering->rss.types) & info.flow_type_rss_offloads;
+    } else if (nb_rx > 1 && (info.flow_type_rss_offloads & want_hf)) {
       conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
       conf.rx_adv_conf.rss_conf.rss_hf = info.flow_type_rss_offloads & want_hf;
     }
@@ -713,6 +721,15 @@ std::vector<ConfigError> Dataplane::Impl::setup_ports() {
       return errs;
     }
     port_started[i] = true;
+    if (hw_steered) {  // the RETA in the device's own size
+      auto reta = reta_entries(pc.steering->rss.reta, info.reta_size);
+      if (int rc = rte_eth_dev_rss_reta_update(pid, reta.data(), info.reta_size); rc != 0) {
+        errs.push_back({"ports[" + std::to_string(i) + "].steering.rss.reta",
+                        "port " + pc.name + ": rte_eth_dev_rss_reta_update failed (" + errno_text(rc) +
+                            "); use steering mode: software"});
+        return errs;
+      }
+    }
   }
   return errs;
 }

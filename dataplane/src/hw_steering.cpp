@@ -1,0 +1,179 @@
+#include "steer/hw_steering.h"
+
+#include <rte_byteorder.h>
+
+#include <cstring>
+
+namespace steer {
+
+uint64_t rss_hf(uint32_t t) {
+  uint64_t hf = 0;
+  if (t & kRssIpv4) hf |= RTE_ETH_RSS_IPV4 | RTE_ETH_RSS_FRAG_IPV4 | RTE_ETH_RSS_NONFRAG_IPV4_OTHER;
+  if (t & kRssIpv4Tcp) hf |= RTE_ETH_RSS_NONFRAG_IPV4_TCP;
+  if (t & kRssIpv4Udp) hf |= RTE_ETH_RSS_NONFRAG_IPV4_UDP;
+  if (t & kRssIpv6) hf |= RTE_ETH_RSS_IPV6 | RTE_ETH_RSS_FRAG_IPV6 | RTE_ETH_RSS_NONFRAG_IPV6_OTHER;
+  if (t & kRssIpv6Tcp) hf |= RTE_ETH_RSS_NONFRAG_IPV6_TCP;
+  if (t & kRssIpv6Udp) hf |= RTE_ETH_RSS_NONFRAG_IPV6_UDP;
+  return hf;
+}
+
+std::vector<rte_eth_rss_reta_entry64> reta_entries(const std::vector<uint16_t>& reta, uint16_t size) {
+  std::vector<rte_eth_rss_reta_entry64> e((size + RTE_ETH_RETA_GROUP_SIZE - 1) / RTE_ETH_RETA_GROUP_SIZE);
+  for (uint16_t i = 0; i < size; ++i) {
+    auto& g = e[i / RTE_ETH_RETA_GROUP_SIZE];
+    g.mask |= uint64_t(1) << (i % RTE_ETH_RETA_GROUP_SIZE);
+    g.reta[i % RTE_ETH_RETA_GROUP_SIZE] = reta.empty() ? 0 : reta[i % reta.size()];
+  }
+  return e;
+}
+
+namespace {
+
+void prefix_mask(uint8_t* m, size_t n, unsigned len) {
+  for (size_t i = 0; i < n; ++i) {
+    const unsigned bits = len >= (i + 1) * 8 ? 8 : len > i * 8 ? len - unsigned(i) * 8 : 0;
+    m[i] = bits ? uint8_t(0xff << (8 - bits)) : 0;
+  }
+}
+
+}  // namespace
+
+std::unique_ptr<FlowRuleSpec> translate_rule(const FlowRule& r, const RssConfig& rss, uint16_t all_queues) {
+  auto s = std::make_unique<FlowRuleSpec>();
+  const FlowMatch& m = r.match;
+  s->attr.ingress = 1;
+  s->attr.priority = r.priority;
+
+  const bool v4 = m.ipv4_src || m.ipv4_dst || (m.eth_type && *m.eth_type == 0x0800);
+  const bool v6 = m.ipv6_src || m.ipv6_dst || (m.eth_type && *m.eth_type == 0x86dd);
+  const bool tcp = m.tcp_src || m.tcp_dst || (m.ip_proto && *m.ip_proto == 6);
+  const bool udp = m.udp_src || m.udp_dst || (m.ip_proto && *m.ip_proto == 17);
+
+  rte_flow_item eth{};
+  eth.type = RTE_FLOW_ITEM_TYPE_ETH;
+  if (m.eth_type && !v4 && !v6) {  // an EtherType the IP items do not already say
+    s->eth_spec.hdr.ether_type = rte_cpu_to_be_16(*m.eth_type);
+    s->eth_mask.hdr.ether_type = 0xffff;
+    eth.spec = &s->eth_spec;
+    eth.mask = &s->eth_mask;
+  }
+  s->pattern.push_back(eth);
+  if (m.vlan) {
+    rte_flow_item it{};
+    it.type = RTE_FLOW_ITEM_TYPE_VLAN;
+    s->vlan_spec.hdr.vlan_tci = rte_cpu_to_be_16(*m.vlan);
+    s->vlan_mask.hdr.vlan_tci = rte_cpu_to_be_16(0x0fff);
+    it.spec = &s->vlan_spec;
+    it.mask = &s->vlan_mask;
+    s->pattern.push_back(it);
+  }
+  const uint8_t proto = m.ip_proto ? *m.ip_proto : tcp ? 6 : udp ? 17 : 0;
+  if (v4) {
+    rte_flow_item it{};
+    it.type = RTE_FLOW_ITEM_TYPE_IPV4;
+    if (m.ipv4_src) {
+      std::memcpy(&s->ipv4_spec.hdr.src_addr, m.ipv4_src->data(), 4);
+      prefix_mask(reinterpret_cast<uint8_t*>(&s->ipv4_mask.hdr.src_addr), 4, m.ipv4_src_len);
+      s->ipv4_spec.hdr.src_addr &= s->ipv4_mask.hdr.src_addr;
+    }
+    if (m.ipv4_dst) {
+      std::memcpy(&s->ipv4_spec.hdr.dst_addr, m.ipv4_dst->data(), 4);
+      prefix_mask(reinterpret_cast<uint8_t*>(&s->ipv4_mask.hdr.dst_addr), 4, m.ipv4_dst_len);
+      s->ipv4_spec.hdr.dst_addr &= s->ipv4_mask.hdr.dst_addr;
+    }
+    if (proto) {
+      s->ipv4_spec.hdr.next_proto_id = proto;
+      s->ipv4_mask.hdr.next_proto_id = 0xff;
+    }
+    it.spec = &s->ipv4_spec;
+    it.mask = &s->ipv4_mask;
+    s->pattern.push_back(it);
+  } else if (v6) {
+    rte_flow_item it{};
+    it.type = RTE_FLOW_ITEM_TYPE_IPV6;
+    if (m.ipv6_src) {
+      std::memcpy(s->ipv6_spec.hdr.src_addr, m.ipv6_src->data(), 16);
+      prefix_mask(s->ipv6_mask.hdr.src_addr, 16, m.ipv6_src_len);
+      for (int i = 0; i < 16; ++i) s->ipv6_spec.hdr.src_addr[i] &= s->ipv6_mask.hdr.src_addr[i];
+    }
+    if (m.ipv6_dst) {
+      std::memcpy(s->ipv6_spec.hdr.dst_addr, m.ipv6_dst->data(), 16);
+      prefix_mask(s->ipv6_mask.hdr.dst_addr, 16, m.ipv6_dst_len);
+      for (int i = 0; i < 16; ++i) s->ipv6_spec.hdr.dst_addr[i] &= s->ipv6_mask.hdr.dst_addr[i];
+    }
+    if (proto) {
+      s->ipv6_spec.hdr.proto = proto;
+      s->ipv6_mask.hdr.proto = 0xff;
+    }
+    it.spec = &s->ipv6_spec;
+    it.mask = &s->ipv6_mask;
+    s->pattern.push_back(it);
+  }
+  // The headers are packed: values go through locals, not references.
+  auto spec_of = [](const std::optional<PortMatch>& p) {
+    return p ? rte_cpu_to_be_16(uint16_t(p->value & p->mask)) : 0;
+  };
+  auto mask_of = [](const std::optional<PortMatch>& p) { return p ? rte_cpu_to_be_16(p->mask) : 0; };
+  if (tcp) {
+    rte_flow_item it{};
+    it.type = RTE_FLOW_ITEM_TYPE_TCP;
+    s->tcp_spec.hdr.src_port = spec_of(m.tcp_src);
+    s->tcp_mask.hdr.src_port = mask_of(m.tcp_src);
+    s->tcp_spec.hdr.dst_port = spec_of(m.tcp_dst);
+    s->tcp_mask.hdr.dst_port = mask_of(m.tcp_dst);
+    it.spec = &s->tcp_spec;
+    it.mask = &s->tcp_mask;
+    s->pattern.push_back(it);
+  } else if (udp) {
+    rte_flow_item it{};
+    it.type = RTE_FLOW_ITEM_TYPE_UDP;
+    s->udp_spec.hdr.src_port = spec_of(m.udp_src);
+    s->udp_mask.hdr.src_port = mask_of(m.udp_src);
+    s->udp_spec.hdr.dst_port = spec_of(m.udp_dst);
+    s->udp_mask.hdr.dst_port = mask_of(m.udp_dst);
+    it.spec = &s->udp_spec;
+    it.mask = &s->udp_mask;
+    s->pattern.push_back(it);
+  }
+  rte_flow_item end{};
+  end.type = RTE_FLOW_ITEM_TYPE_END;
+  s->pattern.push_back(end);
+
+  const FlowActionSpec& a = r.action;
+  if (a.mark) {
+    s->mark.id = *a.mark;
+    rte_flow_action act{};
+    act.type = RTE_FLOW_ACTION_TYPE_MARK;
+    act.conf = &s->mark;
+    s->actions.push_back(act);
+  }
+  rte_flow_action act{};
+  if (a.drop) {
+    act.type = RTE_FLOW_ACTION_TYPE_DROP;
+  } else if (a.queue) {
+    s->queue.index = *a.queue;
+    act.type = RTE_FLOW_ACTION_TYPE_QUEUE;
+    act.conf = &s->queue;
+  } else {
+    if (a.rss.empty())
+      for (uint16_t q = 0; q < all_queues; ++q) s->rss_queues.push_back(q);
+    else
+      s->rss_queues = a.rss;
+    s->rss_key = rss.key;
+    s->rss.func = RTE_ETH_HASH_FUNCTION_TOEPLITZ;
+    s->rss.types = rss_hf(rss.types);
+    s->rss.key_len = uint32_t(s->rss_key.size());
+    s->rss.key = s->rss_key.data();
+    s->rss.queue_num = uint32_t(s->rss_queues.size());
+    s->rss.queue = s->rss_queues.data();
+    act.type = RTE_FLOW_ACTION_TYPE_RSS;
+    act.conf = &s->rss;
+  }
+  s->actions.push_back(act);
+  rte_flow_action done{};
+  done.type = RTE_FLOW_ACTION_TYPE_END;
+  s->actions.push_back(done);
+  return s;
+}
+
+}  // namespace steer

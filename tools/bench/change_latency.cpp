@@ -1,0 +1,149 @@
+// Change latency under load: live RETA moves on a software-steered ring port
+// (one device queue, a dispatcher, two echo workers) while a generator thread
+// injects steer-trafgen frames across 512 flows and collects the echoes.
+// Prints one line:
+//   change_latency changes=N pps=P apply_p50_us=.. apply_p99_us=.. drain_p50_us=.. drain_p99_us=..
+//                  held_p50=.. held_p99=.. hold_p99_us=.. timeouts=.. reordered=.. lost=..
+// usage: steer-bench-change-latency [changes (default 2000)] [burst interval us (default 40)]
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_eth_ring.h>
+#include <rte_ethdev.h>
+#include <rte_ring.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "engine.h"
+#include "steer/dataplane.h"
+#include "steer/steering.h"
+
+using namespace steer;
+
+namespace {
+
+double pct(std::vector<double> v, double q) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  return v[std::min(v.size() - 1, size_t(q * double(v.size())))];
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const int changes = argc > 1 ? std::atoi(argv[1]) : 2000;
+  const unsigned every_us = argc > 2 ? unsigned(std::atoi(argv[2])) : 40;
+  const std::string prefix = "steer_chlat_" + std::to_string(getpid());
+  std::vector<std::string> args = {"bench", "--no-huge", "--no-pci", "-m", "512", "--file-prefix", prefix,
+                                   "--lcores", "(0-3)@(0,1)", "--log-level", "lib.eal:error", "--no-telemetry"};
+  std::vector<char*> av;
+  for (auto& a : args) av.push_back(a.data());
+  if (rte_eal_init(int(av.size()), av.data()) < 0) return 1;
+  rte_mempool* pool = rte_pktmbuf_pool_create("bench_pool", 16383, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
+  rte_ring* rx = rte_ring_create("b_rx", 4096, 0, RING_F_SC_DEQ);
+  rte_ring* tx[2] = {rte_ring_create("b_tx0", 8192, 0, RING_F_SP_ENQ), rte_ring_create("b_tx1", 8192, 0, RING_F_SP_ENQ)};
+  int port = rte_eth_from_rings("bench0", &rx, 1, tx, 2, 0);
+  char devname[RTE_ETH_NAME_MAX_LEN];
+  rte_eth_dev_get_name_by_port(uint16_t(port), devname);
+
+  Deployment d;
+  d.eal.lcores = "(0-3)@(0,1)";
+  d.mempools[0].cache = 32;
+  d.dataplane.poll = PollMode::Adaptive;
+  PortConfig pc;
+  pc.name = "p0";
+  pc.device = devname;
+  pc.rx_queues = pc.tx_queues = 2;
+  SteeringConfig sc;
+  sc.rss.reta = reta_spread(128, {0, 1});
+  pc.steering = sc;
+  pc.audit = AuditConfig{46, 50};
+  d.ports = {pc};
+  LcoreConfig disp;
+  disp.lcore = 1;
+  disp.dispatch = {{0, 0}};
+  d.lcores = {disp, {2, {{0, 0}}, {}, 0}, {3, {{0, 1}}, {}, 0}};
+  d.pipelines = {{{{0, 0}, {0, 1}}, Action::Echo, {}, {}}};
+  Dataplane dp;
+  if (auto e = dp.start(d, nullptr); !e.empty()) {
+    std::fprintf(stderr, "%s: %s\n", e[0].path.c_str(), e[0].message.c_str());
+    return 1;
+  }
+
+  std::atomic<bool> stop{false};
+  uint64_t injected = 0, collected = 0;
+  std::thread gen([&] {
+    const uint8_t src[6] = {2, 0, 0, 0, 0, 1}, dst[6] = {2, 0, 0, 0, 0, 2};
+    trafgen::Generator g(trafgen::make_flows(512, trafgen::FlowMode::Random, 3, 17, false), {64}, src, dst, 1);
+    rte_mbuf* pkts[32];
+    void* objs[256];
+    auto collect = [&] {
+      for (rte_ring* r : tx) {
+        unsigned n;
+        while ((n = rte_ring_dequeue_burst(r, objs, 256, nullptr)) > 0) {
+          for (unsigned i = 0; i < n; ++i) rte_pktmbuf_free(static_cast<rte_mbuf*>(objs[i]));
+          collected += n;
+        }
+      }
+    };
+    while (!stop.load()) {
+      if (rte_pktmbuf_alloc_bulk(pool, pkts, 32) == 0) {
+        g.fill(pkts, 32, 0, rte_rdtsc());
+        unsigned sent = 0;
+        while (sent < 32) sent += rte_ring_enqueue_burst(rx, reinterpret_cast<void**>(pkts + sent), 32 - sent, nullptr);
+        injected += 32;
+      }
+      collect();
+      std::this_thread::sleep_for(std::chrono::microseconds(every_us));
+    }
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+    while (collected < injected && std::chrono::steady_clock::now() < deadline) collect();
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+
+  std::mt19937 rng(1);
+  std::vector<double> apply, drain, held, hold;
+  uint64_t timeouts = 0;
+  const auto t0 = std::chrono::steady_clock::now();
+  for (int i = 0; i < changes; ++i) {
+    SteeringChange c;
+    auto reta = dp.steering("p0")->rss.reta;
+    for (int k = 0; k < 16; ++k) reta[rng() % reta.size()] = uint16_t(rng() % 2);
+    c.reta = reta;
+    ChangeReport rep;
+    if (auto e = dp.change_steering("p0", c, &rep); !e.empty()) {
+      std::fprintf(stderr, "change %d: %s\n", i, e[0].message.c_str());
+      return 1;
+    }
+    if (!rep.drained) continue;
+    apply.push_back(rep.apply_us);
+    drain.push_back(rep.drain_us);
+    held.push_back(double(rep.held));
+    hold.push_back(rep.longest_hold_us);
+    timeouts += rep.timeouts;
+  }
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  stop.store(true);
+  gen.join();
+  dp.stop();
+  uint64_t reordered = 0;
+  for (const auto& q : dp.stats().queues) reordered += q.s.reordered;
+  std::printf(
+      "change_latency changes=%zu pps=%.0f apply_p50_us=%.1f apply_p99_us=%.1f drain_p50_us=%.1f drain_p99_us=%.1f "
+      "held_p50=%.0f held_p99=%.0f hold_p99_us=%.1f timeouts=%llu reordered=%llu lost=%lld\n",
+      apply.size(), double(injected) / secs, pct(apply, 0.5), pct(apply, 0.99), pct(drain, 0.5), pct(drain, 0.99),
+      pct(held, 0.5), pct(held, 0.99), pct(hold, 0.99), (unsigned long long)timeouts, (unsigned long long)reordered,
+      (long long)(injected - collected));
+  dp.close();
+  rte_eal_cleanup();
+  std::filesystem::remove_all("/var/run/dpdk/" + prefix);
+  return reordered == 0 && injected == collected ? 0 : 3;
+}

@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# Cost of software steering: steerd echo Mpps with a dispatcher (Toeplitz +
+# RETA + rule lookup + ring hand-off) and 0, 100 and 1000 rules, against plain
+# echo on the same port. steerd's lcores share CPU 1; steer-trafgen (as fast
+# as possible, 64-byte UDP, 256 flows, one lcore for TX and RX) is on CPU 0 and
+# reports what came back. The rules match no packet, so every packet pays the
+# full lookup. Rounds alternate; the last line is
+#   steering_mpps plain=A rules0=B rules100=C rules1000=D ratio0=B/A ratio100=C/A ratio1000=D/A
+# (medians; ratios are medians of per-round ratios).
+# usage: steering_cost.sh [build dir]   env: ROUNDS (3), SECONDS_PER_RUN (4), HUGE
+set -euo pipefail
+top=$(cd "$(dirname "$0")/../.." && pwd)
+build=${1:-$top/build}
+STEERD=$build/controlplane/steerd
+TRAFGEN=$build/tools/trafgen/steer-trafgen
+ROUNDS=${ROUNDS:-3}
+RUN=${SECONDS_PER_RUN:-4}
+work=$(mktemp -d /tmp/steer-bench.XXXXXX)
+id=$$
+pid=
+cleanup() {
+  [ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null || true
+  rm -rf "$work" /var/run/dpdk/steer-sc-?"$id"
+  rm -f /dev/hugepages/steer-sc-?"$id"map_* 2>/dev/null || true
+}
+trap cleanup EXIT
+free_huge_mb=$(awk '/HugePages_Free/{f=$2} /Hugepagesize/{s=$2} END{print int(f*s/1024)}' /proc/meminfo)
+if [ "${HUGE:-auto}" = 0 ] || [ "$free_huge_mb" -lt 1024 ]; then huge=false; mem=(--no-huge -m 256); else huge=true; mem=(-m 256); fi
+sock="/run/steer-bench-$id/p0.sock"
+
+config() {  # $1 = plain | N rules
+  {
+    echo "eal: {lcores: \"0@1,1@1,2@1\", main_lcore: 0, memory_mb: 256, hugepages: $huge, file_prefix: steer-sc-d$id}"
+    echo "ports:"
+    echo "  - name: p0"
+    echo "    device: \"net_memif0,role=server,socket=$sock,mac=02:00:00:00:00:10\""
+    echo "    rx_queues: 1"
+    echo "    tx_queues: 1"
+    if [ "$1" != plain ]; then
+      echo "    steering:"
+      echo "      mode: software"
+      [ "$1" -gt 0 ] && echo "      flows:"
+      for i in $(seq 1 "$1"); do
+        echo "        - {name: r$i, priority: $i, match: {ipv4_dst: 192.0.2.0/24, udp_dst: $((10000 + i))}, action: {queue: 0}}"
+      done
+      echo "lcores:"
+      echo "  - {lcore: 1, dispatch: [p0:0]}"
+      echo "  - {lcore: 2, poll: [p0:0]}"
+    else
+      echo "lcores:"
+      echo "  - {lcore: 1, poll: [p0:0]}"
+    fi
+    echo "pipelines: [{queues: \"p0:*\", action: echo}]"
+    echo "dataplane: {burst: 32, poll: adaptive, tx_retries: 0}"   # two lcores share CPU 1: they must yield
+  } > "$work/steerd.yaml"
+}
+
+measure() {
+  config "$1"
+  "$STEERD" --config "$work/steerd.yaml" > "$work/steerd.log" 2>&1 &
+  pid=$!
+  until grep -q "running:" "$work/steerd.log"; do
+    kill -0 "$pid" 2>/dev/null || { cat "$work/steerd.log" >&2; exit 1; }
+    sleep 0.1
+  done
+  "$TRAFGEN" --lcores "0@0,1@0" "${mem[@]}" --no-pci --file-prefix "steer-sc-g$id" --log-level=lib.eal:warning \
+    --vdev "net_memif0,role=client,socket=$sock" -- --flows 256 --rate 0 --duration "$RUN" --quiet --drain-ms 200 \
+    --json "$work/out.json" > "$work/gen.log" 2>&1 || true
+  kill -INT "$pid"; wait "$pid" 2>/dev/null || true; pid=
+  /usr/bin/python3 -c "import json,sys; print('%.3f' % json.load(open(sys.argv[1]))['rx_mpps'])" "$work/out.json"
+}
+
+median() { sort -n | awk '{a[NR]=$1} END{print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+cases="plain 0 100 1000"
+for c in $cases; do : > "$work/$c.res"; : > "$work/$c.ratio"; done
+for r in $(seq 1 "$ROUNDS"); do
+  for c in $cases; do v=$(measure "$c"); echo "$v" >> "$work/$c.res"; declare "last_$c=$v"; done
+  line="round $r plain $last_plain"
+  for c in 0 100 1000; do
+    v=$(eval echo "\$last_$c")
+    awk -v a="$v" -v b="$last_plain" 'BEGIN{printf "%.4f\n", (b > 0 ? a / b : 0)}' >> "$work/$c.ratio"
+    line="$line rules$c $v"
+  done
+  echo "$line" >&2
+done
+out="steering_mpps plain=$(median < "$work/plain.res")"
+for c in 0 100 1000; do out="$out rules$c=$(median < "$work/$c.res")"; done
+for c in 0 100 1000; do out="$out ratio$c=$(median < "$work/$c.ratio" | awk '{printf "%.3f", $1}')"; done
+echo "$out"

@@ -20,6 +20,8 @@
 #include <thread>
 #include <vector>
 
+#include "eal_env.h"
+
 using ::testing::HasSubstr;
 
 namespace steer {
@@ -27,27 +29,8 @@ namespace {
 
 rte_mempool* g_pool = nullptr;  // the test's own mbufs; cache 0 so in-use counts are exact
 
-class EalEnvironment : public ::testing::Environment {
- public:
-  void SetUp() override {
-    std::string prefix = "steer_dp_test_" + std::to_string(getpid());
-    std::vector<std::string> args = {"dataplane_tests", "--no-huge",     "--no-pci", "-m",          "256",
-                                     "--file-prefix",   prefix,          "--lcores", "(0-3)@(0,1)", "--log-level",
-                                     "lib.eal:warning", "--no-telemetry"};
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    ASSERT_GE(rte_eal_init(int(argv.size()), argv.data()), 0) << "EAL init failed";
-    g_pool = rte_pktmbuf_pool_create("test_pool", 4095, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
-    ASSERT_NE(g_pool, nullptr);
-  }
-  void TearDown() override {
-    rte_mempool_free(g_pool);
-    rte_eal_cleanup();
-    std::filesystem::remove_all("/var/run/dpdk/steer_dp_test_" + std::to_string(getpid()));
-  }
-};
-
-const auto* const kEnv = ::testing::AddGlobalTestEnvironment(new EalEnvironment);
+const auto* const kEnv = ::testing::AddGlobalTestEnvironment(
+    new testing::EalEnvironment("steer_dp_test", "(0-3)@(0,1)", 256, 4095, &g_pool));
 
 const MacAddr kPeer{0x02, 0, 0, 0, 0, 0xaa};  // the sender
 const MacAddr kUs{0x02, 0, 0, 0, 0, 0xbb};    // what the sender addressed

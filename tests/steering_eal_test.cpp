@@ -21,6 +21,7 @@
 #include <thread>
 #include <vector>
 
+#include "eal_env.h"
 #include "engine.h"
 #include "steer/dataplane.h"
 #include "steer/evidence.h"
@@ -33,30 +34,8 @@ namespace {
 
 rte_mempool* g_pool = nullptr;
 
-class EalEnvironment : public ::testing::Environment {
- public:
-  void SetUp() override {
-    prefix_ = "steer_st_test_" + std::to_string(getpid());
-    std::vector<std::string> args = {"steering_tests",  "--no-huge",     "--no-pci", "-m",          "512",
-                                     "--file-prefix",   prefix_,         "--lcores", "(0-3)@(0,1)", "--log-level",
-                                     "lib.eal:warning", "--no-telemetry"};
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    ASSERT_GE(rte_eal_init(int(argv.size()), argv.data()), 0);
-    g_pool = rte_pktmbuf_pool_create("st_test_pool", 16383, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
-    ASSERT_NE(g_pool, nullptr);
-  }
-  void TearDown() override {
-    rte_mempool_free(g_pool);
-    rte_eal_cleanup();
-    std::filesystem::remove_all("/var/run/dpdk/" + prefix_);
-  }
-
- private:
-  std::string prefix_;
-};
-
-const auto* const kEnv = ::testing::AddGlobalTestEnvironment(new EalEnvironment);
+const auto* const kEnv = ::testing::AddGlobalTestEnvironment(
+    new testing::EalEnvironment("steer_st_test", "(0-3)@(0,1)", 512, 16383, &g_pool));
 
 // One device RX ring, one TX ring per worker.
 struct RingPort {

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "eal_env.h"
 #include "engine.h"
 
 namespace steer::trafgen {
@@ -20,31 +21,9 @@ namespace {
 
 rte_mempool* g_pool = nullptr;
 
-class EalEnvironment : public ::testing::Environment {
- public:
-  void SetUp() override {
-    prefix_ = "steer_tg_test_" + std::to_string(getpid());
-    // Two worker lcores: separate TX and RX loops, both on the machine's CPUs.
-    std::vector<std::string> args = {"trafgen_tests", "--no-huge",     "--no-pci",        "-m",
-                                     "256",           "--file-prefix", prefix_,           "--lcores",
-                                     "(0-2)@(0,1)",   "--log-level",   "lib.eal:warning", "--no-telemetry"};
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    ASSERT_GE(rte_eal_init(int(argv.size()), argv.data()), 0);
-    g_pool = rte_pktmbuf_pool_create("tg_test_pool", 8191, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
-    ASSERT_NE(g_pool, nullptr);
-  }
-  void TearDown() override {
-    rte_mempool_free(g_pool);
-    rte_eal_cleanup();
-    std::filesystem::remove_all("/var/run/dpdk/" + prefix_);
-  }
-
- private:
-  std::string prefix_;
-};
-
-const auto* const kEnv = ::testing::AddGlobalTestEnvironment(new EalEnvironment);
+// Two worker lcores: separate TX and RX loops, both on the machine's CPUs.
+const auto* const kEnv = ::testing::AddGlobalTestEnvironment(
+    new steer::testing::EalEnvironment("steer_tg_test", "(0-2)@(0,1)", 256, 8191, &g_pool));
 
 // A port whose TX ring is its own RX ring: what goes out comes back.
 uint16_t loopback_port(const std::string& name) {

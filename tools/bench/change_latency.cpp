@@ -5,12 +5,13 @@
 //   change_latency changes=N pps=P apply_p50_us=.. apply_p99_us=.. drain_p50_us=.. drain_p99_us=..
 //                  held_p50=.. held_p99=.. hold_p99_us=.. timeouts=.. reordered=.. lost=..
 // usage: steer-bench-change-latency [changes (default 2000)] [burst interval us (default 40)]
+#include <unistd.h>
+
 #include <rte_cycles.h>
 #include <rte_eal.h>
 #include <rte_eth_ring.h>
 #include <rte_ethdev.h>
 #include <rte_ring.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -42,14 +43,16 @@ int main(int argc, char** argv) {
   const int changes = argc > 1 ? std::atoi(argv[1]) : 2000;
   const unsigned every_us = argc > 2 ? unsigned(std::atoi(argv[2])) : 40;
   const std::string prefix = "steer_chlat_" + std::to_string(getpid());
-  std::vector<std::string> args = {"bench", "--no-huge", "--no-pci", "-m", "512", "--file-prefix", prefix,
-                                   "--lcores", "(0-3)@(0,1)", "--log-level", "lib.eal:error", "--no-telemetry"};
+  std::vector<std::string> args = {"bench",       "--no-huge",     "--no-pci",      "-m",
+                                   "512",         "--file-prefix", prefix,          "--lcores",
+                                   "(0-3)@(0,1)", "--log-level",   "lib.eal:error", "--no-telemetry"};
   std::vector<char*> av;
   for (auto& a : args) av.push_back(a.data());
   if (rte_eal_init(int(av.size()), av.data()) < 0) return 1;
   rte_mempool* pool = rte_pktmbuf_pool_create("bench_pool", 16383, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
   rte_ring* rx = rte_ring_create("b_rx", 4096, 0, RING_F_SC_DEQ);
-  rte_ring* tx[2] = {rte_ring_create("b_tx0", 8192, 0, RING_F_SP_ENQ), rte_ring_create("b_tx1", 8192, 0, RING_F_SP_ENQ)};
+  rte_ring* tx[2] = {rte_ring_create("b_tx0", 8192, 0, RING_F_SP_ENQ),
+                     rte_ring_create("b_tx1", 8192, 0, RING_F_SP_ENQ)};
   int port = rte_eth_from_rings("bench0", &rx, 1, tx, 2, 0);
   char devname[RTE_ETH_NAME_MAX_LEN];
   rte_eth_dev_get_name_by_port(uint16_t(port), devname);

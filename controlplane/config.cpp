@@ -45,7 +45,11 @@ class Loader {
     }
     if (!is_map(root, "")) return;
     mark("", root);
-    check_keys(root, "", {"eal", "mempools", "ports", "lcores", "pipelines", "dataplane", "numa"});
+    check_keys(root, "", {"eal", "mempools", "ports", "lcores", "pipelines", "dataplane", "numa", "control"});
+    if (auto n = root["control"]; n && is_map(n, "control")) {
+      check_keys(n, "control", {"socket"});
+      text(n, "socket", "control", r_.deployment.control.socket);
+    }
     Deployment& d = r_.deployment;
     if (auto n = root["eal"]) load_eal(n);
     if (auto n = root["mempools"]) load_mempools(n);

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "api.h"
 #include "config.h"
 #include "demo_config.h"
 #include "steer/dataplane.h"
@@ -166,6 +167,18 @@ int main(int argc, char** argv) {
           spdlog::info("port {}: steering in {} ({})", p.name, steer::to_string(p.backend), p.backend_reason);
       for (const auto& pp : dp.plan().pools)
         spdlog::info("mempool socket {}: {} mbufs ({})", pp.socket, pp.mbufs, pp.auto_sized ? "auto" : "explicit");
+      steer::ControlServer control(dp, d);
+      if (!d.control.socket.empty()) {
+        std::string why;
+        if (!control.start(d.control.socket, &why)) {
+          std::fprintf(stderr, "steerd: %s\n", why.c_str());
+          dp.stop();
+          dp.close();
+          rte_eal_cleanup();
+          return 1;
+        }
+        spdlog::info("control plane on unix:{}", d.control.socket);
+      }
       spdlog::info("running: {} worker lcore(s), poll {}; SIGUSR1 prints counters, SIGINT/SIGTERM stops",
                    d.lcores.size(), steer::to_string(d.dataplane.poll));
       std::fflush(stdout);
@@ -186,6 +199,7 @@ int main(int argc, char** argv) {
           spdlog::warn("SIGHUP: live reload arrives with the control plane; the running deployment is unchanged");
         }
       }
+      control.shutdown();
       dp.stop();
       std::printf("final counters:\n%s", steer::format_stats(dp.stats()).c_str());
       std::fflush(stdout);

@@ -946,16 +946,18 @@ std::vector<ConfigError> Dataplane::change_steering(const std::string& port, con
   std::lock_guard<std::mutex> lock(m.change_mutex);
   size_t i = 0;
   while (i < m.d.ports.size() && m.d.ports[i].name != port) ++i;
-  if (i == m.d.ports.size()) return {{"port", "no port named \"" + port + "\""}};
-  if (!m.running) return {{"port", "the dataplane is not running"}};
+  if (i == m.d.ports.size()) return {{"port", "no port named \"" + port + "\"", ErrorKind::NotFound}};
+  if (!m.running) return {{"port", "the dataplane is not running", ErrorKind::Unavailable}};
   if (i >= m.soft.size() || !m.soft[i])
     return {{"port", "port " + port +
                          (m.ports[i].steered ? " steers in hardware, whose live changes are not wired up yet"
-                                             : " has no steering; add steering: to it in the deployment")}};
+                                             : " has no steering; add steering: to it in the deployment"),
+             ErrorKind::Precondition}};
   Impl::SoftPort& sp = *m.soft[i];
   if (c.expected_generation && *c.expected_generation != sp.generation)
     return {{"expected_generation", "the port is at generation " + std::to_string(sp.generation) + ", not " +
-                                        std::to_string(*c.expected_generation) + "; re-read and retry"}};
+                                        std::to_string(*c.expected_generation) + "; re-read and retry",
+             ErrorKind::Precondition}};
 
   // The whole new state, validated before anything is touched.
   SteeringConfig next = sp.cfg;
@@ -964,7 +966,8 @@ std::vector<ConfigError> Dataplane::change_steering(const std::string& port, con
   if (c.reta) next.rss.reta = *c.reta;
   for (const auto& name : c.remove) {
     auto it = std::find_if(next.flows.begin(), next.flows.end(), [&](const FlowRule& r) { return r.name == name; });
-    if (it == next.flows.end()) return {{"remove", "no rule named \"" + name + "\" on port " + port}};
+    if (it == next.flows.end())
+      return {{"remove", "no rule named \"" + name + "\" on port " + port, ErrorKind::NotFound}};
     next.flows.erase(it);
   }
   for (const auto& r : c.add) {

@@ -148,8 +148,14 @@ struct DataplaneConfig {
   uint16_t tx_retries = 8;  // partial tx_burst: retries before free-and-count
 };
 
+// Where steerd's control plane listens.
+struct ControlConfig {
+  std::string socket = "/run/steerd/steerd.sock";  // unix socket; empty: no control plane
+};
+
 struct Deployment {
   EalConfig eal;
+  ControlConfig control;
   std::vector<MempoolConfig> mempools{MempoolConfig{}};
   std::vector<PortConfig> ports;
   std::vector<LcoreConfig> lcores;

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <functional>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -14,9 +15,13 @@
 
 namespace steer {
 
+// What kind of refusal an error is, so the API can map it to its own status.
+enum class ErrorKind : uint8_t { Invalid, NotFound, Precondition, Unavailable };
+
 struct ConfigError {
   std::string path;
   std::string message;
+  ErrorKind kind = ErrorKind::Invalid;
 };
 
 // Cross-field checks that need nothing but the model.

@@ -1,0 +1,510 @@
+#include "api.h"
+
+#include <arpa/inet.h>
+#include <sys/stat.h>
+
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/grpcpp.h>
+#include <grpcpp/health_check_service_interface.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <deque>
+#include <filesystem>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "steer/steering.h"
+#include "steer/v1/steer.grpc.pb.h"
+
+namespace steer {
+namespace {
+
+namespace pb = ::steer::v1;
+
+const std::pair<const char*, uint32_t> kTypes[] = {{"ipv4", kRssIpv4},        {"ipv4-tcp", kRssIpv4Tcp},
+                                                   {"ipv4-udp", kRssIpv4Udp}, {"ipv6", kRssIpv6},
+                                                   {"ipv6-tcp", kRssIpv6Tcp}, {"ipv6-udp", kRssIpv6Udp}};
+
+std::string to_hex(const std::vector<uint8_t>& b) {
+  std::string s;
+  char x[3];
+  for (uint8_t v : b) {
+    std::snprintf(x, sizeof x, "%02x", v);
+    s += x;
+  }
+  return s;
+}
+
+bool from_hex(const std::string& s, std::vector<uint8_t>* out) {
+  if (s.size() % 2) return false;
+  out->clear();
+  for (size_t i = 0; i < s.size(); i += 2) {
+    if (!std::isxdigit(static_cast<unsigned char>(s[i])) || !std::isxdigit(static_cast<unsigned char>(s[i + 1])))
+      return false;
+    out->push_back(uint8_t(std::stoul(s.substr(i, 2), nullptr, 16)));
+  }
+  return true;
+}
+
+grpc::Status status_of(const std::vector<ConfigError>& errs) {
+  const ConfigError& e = errs.front();
+  std::string msg = (e.path.empty() ? "" : e.path + ": ") + e.message;
+  for (size_t i = 1; i < errs.size(); ++i) msg += "; " + errs[i].path + ": " + errs[i].message;
+  switch (e.kind) {
+    case ErrorKind::NotFound:
+      return {grpc::StatusCode::NOT_FOUND, msg};
+    case ErrorKind::Precondition:
+      return {grpc::StatusCode::FAILED_PRECONDITION, msg};
+    case ErrorKind::Unavailable:
+      return {grpc::StatusCode::UNAVAILABLE, msg};
+    case ErrorKind::Invalid:
+      break;
+  }
+  return {grpc::StatusCode::INVALID_ARGUMENT, msg};
+}
+
+grpc::Status invalid(const std::string& path, const std::string& msg) {
+  return {grpc::StatusCode::INVALID_ARGUMENT, path + ": " + msg};
+}
+
+template <size_t N>
+std::string format_prefix(const std::array<uint8_t, N>& a, uint8_t len) {
+  char buf[INET6_ADDRSTRLEN];
+  inet_ntop(N == 4 ? AF_INET : AF_INET6, a.data(), buf, sizeof buf);
+  return std::string(buf) + "/" + std::to_string(len);
+}
+
+template <size_t N>
+bool parse_prefix(const std::string& t, std::optional<std::array<uint8_t, N>>* addr, uint8_t* len) {
+  const size_t slash = t.find('/');
+  std::array<uint8_t, N> b{};
+  if (inet_pton(N == 4 ? AF_INET : AF_INET6, t.substr(0, slash).c_str(), b.data()) != 1) return false;
+  unsigned long l = N * 8;
+  if (slash != std::string::npos) {
+    char* end = nullptr;
+    l = std::strtoul(t.c_str() + slash + 1, &end, 10);
+    if (*end || l > N * 8) return false;
+  }
+  *addr = b;
+  *len = uint8_t(l);
+  return true;
+}
+
+void to_proto(const FlowRule& r, pb::FlowRule* o) {
+  o->set_name(r.name);
+  o->set_priority(r.priority);
+  auto* m = o->mutable_match();
+  if (r.match.eth_type) m->set_eth_type(*r.match.eth_type);
+  if (r.match.vlan) m->set_vlan(*r.match.vlan);
+  if (r.match.ipv4_src) m->set_ipv4_src(format_prefix(*r.match.ipv4_src, r.match.ipv4_src_len));
+  if (r.match.ipv4_dst) m->set_ipv4_dst(format_prefix(*r.match.ipv4_dst, r.match.ipv4_dst_len));
+  if (r.match.ipv6_src) m->set_ipv6_src(format_prefix(*r.match.ipv6_src, r.match.ipv6_src_len));
+  if (r.match.ipv6_dst) m->set_ipv6_dst(format_prefix(*r.match.ipv6_dst, r.match.ipv6_dst_len));
+  if (r.match.ip_proto) m->set_ip_proto(*r.match.ip_proto);
+  auto port = [](const std::optional<PortMatch>& p, pb::PortMatch* out) {
+    if (!p) return;
+    out->set_value(p->value);
+    out->set_mask(p->mask);
+  };
+  if (r.match.tcp_src) port(r.match.tcp_src, m->mutable_tcp_src());
+  if (r.match.tcp_dst) port(r.match.tcp_dst, m->mutable_tcp_dst());
+  if (r.match.udp_src) port(r.match.udp_src, m->mutable_udp_src());
+  if (r.match.udp_dst) port(r.match.udp_dst, m->mutable_udp_dst());
+  auto* a = o->mutable_action();
+  if (r.action.queue) a->set_queue(*r.action.queue);
+  for (uint16_t q : r.action.rss) a->add_rss(q);
+  a->set_drop(r.action.drop);
+  if (r.action.mark) a->set_mark(*r.action.mark);
+}
+
+grpc::Status from_proto(const pb::FlowRule& o, const std::string& path, FlowRule* r) {
+  r->name = o.name();
+  r->priority = o.priority();
+  const auto& m = o.match();
+  const std::string mp = path + ".match";
+  if (m.has_eth_type()) {
+    if (m.eth_type() > 0xffff) return invalid(mp + ".eth_type", "not an EtherType");
+    r->match.eth_type = uint16_t(m.eth_type());
+  }
+  if (m.has_vlan()) {
+    if (m.vlan() > 4095) return invalid(mp + ".vlan", std::to_string(m.vlan()) + " is not a VLAN id (0-4095)");
+    r->match.vlan = uint16_t(m.vlan());
+  }
+  if (!m.ipv4_src().empty() && !parse_prefix<4>(m.ipv4_src(), &r->match.ipv4_src, &r->match.ipv4_src_len))
+    return invalid(mp + ".ipv4_src", "\"" + m.ipv4_src() + "\" is not an IPv4 prefix like 10.0.0.0/24");
+  if (!m.ipv4_dst().empty() && !parse_prefix<4>(m.ipv4_dst(), &r->match.ipv4_dst, &r->match.ipv4_dst_len))
+    return invalid(mp + ".ipv4_dst", "\"" + m.ipv4_dst() + "\" is not an IPv4 prefix like 10.0.0.0/24");
+  if (!m.ipv6_src().empty() && !parse_prefix<16>(m.ipv6_src(), &r->match.ipv6_src, &r->match.ipv6_src_len))
+    return invalid(mp + ".ipv6_src", "\"" + m.ipv6_src() + "\" is not an IPv6 prefix like 2001:db8::/32");
+  if (!m.ipv6_dst().empty() && !parse_prefix<16>(m.ipv6_dst(), &r->match.ipv6_dst, &r->match.ipv6_dst_len))
+    return invalid(mp + ".ipv6_dst", "\"" + m.ipv6_dst() + "\" is not an IPv6 prefix like 2001:db8::/32");
+  if (m.has_ip_proto()) {
+    if (m.ip_proto() > 255) return invalid(mp + ".ip_proto", "not an IP protocol (0-255)");
+    r->match.ip_proto = uint8_t(m.ip_proto());
+  }
+  auto port = [&](bool has, const pb::PortMatch& p, const char* name, std::optional<PortMatch>* out) -> grpc::Status {
+    if (!has) return grpc::Status::OK;
+    const uint32_t mask = p.mask() ? p.mask() : 0xffff;
+    if (p.value() > 0xffff || mask > 0xffff) return invalid(mp + "." + name, "ports and masks are 16 bits");
+    *out = PortMatch{uint16_t(p.value()), uint16_t(mask)};
+    return grpc::Status::OK;
+  };
+  for (auto s : {port(m.has_tcp_src(), m.tcp_src(), "tcp_src", &r->match.tcp_src),
+                 port(m.has_tcp_dst(), m.tcp_dst(), "tcp_dst", &r->match.tcp_dst),
+                 port(m.has_udp_src(), m.udp_src(), "udp_src", &r->match.udp_src),
+                 port(m.has_udp_dst(), m.udp_dst(), "udp_dst", &r->match.udp_dst)})
+    if (!s.ok()) return s;
+  const auto& a = o.action();
+  if (a.has_queue()) r->action.queue = uint16_t(std::min<uint32_t>(a.queue(), 0xffff));
+  for (uint32_t q : a.rss()) r->action.rss.push_back(uint16_t(std::min<uint32_t>(q, 0xffff)));
+  r->action.drop = a.drop();
+  if (a.has_mark()) r->action.mark = a.mark();
+  return grpc::Status::OK;
+}
+
+void to_proto(const ChangeReport& r, pb::ChangeReport* o) {
+  o->set_id(r.id);
+  o->set_port(r.port);
+  o->set_generation(r.generation);
+  o->set_buckets_moved(r.buckets_moved);
+  for (auto q : r.losers) o->add_losers(q);
+  for (auto q : r.gainers) o->add_gainers(q);
+  o->set_drained(r.drained);
+  o->set_apply_us(r.apply_us);
+  o->set_drain_us(r.drain_us);
+  o->set_held(r.held);
+  o->set_longest_hold_us(r.longest_hold_us);
+  o->set_timeouts(r.timeouts);
+}
+
+void to_proto(const StatsSnapshot& s, pb::StatsSnapshot* o) {
+  for (const auto& q : s.queues) {
+    auto* x = o->add_queues();
+    x->set_port(q.port);
+    x->set_queue(q.queue);
+    x->set_lcore(q.lcore);
+    x->set_rx(q.s.rx);
+    x->set_tx(q.s.tx);
+    x->set_tx_dropped(q.s.tx_dropped);
+    x->set_dropped(q.s.dropped);
+    x->set_reordered(q.s.reordered);
+    x->set_empty_polls(q.s.empty_polls);
+    o->set_rx(o->rx() + q.s.rx);
+    o->set_tx(o->tx() + q.s.tx);
+    o->set_reordered(o->reordered() + q.s.reordered);
+  }
+  for (const auto& d : s.dispatchers) {
+    auto* x = o->add_dispatchers();
+    x->set_port(d.port);
+    x->set_queue(d.queue);
+    x->set_lcore(d.lcore);
+    x->set_rx(d.rx);
+    x->set_rule_drops(d.rule_drops);
+    x->set_ring_full(d.ring_full);
+    x->set_held(d.held);
+    x->set_timeouts(d.timeouts);
+    x->set_marked(d.marked);
+  }
+  for (const auto& p : s.ports) {
+    auto* x = o->add_ports();
+    x->set_name(p.name);
+    x->set_ipackets(p.ipackets);
+    x->set_opackets(p.opackets);
+    x->set_imissed(p.imissed);
+    x->set_ierrors(p.ierrors);
+    x->set_oerrors(p.oerrors);
+    x->set_rx_nombuf(p.rx_nombuf);
+  }
+  for (const auto& p : s.pools) {
+    auto* x = o->add_pools();
+    x->set_name(p.name);
+    x->set_size(p.size);
+    x->set_in_use(p.in_use);
+  }
+}
+
+// Counters minus the previous snapshot's (gauges such as pool use stay).
+pb::StatsSnapshot delta(const pb::StatsSnapshot& now, const pb::StatsSnapshot& prev) {
+  pb::StatsSnapshot d = now;
+  for (int i = 0; i < d.queues_size() && i < prev.queues_size(); ++i) {
+    auto* q = d.mutable_queues(i);
+    const auto& p = prev.queues(i);
+    q->set_rx(q->rx() - p.rx());
+    q->set_tx(q->tx() - p.tx());
+    q->set_tx_dropped(q->tx_dropped() - p.tx_dropped());
+    q->set_dropped(q->dropped() - p.dropped());
+    q->set_reordered(q->reordered() - p.reordered());
+    q->set_empty_polls(q->empty_polls() - p.empty_polls());
+  }
+  d.set_rx(now.rx() - prev.rx());
+  d.set_tx(now.tx() - prev.tx());
+  d.set_reordered(now.reordered() - prev.reordered());
+  return d;
+}
+
+}  // namespace
+
+struct ControlServer::Impl {
+  Dataplane& dp;
+  const Deployment& d;
+  std::unique_ptr<grpc::Server> server;
+  std::atomic<bool> stopping{false};
+
+  std::mutex events_mu;  // guards events, events_seq
+  std::condition_variable events_cv;
+  std::deque<pb::Event> events;
+  uint64_t events_seq = 0;  // sequence number of events.back()
+
+  Impl(Dataplane& p, const Deployment& dep) : dp(p), d(dep) {}
+
+  void publish(const ChangeReport& r) {
+    pb::Event e;
+    e.set_time_unix_ns(uint64_t(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
+            .count()));
+    to_proto(r, e.mutable_change());
+    {
+      std::lock_guard<std::mutex> lock(events_mu);
+      events.push_back(e);
+      if (events.size() > 1024) events.pop_front();
+      ++events_seq;
+    }
+    events_cv.notify_all();
+  }
+
+  struct PortsService final : pb::Ports::Service {
+    Impl& m;
+    explicit PortsService(Impl& i) : m(i) {}
+    void fill(size_t i, pb::Port* o) {
+      const auto& pc = m.d.ports[i];
+      const auto& pi = m.dp.ports()[i];
+      o->set_name(pc.name);
+      o->set_device(pc.device);
+      o->set_driver(pi.caps.driver);
+      o->set_port_id(pi.port_id);
+      o->set_socket(pi.socket);
+      o->set_mac(format_mac(pi.mac));
+      o->set_rx_queues(pc.rx_queues);
+      o->set_tx_queues(pc.tx_queues);
+      o->set_max_rx_queues(pi.caps.max_rx_queues);
+      o->set_max_tx_queues(pi.caps.max_tx_queues);
+      o->set_steered(pi.steered);
+      o->set_steering_backend(pi.steered ? to_string(pi.backend) : "");
+      o->set_steering_reason(pi.backend_reason);
+      o->set_generation(pi.generation);
+      for (const auto& lc : m.d.lcores) {
+        for (QueueId q : lc.poll)
+          if (q.port == i) {
+            auto* x = o->add_queues();
+            x->set_queue(q.queue);
+            x->set_lcore(lc.lcore);
+            x->set_role("worker");
+          }
+        for (QueueId q : lc.dispatch)
+          if (q.port == i) {
+            auto* x = o->add_queues();
+            x->set_queue(q.queue);
+            x->set_lcore(lc.lcore);
+            x->set_role("dispatcher");
+          }
+      }
+    }
+    grpc::Status ListPorts(grpc::ServerContext*, const pb::ListPortsRequest*, pb::ListPortsResponse* out) override {
+      if (!m.dp.running()) return {grpc::StatusCode::UNAVAILABLE, "steerd is starting or stopping"};
+      for (size_t i = 0; i < m.d.ports.size(); ++i) fill(i, out->add_ports());
+      return grpc::Status::OK;
+    }
+    grpc::Status GetPort(grpc::ServerContext*, const pb::GetPortRequest* req, pb::Port* out) override {
+      if (!m.dp.running()) return {grpc::StatusCode::UNAVAILABLE, "steerd is starting or stopping"};
+      for (size_t i = 0; i < m.d.ports.size(); ++i)
+        if (m.d.ports[i].name == req->port()) {
+          fill(i, out);
+          return grpc::Status::OK;
+        }
+      return {grpc::StatusCode::NOT_FOUND, "port: no port named \"" + req->port() + "\""};
+    }
+  };
+
+  struct SteeringServiceImpl final : pb::SteeringService::Service {
+    Impl& m;
+    explicit SteeringServiceImpl(Impl& i) : m(i) {}
+    grpc::Status GetSteering(grpc::ServerContext*, const pb::GetSteeringRequest* req, pb::Steering* out) override {
+      auto cfg = m.dp.steering(req->port());
+      size_t i = 0;
+      while (i < m.d.ports.size() && m.d.ports[i].name != req->port()) ++i;
+      if (i == m.d.ports.size()) return {grpc::StatusCode::NOT_FOUND, "port: no port named \"" + req->port() + "\""};
+      if (!cfg) return {grpc::StatusCode::FAILED_PRECONDITION, "port " + req->port() + " has no steering"};
+      out->set_port(req->port());
+      out->set_generation(m.dp.ports()[i].generation);
+      out->set_mode(to_string(cfg->mode));
+      out->set_backend(to_string(m.dp.ports()[i].backend));
+      for (auto [name, bit] : kTypes)
+        if (cfg->rss.types & bit) out->mutable_rss()->add_types(name);
+      out->mutable_rss()->set_key(to_hex(cfg->rss.key));
+      for (uint16_t q : cfg->rss.reta) out->mutable_rss()->add_reta(q);
+      for (const auto& r : cfg->flows) to_proto(r, out->add_flows());
+      out->set_drain(cfg->drain);
+      out->set_drain_timeout_ms(cfg->drain_timeout_ms);
+      return grpc::Status::OK;
+    }
+    grpc::Status Change(grpc::ServerContext*, const pb::ChangeRequest* req, pb::ChangeReport* out) override {
+      auto cur = m.dp.steering(req->port());
+      SteeringChange c;
+      if (req->has_expected_generation()) c.expected_generation = req->expected_generation();
+      if (!req->key().empty()) {
+        std::vector<uint8_t> k;
+        if (!from_hex(req->key(), &k)) return invalid("key", "\"" + req->key() + "\" is not hex");
+        c.key = k;
+      }
+      if (req->types_size()) {
+        uint32_t t = 0;
+        for (int i = 0; i < req->types_size(); ++i) {
+          uint32_t bit = 0;
+          for (auto [name, b] : kTypes)
+            if (req->types(i) == name) bit = b;
+          if (!bit)
+            return invalid(
+                "types[" + std::to_string(i) + "]",
+                "\"" + req->types(i) + "\" is not a hash type; use ipv4, ipv4-tcp, ipv4-udp, ipv6, ipv6-tcp, ipv6-udp");
+          t |= bit;
+        }
+        c.types = t;
+      }
+      if (req->has_reta()) {
+        const auto& r = req->reta();
+        const uint32_t size = r.size() ? r.size() : (cur ? uint32_t(cur->rss.reta.size()) : 128u);
+        const int kinds = int(r.entries_size() > 0) + int(r.spread_size() > 0) + int(r.weights_size() > 0);
+        if (kinds != 1) return invalid("reta", "give exactly one of entries, spread or weights");
+        if (size > 65536) return invalid("reta.size", std::to_string(size) + " entries; a RETA has 1 to 65536");
+        auto q16 = [](uint32_t q) { return uint16_t(std::min<uint32_t>(q, 0xffff)); };
+        if (r.entries_size()) {
+          std::vector<uint16_t> e;
+          for (uint32_t q : r.entries()) e.push_back(q16(q));
+          c.reta = e;
+        } else if (r.spread_size()) {
+          std::vector<uint16_t> qs;
+          for (uint32_t q : r.spread()) qs.push_back(q16(q));
+          c.reta = reta_spread(size, qs);
+        } else {
+          std::map<uint16_t, uint32_t> w;
+          for (const auto& [q, wt] : r.weights()) w[q16(q)] = wt;
+          c.reta = reta_weights(size, w);
+        }
+      }
+      for (int i = 0; i < req->add_size(); ++i) {
+        FlowRule r;
+        if (auto s = from_proto(req->add(i), "add[" + std::to_string(i) + "]", &r); !s.ok()) return s;
+        c.add.push_back(r);
+      }
+      for (const auto& n : req->remove()) c.remove.push_back(n);
+      ChangeReport rep;
+      auto errs = m.dp.change_steering(req->port(), c, &rep);
+      if (!errs.empty()) return status_of(errs);
+      to_proto(rep, out);
+      m.publish(rep);
+      return grpc::Status::OK;
+    }
+    grpc::Status ListReports(grpc::ServerContext*, const pb::ListReportsRequest*,
+                             pb::ListReportsResponse* out) override {
+      for (const auto& r : m.dp.change_reports()) to_proto(r, out->add_reports());
+      return grpc::Status::OK;
+    }
+  };
+
+  struct StatsService final : pb::Stats::Service {
+    Impl& m;
+    explicit StatsService(Impl& i) : m(i) {}
+    grpc::Status GetStats(grpc::ServerContext*, const pb::GetStatsRequest*, pb::StatsSnapshot* out) override {
+      if (!m.dp.running()) return {grpc::StatusCode::UNAVAILABLE, "steerd is starting or stopping"};
+      to_proto(m.dp.stats(), out);
+      return grpc::Status::OK;
+    }
+    grpc::Status WatchStats(grpc::ServerContext* ctx, const pb::WatchStatsRequest* req,
+                            grpc::ServerWriter<pb::StatsSnapshot>* w) override {
+      const auto interval = std::chrono::milliseconds(std::max<uint32_t>(req->interval_ms(), 100));
+      pb::StatsSnapshot prev;
+      to_proto(m.dp.stats(), &prev);
+      while (!ctx->IsCancelled() && !m.stopping.load()) {
+        std::this_thread::sleep_for(interval);
+        if (!m.dp.running()) break;
+        pb::StatsSnapshot now;
+        to_proto(m.dp.stats(), &now);
+        if (!w->Write(delta(now, prev))) break;
+        prev = now;
+      }
+      return grpc::Status::OK;
+    }
+  };
+
+  struct EventsService final : pb::Events::Service {
+    Impl& m;
+    explicit EventsService(Impl& i) : m(i) {}
+    grpc::Status WatchEvents(grpc::ServerContext* ctx, const pb::WatchEventsRequest*,
+                             grpc::ServerWriter<pb::Event>* w) override {
+      uint64_t seen;
+      {
+        std::lock_guard<std::mutex> lock(m.events_mu);
+        seen = m.events_seq;  // only what happens from now on
+      }
+      while (!ctx->IsCancelled() && !m.stopping.load()) {
+        std::vector<pb::Event> fresh;
+        {
+          std::unique_lock<std::mutex> lock(m.events_mu);
+          m.events_cv.wait_for(lock, std::chrono::milliseconds(200), [&] { return m.events_seq != seen; });
+          const uint64_t n = std::min<uint64_t>(m.events_seq - seen, m.events.size());
+          for (uint64_t k = m.events.size() - n; k < m.events.size(); ++k) fresh.push_back(m.events[k]);
+          seen = m.events_seq;
+        }
+        for (const auto& e : fresh)
+          if (!w->Write(e)) return grpc::Status::OK;
+      }
+      return grpc::Status::OK;
+    }
+  };
+
+  PortsService ports{*this};
+  SteeringServiceImpl steering{*this};
+  StatsService stats{*this};
+  EventsService events_service{*this};
+};
+
+ControlServer::ControlServer(Dataplane& dp, const Deployment& d) : impl_(std::make_unique<Impl>(dp, d)) {}
+ControlServer::~ControlServer() {
+  shutdown();
+}
+
+bool ControlServer::start(const std::string& path, std::string* why) {
+  std::error_code ec;
+  std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
+  std::filesystem::remove(path, ec);  // a stale socket from a previous run
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder b;
+  b.AddListeningPort("unix:" + path, grpc::InsecureServerCredentials());
+  b.RegisterService(&impl_->ports);
+  b.RegisterService(&impl_->steering);
+  b.RegisterService(&impl_->stats);
+  b.RegisterService(&impl_->events_service);
+  impl_->server = b.BuildAndStart();
+  if (!impl_->server) {
+    *why = "the control socket " + path + " could not be opened; check that its directory is writable";
+    return false;
+  }
+  chmod(path.c_str(), 0660);
+  impl_->server->GetHealthCheckService()->SetServingStatus(true);
+  return true;
+}
+
+void ControlServer::shutdown() {
+  if (!impl_->server) return;
+  impl_->stopping.store(true);
+  impl_->events_cv.notify_all();
+  impl_->server->GetHealthCheckService()->SetServingStatus(false);
+  impl_->server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
+  impl_->server.reset();
+}
+
+}  // namespace steer

@@ -2,7 +2,9 @@
 # Installs what Steer needs from Debian 12's archive (as root). Idempotent.
 set -euo pipefail
 pkgs=(build-essential cmake pkg-config libdpdk-dev dpdk dpdk-dev libyaml-cpp-dev libspdlog-dev
-      libgtest-dev libgmock-dev iproute2 procps)
+      libgtest-dev libgmock-dev iproute2 procps
+      libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc libcli11-dev
+      python3 python3-grpcio python3-protobuf)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -1,0 +1,54 @@
+"""A client nobody on the project wrote: Python grpcio with stubs generated
+here by grpc_python_plugin, against a running steerd. Usage:
+  client_test.py STUB_DIR SOCKET
+"""
+import sys
+
+sys.path.insert(0, sys.argv[1])
+import grpc  # noqa: E402
+
+import health_pb2  # noqa: E402
+import health_pb2_grpc  # noqa: E402
+from steer.v1 import steer_pb2, steer_pb2_grpc  # noqa: E402
+
+channel = grpc.insecure_channel("unix:" + sys.argv[2])
+
+health = health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(service=""), timeout=5)
+assert health.status == health_pb2.HealthCheckResponse.SERVING, health
+print("health:", health_pb2.HealthCheckResponse.ServingStatus.Name(health.status))
+
+ports = steer_pb2_grpc.PortsStub(channel).ListPorts(steer_pb2.ListPortsRequest(), timeout=5)
+p0 = ports.ports[0]
+assert p0.steered and p0.steering_backend == "software", p0
+print("port:", p0.name, p0.steering_backend, "-", p0.steering_reason)
+
+steering = steer_pb2_grpc.SteeringServiceStub(channel)
+gen = steering.GetSteering(steer_pb2.GetSteeringRequest(port="p0"), timeout=5).generation
+for i in range(20):
+    rep = steering.Change(
+        steer_pb2.ChangeRequest(port="p0", expected_generation=gen, reta=steer_pb2.RetaSpec(spread=[i % 2, (i + 1) % 2])),
+        timeout=5)
+    assert rep.generation == gen + 1, rep
+    gen = rep.generation
+print("20 RETA changes, generation now", gen)
+
+try:
+    steering.Change(steer_pb2.ChangeRequest(port="p0", expected_generation=gen - 1, reta=steer_pb2.RetaSpec(spread=[0])),
+                    timeout=5)
+    raise SystemExit("a stale expected_generation was accepted")
+except grpc.RpcError as e:
+    assert e.code() == grpc.StatusCode.FAILED_PRECONDITION, e
+try:
+    steering.Change(steer_pb2.ChangeRequest(port="p0", reta=steer_pb2.RetaSpec(entries=[0, 9])), timeout=5)
+    raise SystemExit("a RETA entry past the queues was accepted")
+except grpc.RpcError as e:
+    assert e.code() == grpc.StatusCode.INVALID_ARGUMENT and "reta[1]" in e.details(), e
+try:
+    steering.GetSteering(steer_pb2.GetSteeringRequest(port="nope"), timeout=5)
+    raise SystemExit("an unknown port was found")
+except grpc.RpcError as e:
+    assert e.code() == grpc.StatusCode.NOT_FOUND, e
+
+stats = steer_pb2_grpc.StatsStub(channel).GetStats(steer_pb2.GetStatsRequest(), timeout=5)
+print("stats: rx", stats.rx, "tx", stats.tx, "reordered", stats.reordered)
+print("PASS python client")

@@ -23,14 +23,24 @@ assert p0.steered and p0.steering_backend == "software", p0
 print("port:", p0.name, p0.steering_backend, "-", p0.steering_reason)
 
 steering = steer_pb2_grpc.SteeringServiceStub(channel)
-gen = steering.GetSteering(steer_pb2.GetSteeringRequest(port="p0"), timeout=5).generation
+# Optimistic concurrency: steerctl changes the same port meanwhile, so a
+# stale generation is refused with FAILED_PRECONDITION and we re-read.
+retries = 0
 for i in range(20):
-    rep = steering.Change(
-        steer_pb2.ChangeRequest(port="p0", expected_generation=gen, reta=steer_pb2.RetaSpec(spread=[i % 2, (i + 1) % 2])),
-        timeout=5)
+    while True:
+        gen = steering.GetSteering(steer_pb2.GetSteeringRequest(port="p0"), timeout=5).generation
+        try:
+            rep = steering.Change(
+                steer_pb2.ChangeRequest(port="p0", expected_generation=gen,
+                                        reta=steer_pb2.RetaSpec(spread=[i % 2, (i + 1) % 2])),
+                timeout=5)
+            break
+        except grpc.RpcError as e:
+            assert e.code() == grpc.StatusCode.FAILED_PRECONDITION, e
+            retries += 1
     assert rep.generation == gen + 1, rep
     gen = rep.generation
-print("20 RETA changes, generation now", gen)
+print("20 RETA changes, generation now", gen, "retries after concurrent changes", retries)
 
 try:
     steering.Change(steer_pb2.ChangeRequest(port="p0", expected_generation=gen - 1, reta=steer_pb2.RetaSpec(spread=[0])),

@@ -51,7 +51,7 @@ sleep 0.3
 # traffic for the whole run, then changes from two clients at once
 timeout 60 "$TRAFGEN" --lcores "0@0,1@0" --no-huge -m 256 --no-pci --file-prefix "steer-cp-g$id" --log-level=lib.eal:warning \
   --vdev "net_memif0,role=client,socket=$sock" -- --flows 256 --queues 2 --rate 100000 --duration 6 \
-  --expect loss=0,reordered=0,duplicated=0 --json "$E2E_DIR/out.json" > "$E2E_DIR/trafgen.log" 2>&1 &
+  --expect loss=0,duplicated=0 --json "$E2E_DIR/out.json" > "$E2E_DIR/trafgen.log" 2>&1 &
 gen=$!
 sleep 1
 /usr/bin/python3 "$here/../python/client_test.py" "$E2E_DIR/py" "$ctl" > "$E2E_DIR/python.log" 2>&1 &
@@ -65,15 +65,23 @@ C flow del p0 web > /dev/null || fail "flow del"
 C rss set-key p0 "$(printf 'ab%.0s' $(seq 1 40))" > /dev/null || fail "set-key"
 wait "$py" || { cat "$E2E_DIR/python.log"; fail "python client"; }
 cat "$E2E_DIR/python.log"
-wait "$gen"; rc=$?
-grep -v '^EAL' "$E2E_DIR/trafgen.log" | tail -5
-[ $rc -eq 0 ] || fail "traffic saw loss or reordering during live changes"
+set +e
+wait "$gen"
+rc=$?
+set -e
+grep -v '^EAL' "$E2E_DIR/trafgen.log" | tail -6
+[ $rc -eq 0 ] || fail "traffic saw loss or duplicates during live changes"
+# Order is judged by steerd's audit at TX (below). steer-trafgen reads its two
+# RX queues in turn, so a moved flow's older packets still in one memif ring
+# can be read after newer ones from the other: that is the return path, not
+# steerd, and its count is shown for information only.
+echo "steer-trafgen reordered (across its two RX queues): $(sed -nE 's/^  "reordered": ([0-9]+),/\1/p' "$E2E_DIR/out.json")"
 wait "$ev" || true
 [ "$(grep -c '^change ' "$E2E_DIR/events.txt")" -ge 5 ] || fail "events stream: $(cat "$E2E_DIR/events.txt")"
 C -o json stats | /usr/bin/python3 -c "
 import json,sys
 s = json.load(sys.stdin)
-assert int(s.get('reordered', 0)) == 0, s.get('reordered')
+assert int(s.get('reordered', 0)) == 0, ('steerd audit reordered', s.get('reordered'))
 assert int(s['rx']) > 100000, s['rx']
 "
 C stats --watch 200 --count 2 | grep -c "^total" | grep -q 2 || fail "stats --watch"

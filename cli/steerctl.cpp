@@ -8,6 +8,7 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <fstream>
 #include <map>
 #include <sstream>
 #include <string>
@@ -162,6 +163,14 @@ int main(int argc, char** argv) {
   auto* events = app.add_subcommand("events", "stream change reports as they happen");
   events->add_option("--count", count, "stop after this many events");
   auto* reports = app.add_subcommand("reports", "the last change reports");
+  auto* apply = app.add_subcommand("apply", "apply a deployment file: its steering changes go live");
+  std::string file;
+  bool dry_run = false;
+  apply->add_option("-f,--file", file, "deployment YAML")->required()->check(CLI::ExistingFile);
+  apply->add_flag("--dry-run", dry_run, "print what would change and which buckets move; change nothing");
+  auto* get = app.add_subcommand("get", "show running configuration");
+  std::string what;
+  get->add_option("what", what, "running")->required()->check(CLI::IsMember({"running"}));
 
   try {
     app.parse(argc, argv);
@@ -332,6 +341,55 @@ int main(int argc, char** argv) {
     pb::ChangeRequest req;
     req.add_remove(name);
     return change(req);
+  }
+
+  if (get->parsed()) {
+    auto stub = pb::Config::NewStub(channel);
+    grpc::ClientContext ctx;
+    ctx.set_deadline(deadline());
+    pb::RunningConfig r;
+    if (auto s = stub->GetRunning(&ctx, {}, &r); !s.ok()) return fail(s);
+    if (g_output == "json")
+      print_json(r);
+    else
+      std::printf("%s", r.yaml().c_str());
+    return 0;
+  }
+
+  if (apply->parsed()) {
+    std::ifstream in(file);
+    std::stringstream buf;
+    buf << in.rdbuf();
+    auto stub = pb::Config::NewStub(channel);
+    grpc::ClientContext ctx;
+    ctx.set_deadline(deadline());
+    pb::ApplyRequest req;
+    req.set_yaml(buf.str());
+    req.set_dry_run(dry_run);
+    pb::ApplyResponse r;
+    if (auto s = stub->Apply(&ctx, req, &r); !s.ok()) return fail(s);
+    if (g_output == "json") return print_json(r), 0;
+    bool any = false;
+    for (const auto& p : r.plan()) {
+      if (!p.changes()) continue;
+      any = true;
+      std::printf("%s port %s:\n", dry_run ? "would change" : "changed", p.port().c_str());
+      if (p.key_changed()) std::printf("  ~ rss.key\n");
+      if (p.types_changed()) std::printf("  ~ rss.types\n");
+      if (p.reta_changed()) {
+        std::string l, g;
+        for (auto q : p.losers()) l += " " + std::to_string(q);
+        for (auto q : p.gainers()) g += " " + std::to_string(q);
+        std::printf("  ~ rss.reta: %u bucket(s) move, from queues%s to queues%s\n", p.buckets_moved(), l.c_str(),
+                    g.c_str());
+      }
+      for (const auto& n : p.rules_added()) std::printf("  + flow %s\n", n.c_str());
+      for (const auto& n : p.rules_replaced()) std::printf("  ~ flow %s\n", n.c_str());
+      for (const auto& n : p.rules_removed()) std::printf("  - flow %s\n", n.c_str());
+    }
+    if (!any) std::printf("no changes: the file matches the running deployment\n");
+    for (const auto& rep : r.reports()) print_report(rep);
+    return 0;
   }
 
   if (reports->parsed()) {

@@ -14,8 +14,11 @@
 #include <filesystem>
 #include <map>
 #include <mutex>
+#include <sstream>
 #include <thread>
 
+#include "apply.h"
+#include "config.h"
 #include "steer/steering.h"
 #include "steer/v1/steer.grpc.pb.h"
 
@@ -465,7 +468,47 @@ struct ControlServer::Impl {
     }
   };
 
+  struct ConfigService final : pb::Config::Service {
+    Impl& m;
+    explicit ConfigService(Impl& i) : m(i) {}
+    grpc::Status GetRunning(grpc::ServerContext*, const pb::GetRunningRequest*, pb::RunningConfig* out) override {
+      out->set_yaml(to_yaml(running_deployment(m.dp, m.d)));
+      return grpc::Status::OK;
+    }
+    grpc::Status Apply(grpc::ServerContext*, const pb::ApplyRequest* req, pb::ApplyResponse* out) override {
+      std::istringstream in(req->yaml());
+      ConfigResult desired = load_config(in, "<apply>");
+      if (!desired.ok()) {
+        std::string msg;
+        for (const auto& e : desired.errors) msg += (msg.empty() ? "" : "; ") + e;
+        return {grpc::StatusCode::INVALID_ARGUMENT, msg};
+      }
+      ApplyOutcome r = apply_deployment(m.dp, running_deployment(m.dp, m.d), desired.deployment, req->dry_run());
+      if (!r.errors.empty()) return status_of(r.errors);
+      for (const auto& pp : r.plan) {
+        auto* x = out->add_plan();
+        x->set_port(pp.port);
+        x->set_changes(pp.changes);
+        x->set_key_changed(pp.key_changed);
+        x->set_types_changed(pp.types_changed);
+        x->set_reta_changed(pp.reta_changed);
+        for (const auto& n : pp.added) x->add_rules_added(n);
+        for (const auto& n : pp.removed) x->add_rules_removed(n);
+        for (const auto& n : pp.replaced) x->add_rules_replaced(n);
+        x->set_buckets_moved(pp.would.buckets_moved);
+        for (auto q : pp.would.losers) x->add_losers(q);
+        for (auto q : pp.would.gainers) x->add_gainers(q);
+      }
+      for (const auto& rep : r.reports) {
+        to_proto(rep, out->add_reports());
+        m.publish(rep);
+      }
+      return grpc::Status::OK;
+    }
+  };
+
   PortsService ports{*this};
+  ConfigService config{*this};
   SteeringServiceImpl steering{*this};
   StatsService stats{*this};
   EventsService events_service{*this};
@@ -485,6 +528,7 @@ bool ControlServer::start(const std::string& path, std::string* why) {
   grpc::ServerBuilder b;
   b.AddListeningPort("unix:" + path, grpc::InsecureServerCredentials());
   b.RegisterService(&impl_->ports);
+  b.RegisterService(&impl_->config);
   b.RegisterService(&impl_->steering);
   b.RegisterService(&impl_->stats);
   b.RegisterService(&impl_->events_service);

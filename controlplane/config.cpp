@@ -673,3 +673,159 @@ ConfigResult load_config_file(const std::string& path) {
 }
 
 }  // namespace steer
+
+namespace steer {
+namespace {
+
+std::string queue_name(const Deployment& d, QueueId q) {
+  return format_queue(d, q);
+}
+
+template <size_t N>
+std::string prefix_text(const std::array<uint8_t, N>& a, uint8_t len) {
+  char buf[INET6_ADDRSTRLEN];
+  inet_ntop(N == 4 ? AF_INET : AF_INET6, a.data(), buf, sizeof buf);
+  return std::string(buf) + "/" + std::to_string(len);
+}
+
+std::string port_text(const PortMatch& p) {
+  if (p.mask == 0xffff) return std::to_string(p.value);
+  char b[32];
+  std::snprintf(b, sizeof b, "0x%x/0x%x", p.value, p.mask);
+  return b;
+}
+
+void emit_steering(YAML::Emitter& e, const SteeringConfig& s) {
+  static const std::pair<const char*, uint32_t> kTypes[] = {{"ipv4", kRssIpv4},        {"ipv4-tcp", kRssIpv4Tcp},
+                                                            {"ipv4-udp", kRssIpv4Udp}, {"ipv6", kRssIpv6},
+                                                            {"ipv6-tcp", kRssIpv6Tcp}, {"ipv6-udp", kRssIpv6Udp}};
+  e << YAML::BeginMap << YAML::Key << "mode" << YAML::Value << to_string(s.mode);
+  e << YAML::Key << "rss" << YAML::Value << YAML::BeginMap;
+  e << YAML::Key << "types" << YAML::Value << YAML::Flow << YAML::BeginSeq;
+  for (auto [name, bit] : kTypes)
+    if (s.rss.types & bit) e << name;
+  e << YAML::EndSeq;
+  std::string key;
+  char x[3];
+  for (uint8_t b : s.rss.key) {
+    std::snprintf(x, sizeof x, "%02x", b);
+    key += x;
+  }
+  e << YAML::Key << "key" << YAML::Value << YAML::DoubleQuoted << key;
+  e << YAML::Key << "reta" << YAML::Value << YAML::BeginMap << YAML::Key << "entries" << YAML::Value << YAML::Flow
+    << YAML::BeginSeq;
+  for (uint16_t q : s.rss.reta) e << q;
+  e << YAML::EndSeq << YAML::EndMap << YAML::EndMap;
+  if (!s.flows.empty()) {
+    e << YAML::Key << "flows" << YAML::Value << YAML::BeginSeq;
+    for (const auto& r : s.flows) {
+      e << YAML::Flow << YAML::BeginMap << YAML::Key << "name" << YAML::Value << r.name << YAML::Key << "priority"
+        << YAML::Value << r.priority;
+      const FlowMatch& m = r.match;
+      e << YAML::Key << "match" << YAML::Value << YAML::BeginMap;
+      if (m.eth_type) e << YAML::Key << "eth_type" << YAML::Value << *m.eth_type;
+      if (m.vlan) e << YAML::Key << "vlan" << YAML::Value << *m.vlan;
+      if (m.ipv4_src) e << YAML::Key << "ipv4_src" << YAML::Value << prefix_text(*m.ipv4_src, m.ipv4_src_len);
+      if (m.ipv4_dst) e << YAML::Key << "ipv4_dst" << YAML::Value << prefix_text(*m.ipv4_dst, m.ipv4_dst_len);
+      if (m.ipv6_src)
+        e << YAML::Key << "ipv6_src" << YAML::Value << YAML::DoubleQuoted << prefix_text(*m.ipv6_src, m.ipv6_src_len);
+      if (m.ipv6_dst)
+        e << YAML::Key << "ipv6_dst" << YAML::Value << YAML::DoubleQuoted << prefix_text(*m.ipv6_dst, m.ipv6_dst_len);
+      if (m.ip_proto) e << YAML::Key << "ip_proto" << YAML::Value << unsigned(*m.ip_proto);
+      if (m.tcp_src) e << YAML::Key << "tcp_src" << YAML::Value << port_text(*m.tcp_src);
+      if (m.tcp_dst) e << YAML::Key << "tcp_dst" << YAML::Value << port_text(*m.tcp_dst);
+      if (m.udp_src) e << YAML::Key << "udp_src" << YAML::Value << port_text(*m.udp_src);
+      if (m.udp_dst) e << YAML::Key << "udp_dst" << YAML::Value << port_text(*m.udp_dst);
+      e << YAML::EndMap << YAML::Key << "action" << YAML::Value << YAML::BeginMap;
+      if (r.action.queue) e << YAML::Key << "queue" << YAML::Value << *r.action.queue;
+      if (!r.action.rss.empty()) {
+        e << YAML::Key << "rss" << YAML::Value << YAML::BeginSeq;
+        for (uint16_t q : r.action.rss) e << q;
+        e << YAML::EndSeq;
+      }
+      if (r.action.drop) e << YAML::Key << "drop" << YAML::Value << true;
+      if (r.action.mark) e << YAML::Key << "mark" << YAML::Value << *r.action.mark;
+      e << YAML::EndMap << YAML::EndMap;
+    }
+    e << YAML::EndSeq;
+  }
+  e << YAML::Key << "drain" << YAML::Value << s.drain << YAML::Key << "drain_timeout_ms" << YAML::Value
+    << s.drain_timeout_ms << YAML::EndMap;
+}
+
+}  // namespace
+
+std::string to_yaml(const Deployment& d) {
+  YAML::Emitter e;
+  e << YAML::BeginMap;
+  e << YAML::Key << "eal" << YAML::Value << YAML::Flow << YAML::BeginMap;
+  e << YAML::Key << "lcores" << YAML::Value << YAML::DoubleQuoted << d.eal.lcores;
+  e << YAML::Key << "main_lcore" << YAML::Value << d.eal.main_lcore << YAML::Key << "memory_mb" << YAML::Value
+    << d.eal.memory_mb << YAML::Key << "hugepages" << YAML::Value << d.eal.hugepages << YAML::Key << "file_prefix"
+    << YAML::Value << d.eal.file_prefix << YAML::Key << "extra_args" << YAML::Value << YAML::BeginSeq;
+  for (const auto& a : d.eal.extra_args) e << a;
+  e << YAML::EndSeq << YAML::EndMap;
+  e << YAML::Key << "control" << YAML::Value << YAML::Flow << YAML::BeginMap << YAML::Key << "socket" << YAML::Value
+    << YAML::DoubleQuoted << d.control.socket << YAML::EndMap;
+  e << YAML::Key << "mempools" << YAML::Value << YAML::BeginSeq;
+  for (const auto& mp : d.mempools) {
+    e << YAML::Flow << YAML::BeginMap << YAML::Key << "socket" << YAML::Value << mp.socket << YAML::Key << "mbufs"
+      << YAML::Value;
+    if (mp.mbufs)
+      e << *mp.mbufs;
+    else
+      e << "auto";
+    e << YAML::Key << "cache" << YAML::Value << mp.cache << YAML::Key << "data_room" << YAML::Value << mp.data_room
+      << YAML::EndMap;
+  }
+  e << YAML::EndSeq << YAML::Key << "ports" << YAML::Value << YAML::BeginSeq;
+  for (const auto& p : d.ports) {
+    e << YAML::BeginMap << YAML::Key << "name" << YAML::Value << p.name << YAML::Key << "device" << YAML::Value
+      << YAML::DoubleQuoted << p.device << YAML::Key << "rx_queues" << YAML::Value << p.rx_queues << YAML::Key
+      << "tx_queues" << YAML::Value << p.tx_queues << YAML::Key << "rx_desc" << YAML::Value << p.rx_desc << YAML::Key
+      << "tx_desc" << YAML::Value << p.tx_desc << YAML::Key << "promiscuous" << YAML::Value << p.promiscuous;
+    if (p.socket) e << YAML::Key << "socket" << YAML::Value << *p.socket;
+    if (p.steering) {
+      e << YAML::Key << "steering" << YAML::Value;
+      emit_steering(e, *p.steering);
+    }
+    if (p.audit)
+      e << YAML::Key << "audit" << YAML::Value << YAML::Flow << YAML::BeginMap << YAML::Key << "flow_offset"
+        << YAML::Value << p.audit->flow_offset << YAML::Key << "seq_offset" << YAML::Value << p.audit->seq_offset
+        << YAML::EndMap;
+    e << YAML::EndMap;
+  }
+  e << YAML::EndSeq << YAML::Key << "lcores" << YAML::Value << YAML::BeginSeq;
+  for (const auto& lc : d.lcores) {
+    e << YAML::Flow << YAML::BeginMap << YAML::Key << "lcore" << YAML::Value << lc.lcore;
+    if (!lc.poll.empty()) {
+      e << YAML::Key << "poll" << YAML::Value << YAML::BeginSeq;
+      for (QueueId q : lc.poll) e << queue_name(d, q);
+      e << YAML::EndSeq;
+    }
+    if (!lc.dispatch.empty()) {
+      e << YAML::Key << "dispatch" << YAML::Value << YAML::BeginSeq;
+      for (QueueId q : lc.dispatch) e << queue_name(d, q);
+      e << YAML::EndSeq;
+    }
+    e << YAML::EndMap;
+  }
+  e << YAML::EndSeq << YAML::Key << "pipelines" << YAML::Value << YAML::BeginSeq;
+  for (const auto& pl : d.pipelines) {
+    e << YAML::Flow << YAML::BeginMap << YAML::Key << "queues" << YAML::Value << YAML::BeginSeq;
+    for (QueueId q : pl.queues) e << queue_name(d, q);
+    e << YAML::EndSeq << YAML::Key << "action" << YAML::Value << to_string(pl.action);
+    if (pl.to) e << YAML::Key << "to" << YAML::Value << d.ports[*pl.to].name;
+    if (pl.dst_mac) e << YAML::Key << "dst_mac" << YAML::Value << YAML::DoubleQuoted << format_mac(*pl.dst_mac);
+    e << YAML::EndMap;
+  }
+  e << YAML::EndSeq;
+  e << YAML::Key << "dataplane" << YAML::Value << YAML::Flow << YAML::BeginMap << YAML::Key << "burst" << YAML::Value
+    << d.dataplane.burst << YAML::Key << "poll" << YAML::Value << to_string(d.dataplane.poll) << YAML::Key
+    << "tx_retries" << YAML::Value << d.dataplane.tx_retries << YAML::EndMap;
+  e << YAML::Key << "numa" << YAML::Value << to_string(d.numa);
+  e << YAML::EndMap;
+  return std::string(e.c_str()) + "\n";
+}
+
+}  // namespace steer

@@ -32,4 +32,8 @@ struct ConfigResult {
 ConfigResult load_config(std::istream& in, const std::string& file);
 ConfigResult load_config_file(const std::string& path);
 
+// The deployment as YAML in the shape load_config reads: loading the result
+// gives the same deployment back.
+std::string to_yaml(const Deployment& d);
+
 }  // namespace steer

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "api.h"
+#include "apply.h"
 #include "config.h"
 #include "demo_config.h"
 #include "steer/dataplane.h"
@@ -183,6 +184,27 @@ int main(int argc, char** argv) {
                    d.lcores.size(), steer::to_string(d.dataplane.poll));
       std::fflush(stdout);
 
+      // SIGHUP: re-read the file and apply the difference through the same
+      // path as the control plane's Apply (steering changes only, live).
+      auto reload = [&](steer::Dataplane& plane) {
+        if (config_path.empty()) {
+          spdlog::warn("SIGHUP: steerd runs the embedded demo, there is no file to re-read");
+          return;
+        }
+        steer::ConfigResult next = steer::load_config_file(config_path);
+        if (!next.ok()) {
+          for (const auto& e : next.errors) spdlog::error("SIGHUP: {}", e);
+          spdlog::error("SIGHUP: {} is invalid; nothing changed", config_path);
+          return;
+        }
+        auto out = steer::apply_deployment(plane, steer::running_deployment(plane, d), next.deployment, false);
+        for (const auto& e : out.errors) spdlog::error("SIGHUP: {}{}", e.path.empty() ? "" : e.path + ": ", e.message);
+        if (!out.errors.empty()) return;
+        if (out.reports.empty()) spdlog::info("SIGHUP: {} matches the running deployment", config_path);
+        for (const auto& r : out.reports)
+          spdlog::info("SIGHUP: port {} generation {}: {} bucket(s) moved, drain {:.1f} us, held {}", r.port,
+                       r.generation, r.buckets_moved, r.drain_us, r.held);
+      };
       timespec tick{stats_interval ? time_t(stats_interval) : 1, 0};
       unsigned waited = 0;
       for (;;) {
@@ -196,7 +218,7 @@ int main(int argc, char** argv) {
           std::printf("%s\n", steer::format_stats(dp.stats()).c_str());
           std::fflush(stdout);
         } else if (sig == SIGHUP) {
-          spdlog::warn("SIGHUP: live reload arrives with the control plane; the running deployment is unchanged");
+          reload(dp);
         }
       }
       control.shutdown();

@@ -4,6 +4,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <sstream>
 
 #include "steer/eal.h"
@@ -315,6 +316,28 @@ TEST(Mac, ParseAndFormat) {
   EXPECT_FALSE(parse_mac("02:ab:00:00:00"));
   EXPECT_FALSE(parse_mac("02-ab-00-00-00-ff"));
   EXPECT_FALSE(parse_mac("zz:ab:00:00:00:ff"));
+}
+
+}  // namespace
+}  // namespace steer
+
+namespace steer {
+namespace {
+
+TEST(Config, RunningYamlRoundTrips) {
+  std::ifstream in(STEER_TEST_DATA "/../../configs/steering.yaml");
+  ASSERT_TRUE(in);
+  auto first = load_config(in, "steering.yaml");
+  ASSERT_TRUE(first.ok()) << ::testing::PrintToString(first.errors);
+  const std::string y1 = to_yaml(first.deployment);
+  std::istringstream again(y1);
+  auto second = load_config(again, "emitted.yaml");
+  ASSERT_TRUE(second.ok()) << ::testing::PrintToString(second.errors) << "\n" << y1;
+  EXPECT_EQ(to_yaml(second.deployment), y1);
+  const auto& s = *second.deployment.ports[0].steering;
+  EXPECT_EQ(s.flows.size(), 2u);
+  EXPECT_EQ(s.rss.reta, first.deployment.ports[0].steering->rss.reta);
+  EXPECT_EQ(second.deployment.lcores[0].dispatch.size(), 2u);
 }
 
 }  // namespace

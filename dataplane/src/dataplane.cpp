@@ -1007,6 +1007,14 @@ std::vector<ConfigError> Dataplane::change_steering(const std::string& port, con
     if (gainer[q]) rep.gainers.push_back(q);
   }
 
+  if (c.dry_run) {
+    rep.id = 0;
+    --m.next_change_id;
+    rep.generation = sp.generation;
+    rep.drained = next.drain && rep.buckets_moved > 0;
+    if (report) *report = rep;
+    return {};
+  }
   auto snap = m.make_snapshot(next, sp.generation + 1);
   snap->loser = loser;
   snap->drain = next.drain && rep.buckets_moved > 0;

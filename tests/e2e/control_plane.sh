@@ -87,4 +87,37 @@ assert int(s['rx']) > 100000, s['rx']
 C stats --watch 200 --count 2 | grep -c "^total" | grep -q 2 || fail "stats --watch"
 n=$(C -o json reports | /usr/bin/python3 -c "import json,sys; print(len(json.load(sys.stdin)['reports']))")
 [ "$n" -ge 50 ] || fail "only $n change reports"
+# declarative: get running, dry run, apply, converge; restart-only changes refused
+C get running > "$E2E_DIR/running.yaml"
+C apply -f "$E2E_DIR/running.yaml" --dry-run | grep -q "no changes" || fail "running config does not round-trip"
+/usr/bin/python3 - "$E2E_DIR/running.yaml" "$E2E_DIR/desired.yaml" <<'PY'
+import re, sys
+s = open(sys.argv[1]).read()
+s = re.sub(r"entries: \[[0-9, ]+\]", "entries: [" + ", ".join(["1"] * 64 + ["0"] * 64) + "]", s, count=1)
+s = s.replace("      flows:\n", "      flows:\n        - {name: web, priority: 20, match: {tcp_dst: 80}, action: {queue: 0}}\n", 1)
+open(sys.argv[2], "w").write(s)
+PY
+before=$(C -o json rss show p0 | /usr/bin/python3 -c "import json,sys; print(json.load(sys.stdin)['generation'])")
+C apply -f "$E2E_DIR/desired.yaml" --dry-run > "$E2E_DIR/plan.txt"
+grep -q "would change port p0" "$E2E_DIR/plan.txt" && grep -q "+ flow web" "$E2E_DIR/plan.txt" || fail "dry run plan: $(cat "$E2E_DIR/plan.txt")"
+after=$(C -o json rss show p0 | /usr/bin/python3 -c "import json,sys; print(json.load(sys.stdin)['generation'])")
+[ "$before" = "$after" ] || fail "a dry run changed the generation ($before -> $after)"
+C apply -f "$E2E_DIR/desired.yaml" | grep -q "^change " || fail "apply made no change"
+C apply -f "$E2E_DIR/desired.yaml" --dry-run | grep -q "no changes" || fail "apply did not converge"
+sed 's/memory_mb: 256/memory_mb: 300/' "$E2E_DIR/desired.yaml" > "$E2E_DIR/restart.yaml"
+set +e
+C apply -f "$E2E_DIR/restart.yaml" 2> "$E2E_DIR/err"; rc=$?
+set -e
+[ $rc -eq 5 ] && grep -q "restart steerd" "$E2E_DIR/err" || fail "restart-only change: exit $rc"
+
+# SIGHUP re-reads the file steerd started with and applies the difference
+sed -i 's/reta: {size: 128, spread: \[0, 1\]}/reta: {size: 128, spread: [1]}/' "$E2E_DIR/steerd.yaml"
+grep -q "spread: \[1\]" "$E2E_DIR/steerd.yaml" || fail "test setup: RETA line not found"
+kill -HUP "$pid"
+wait_for_line "$E2E_DIR/steerd.log" "SIGHUP: port p0 generation" 10
+C -o json rss show p0 | /usr/bin/python3 -c "
+import json,sys
+r = json.load(sys.stdin)['rss']['reta']
+assert set(r) == {1}, r
+"
 echo "PASS control_plane"

@@ -19,8 +19,8 @@ int main(int argc, char** argv) {
     return 2;
   }
   const int n = argc > 3 ? std::atoi(argv[3]) : 500;
-  auto stub = steer::v1::SteeringService::NewStub(grpc::CreateChannel(std::string("unix:") + argv[1],
-                                                                     grpc::InsecureChannelCredentials()));
+  auto stub = steer::v1::SteeringService::NewStub(
+      grpc::CreateChannel(std::string("unix:") + argv[1], grpc::InsecureChannelCredentials()));
   steer::v1::Steering st;
   {
     grpc::ClientContext ctx;
@@ -58,8 +58,9 @@ int main(int argc, char** argv) {
     std::sort(v.begin(), v.end());
     return v[std::min(v.size() - 1, size_t(q * double(v.size())))];
   };
-  std::printf("rpc_change changes=%d per_s=%.0f p50_us=%.1f p99_us=%.1f max_us=%.1f server_apply_p50_us=%.1f "
-              "server_drain_p99_us=%.1f\n",
-              n, n / secs, pct(rtt, 0.5), pct(rtt, 0.99), pct(rtt, 1.0), pct(apply, 0.5), pct(drain, 0.99));
+  std::printf(
+      "rpc_change changes=%d per_s=%.0f p50_us=%.1f p99_us=%.1f max_us=%.1f server_apply_p50_us=%.1f "
+      "server_drain_p99_us=%.1f\n",
+      n, n / secs, pct(rtt, 0.5), pct(rtt, 0.99), pct(rtt, 1.0), pct(apply, 0.5), pct(drain, 0.99));
   return 0;
 }

@@ -43,6 +43,7 @@ struct SteeringChange {
   std::vector<FlowRule> add;        // a rule with an existing name replaces it
   std::vector<std::string> remove;  // by name
   std::optional<uint64_t> expected_generation;
+  bool dry_run = false;  // validate and report what would move; change nothing
 };
 
 struct ChangeReport {

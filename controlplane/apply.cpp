@@ -1,0 +1,131 @@
+#include "apply.h"
+
+#include <algorithm>
+#include <sstream>
+
+#include "config.h"
+
+namespace steer {
+namespace {
+
+bool same_rule(const FlowRule& a, const FlowRule& b) {
+  // Rules compare by their YAML form: one definition of equality for the file.
+  Deployment x, y;
+  PortConfig p;
+  p.name = "p";
+  p.device = "d";
+  p.steering = SteeringConfig{};
+  p.steering->flows = {a};
+  x.ports = {p};
+  p.steering->flows = {b};
+  y.ports = {p};
+  return to_yaml(x) == to_yaml(y);
+}
+
+Deployment without_steering(Deployment d) {
+  for (auto& p : d.ports) p.steering.reset();
+  return d;
+}
+
+std::string first_difference(const std::string& a, const std::string& b) {
+  std::istringstream x(a), y(b);
+  std::string l1, l2;
+  while (true) {
+    bool m1 = bool(std::getline(x, l1)), m2 = bool(std::getline(y, l2));
+    if (!m1 && !m2) return "";
+    if (!m1) l1.clear();
+    if (!m2) l2.clear();
+    if (l1 != l2) return "\"" + l1 + "\" becomes \"" + l2 + "\"";
+  }
+}
+
+}  // namespace
+
+Deployment running_deployment(const Dataplane& dp, const Deployment& started) {
+  Deployment d = started;
+  for (auto& p : d.ports)
+    if (p.steering)
+      if (auto live = dp.steering(p.name)) p.steering = *live;
+  return d;
+}
+
+ApplyOutcome apply_deployment(Dataplane& dp, const Deployment& running, const Deployment& desired, bool dry_run) {
+  ApplyOutcome out;
+  const std::string a = to_yaml(without_steering(running)), b = to_yaml(without_steering(desired));
+  if (a != b) {
+    out.errors.push_back({"",
+                          "only ports[].steering changes without a restart, and this file changes more: " +
+                              first_difference(a, b) + "; restart steerd to apply it",
+                          ErrorKind::Precondition});
+    return out;
+  }
+  std::vector<std::pair<std::string, SteeringChange>> changes;
+  for (size_t i = 0; i < desired.ports.size(); ++i) {
+    const auto& want = desired.ports[i].steering;
+    const auto& have = running.ports[i].steering;
+    if (bool(want) != bool(have)) {
+      out.errors.push_back(
+          {"ports[" + std::to_string(i) + "].steering",
+           std::string("adding or removing steering on a port needs a restart (port ") + desired.ports[i].name + ")",
+           ErrorKind::Precondition});
+      return out;
+    }
+    if (!want) continue;
+    PortPlan pp;
+    pp.port = desired.ports[i].name;
+    SteeringChange c;
+    if (want->rss.key != have->rss.key) c.key = want->rss.key, pp.key_changed = true;
+    if (want->rss.types != have->rss.types) c.types = want->rss.types, pp.types_changed = true;
+    if (want->rss.reta != have->rss.reta) c.reta = want->rss.reta, pp.reta_changed = true;
+    for (const auto& r : have->flows)
+      if (std::none_of(want->flows.begin(), want->flows.end(), [&](const FlowRule& x) { return x.name == r.name; })) {
+        c.remove.push_back(r.name);
+        pp.removed.push_back(r.name);
+      }
+    for (const auto& r : want->flows) {
+      auto it =
+          std::find_if(have->flows.begin(), have->flows.end(), [&](const FlowRule& x) { return x.name == r.name; });
+      if (it == have->flows.end()) {
+        c.add.push_back(r);
+        pp.added.push_back(r.name);
+      } else if (!same_rule(*it, r)) {
+        c.add.push_back(r);
+        pp.replaced.push_back(r.name);
+      }
+    }
+    if (want->drain != have->drain || want->drain_timeout_ms != have->drain_timeout_ms || want->mode != have->mode) {
+      out.errors.push_back({"ports[" + std::to_string(i) + "].steering",
+                            "mode, drain and drain_timeout_ms change with a restart only (port " + pp.port + ")",
+                            ErrorKind::Precondition});
+      return out;
+    }
+    pp.changes = c.key || c.types || c.reta || !c.add.empty() || !c.remove.empty();
+    if (pp.changes) {
+      // Validate every port's change before applying any.
+      SteeringChange probe = c;
+      probe.dry_run = true;
+      auto errs = dp.change_steering(pp.port, probe, &pp.would);
+      for (auto& e : errs) e.path = "ports[" + std::to_string(i) + "]." + e.path;
+      if (!errs.empty()) {
+        out.errors = errs;
+        out.plan.clear();
+        return out;
+      }
+      changes.emplace_back(pp.port, c);
+    }
+    out.plan.push_back(pp);
+  }
+  if (dry_run) return out;
+  for (auto& [port, c] : changes) {
+    ChangeReport rep;
+    auto errs = dp.change_steering(port, c, &rep);
+    if (!errs.empty()) {  // validated above; only a concurrent change can get here
+      out.errors = errs;
+      return out;
+    }
+    out.reports.push_back(rep);
+  }
+  return out;
+}
+
+}  // namespace steer

@@ -1,0 +1,33 @@
+// Declarative apply: the difference between the running deployment and a
+// desired one, turned into steering changes through the same path as every
+// other change (Dataplane::change_steering). Only ports[].steering changes
+// live; anything else in the file needs a restart and is refused whole.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "steer/dataplane.h"
+
+namespace steer {
+
+struct PortPlan {
+  std::string port;
+  bool changes = false;
+  bool key_changed = false, types_changed = false, reta_changed = false;
+  std::vector<std::string> added, removed, replaced;  // rule names
+  ChangeReport would;                                 // buckets moved, losers, gainers (from a dry run)
+};
+
+struct ApplyOutcome {
+  std::vector<ConfigError> errors;  // nothing was changed when non-empty
+  std::vector<PortPlan> plan;
+  std::vector<ChangeReport> reports;  // empty for a dry run
+};
+
+// The running deployment with each port's live steering.
+Deployment running_deployment(const Dataplane& dp, const Deployment& started);
+
+ApplyOutcome apply_deployment(Dataplane& dp, const Deployment& running, const Deployment& desired, bool dry_run);
+
+}  // namespace steer

@@ -95,6 +95,13 @@ int main(int argc, char** argv) {
   std::string socket = "/run/steerd/steerd.sock";
   app.add_option("--socket", socket, "steerd's control socket")->capture_default_str();
   app.add_option("-o,--output", g_output, "table or json")->check(CLI::IsMember({"table", "json"}));
+  std::string address, ca, cert, keyfile;
+  bool insecure = false;
+  app.add_option("--address", address, "steerd over TCP, host:port (instead of --socket)");
+  app.add_option("--ca", ca, "PEM CA that signed steerd's certificate (TLS)");
+  app.add_option("--cert", cert, "PEM client certificate (mTLS)");
+  app.add_option("--key", keyfile, "PEM client key (mTLS)");
+  app.add_flag("--insecure", insecure, "plain TCP (steerd allows it on loopback only)");
 
   auto* ports = app.add_subcommand("ports", "list ports: capabilities, steering backend and why, queue owners");
 
@@ -178,7 +185,27 @@ int main(int argc, char** argv) {
     return app.exit(e) == 0 ? 0 : 2;
   }
 
-  auto channel = grpc::CreateChannel("unix:" + socket, grpc::InsecureChannelCredentials());
+  std::shared_ptr<grpc::Channel> channel;
+  if (address.empty()) {
+    channel = grpc::CreateChannel("unix:" + socket, grpc::InsecureChannelCredentials());
+  } else if (insecure) {
+    channel = grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
+  } else {
+    grpc::SslCredentialsOptions o;
+    auto slurp = [](const std::string& path, std::string* out) {
+      std::ifstream in(path);
+      std::stringstream b;
+      b << in.rdbuf();
+      *out = b.str();
+      return bool(in);
+    };
+    if ((!ca.empty() && !slurp(ca, &o.pem_root_certs)) || (!cert.empty() && !slurp(cert, &o.pem_cert_chain)) ||
+        (!keyfile.empty() && !slurp(keyfile, &o.pem_private_key))) {
+      std::fprintf(stderr, "steerctl: cannot read --ca, --cert or --key\n");
+      return 2;
+    }
+    channel = grpc::CreateChannel(address, grpc::SslCredentials(o));
+  }
   auto deadline = [] { return std::chrono::system_clock::now() + std::chrono::seconds(10); };
 
   if (ports->parsed()) {

@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <deque>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <mutex>
 #include <sstream>
@@ -255,6 +256,7 @@ struct ControlServer::Impl {
   const Deployment& d;
   std::unique_ptr<grpc::Server> server;
   std::atomic<bool> stopping{false};
+  std::string where;
 
   std::mutex events_mu;  // guards events, events_seq
   std::condition_variable events_cv;
@@ -519,14 +521,59 @@ ControlServer::~ControlServer() {
   shutdown();
 }
 
-bool ControlServer::start(const std::string& path, std::string* why) {
-  std::error_code ec;
-  std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
-  std::filesystem::remove(path, ec);  // a stale socket from a previous run
+namespace {
+
+bool read_file(const std::string& path, std::string* out) {
+  std::ifstream in(path);
+  if (!in) return false;
+  std::stringstream b;
+  b << in.rdbuf();
+  *out = b.str();
+  return true;
+}
+
+}  // namespace
+
+bool ControlServer::start(const ControlConfig& c, std::string* why) {
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder b;
-  b.AddListeningPort("unix:" + path, grpc::InsecureServerCredentials());
+  std::string where;
+  if (!c.socket.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(std::filesystem::path(c.socket).parent_path(), ec);
+    std::filesystem::remove(c.socket, ec);  // a stale socket from a previous run
+    b.AddListeningPort("unix:" + c.socket, grpc::InsecureServerCredentials());
+    where = "unix:" + c.socket;
+  }
+  if (!c.tcp_address.empty()) {
+    std::shared_ptr<grpc::ServerCredentials> creds;
+    if (c.tls_cert.empty()) {
+      creds = grpc::InsecureServerCredentials();  // validate() allowed it: loopback + insecure: true
+    } else {
+      grpc::SslServerCredentialsOptions o;
+      grpc::SslServerCredentialsOptions::PemKeyCertPair pair;
+      if (!read_file(c.tls_key, &pair.private_key) || !read_file(c.tls_cert, &pair.cert_chain)) {
+        *why = "control.tcp: cannot read the TLS cert \"" + c.tls_cert + "\" or key \"" + c.tls_key + "\"";
+        return false;
+      }
+      o.pem_key_cert_pairs.push_back(pair);
+      if (!c.tls_client_ca.empty()) {
+        if (!read_file(c.tls_client_ca, &o.pem_root_certs)) {
+          *why = "control.tcp.client_ca: cannot read \"" + c.tls_client_ca + "\"";
+          return false;
+        }
+        o.client_certificate_request = GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY;
+      }
+      creds = grpc::SslServerCredentials(o);
+    }
+    b.AddListeningPort(c.tcp_address, creds);
+    where += (where.empty() ? "" : ", ") +
+             std::string(c.tls_cert.empty()        ? "tcp:"
+                         : c.tls_client_ca.empty() ? "tls:"
+                                                   : "mtls:") +
+             c.tcp_address;
+  }
   b.RegisterService(&impl_->ports);
   b.RegisterService(&impl_->config);
   b.RegisterService(&impl_->steering);
@@ -534,12 +581,17 @@ bool ControlServer::start(const std::string& path, std::string* why) {
   b.RegisterService(&impl_->events_service);
   impl_->server = b.BuildAndStart();
   if (!impl_->server) {
-    *why = "the control socket " + path + " could not be opened; check that its directory is writable";
+    *why = "the control plane could not listen on " + where + "; check the socket directory and the TCP address";
     return false;
   }
-  chmod(path.c_str(), 0660);
+  if (!c.socket.empty()) chmod(c.socket.c_str(), 0660);
   impl_->server->GetHealthCheckService()->SetServingStatus(true);
+  impl_->where = where;
   return true;
+}
+
+const std::string& ControlServer::where() const {
+  return impl_->where;
 }
 
 void ControlServer::shutdown() {

@@ -16,10 +16,12 @@ class ControlServer {
   ControlServer(Dataplane& dp, const Deployment& d);
   ~ControlServer();
 
-  // Listens on a unix socket (mode 0660), with the gRPC health service and
-  // server reflection. On failure returns false and sets *why.
-  bool start(const std::string& socket_path, std::string* why);
+  // Listens on the unix socket (mode 0660) and, when configured, on TCP with
+  // TLS (mTLS with client_ca) or plain on loopback; the gRPC health service
+  // and server reflection are on. On failure returns false and sets *why.
+  bool start(const ControlConfig& c, std::string* why);
   void shutdown();
+  const std::string& where() const;  // the listeners, for the log
 
  private:
   struct Impl;

@@ -47,8 +47,17 @@ class Loader {
     mark("", root);
     check_keys(root, "", {"eal", "mempools", "ports", "lcores", "pipelines", "dataplane", "numa", "control"});
     if (auto n = root["control"]; n && is_map(n, "control")) {
-      check_keys(n, "control", {"socket"});
-      text(n, "socket", "control", r_.deployment.control.socket);
+      check_keys(n, "control", {"socket", "tcp"});
+      auto& c = r_.deployment.control;
+      text(n, "socket", "control", c.socket);
+      if (auto t = n["tcp"]; t && is_map(t, "control.tcp")) {
+        check_keys(t, "control.tcp", {"address", "cert", "key", "client_ca", "insecure"});
+        text(t, "address", "control.tcp", c.tcp_address);
+        text(t, "cert", "control.tcp", c.tls_cert);
+        text(t, "key", "control.tcp", c.tls_key);
+        text(t, "client_ca", "control.tcp", c.tls_client_ca);
+        boolean(t, "insecure", "control.tcp", c.insecure);
+      }
     }
     Deployment& d = r_.deployment;
     if (auto n = root["eal"]) load_eal(n);
@@ -766,7 +775,18 @@ std::string to_yaml(const Deployment& d) {
   for (const auto& a : d.eal.extra_args) e << a;
   e << YAML::EndSeq << YAML::EndMap;
   e << YAML::Key << "control" << YAML::Value << YAML::Flow << YAML::BeginMap << YAML::Key << "socket" << YAML::Value
-    << YAML::DoubleQuoted << d.control.socket << YAML::EndMap;
+    << YAML::DoubleQuoted << d.control.socket;
+  if (!d.control.tcp_address.empty()) {
+    e << YAML::Key << "tcp" << YAML::Value << YAML::BeginMap << YAML::Key << "address" << YAML::Value
+      << YAML::DoubleQuoted << d.control.tcp_address;
+    if (!d.control.tls_cert.empty())
+      e << YAML::Key << "cert" << YAML::Value << YAML::DoubleQuoted << d.control.tls_cert;
+    if (!d.control.tls_key.empty()) e << YAML::Key << "key" << YAML::Value << YAML::DoubleQuoted << d.control.tls_key;
+    if (!d.control.tls_client_ca.empty())
+      e << YAML::Key << "client_ca" << YAML::Value << YAML::DoubleQuoted << d.control.tls_client_ca;
+    e << YAML::Key << "insecure" << YAML::Value << d.control.insecure << YAML::EndMap;
+  }
+  e << YAML::EndMap;
   e << YAML::Key << "mempools" << YAML::Value << YAML::BeginSeq;
   for (const auto& mp : d.mempools) {
     e << YAML::Flow << YAML::BeginMap << YAML::Key << "socket" << YAML::Value << mp.socket << YAML::Key << "mbufs"

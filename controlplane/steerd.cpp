@@ -169,16 +169,16 @@ int main(int argc, char** argv) {
       for (const auto& pp : dp.plan().pools)
         spdlog::info("mempool socket {}: {} mbufs ({})", pp.socket, pp.mbufs, pp.auto_sized ? "auto" : "explicit");
       steer::ControlServer control(dp, d);
-      if (!d.control.socket.empty()) {
+      if (!d.control.socket.empty() || !d.control.tcp_address.empty()) {
         std::string why;
-        if (!control.start(d.control.socket, &why)) {
+        if (!control.start(d.control, &why)) {
           std::fprintf(stderr, "steerd: %s\n", why.c_str());
           dp.stop();
           dp.close();
           rte_eal_cleanup();
           return 1;
         }
-        spdlog::info("control plane on unix:{}", d.control.socket);
+        spdlog::info("control plane on {}", control.where());
       }
       spdlog::info("running: {} worker lcore(s), poll {}; SIGUSR1 prints counters, SIGINT/SIGTERM stops",
                    d.lcores.size(), steer::to_string(d.dataplane.poll));

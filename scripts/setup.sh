@@ -3,7 +3,7 @@
 set -euo pipefail
 pkgs=(build-essential cmake pkg-config libdpdk-dev dpdk dpdk-dev libyaml-cpp-dev libspdlog-dev
       libgtest-dev libgmock-dev iproute2 procps
-      libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc libcli11-dev
+      libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc libcli11-dev openssl
       python3 python3-grpcio python3-protobuf)
 missing=()
 for p in "${pkgs[@]}"; do

@@ -337,6 +337,28 @@ std::vector<ConfigError> validate(const Deployment& d) {
               join(senders[i]) + ") send on port " + d.ports[i].name +
               " and each needs its own; set tx_queues to at least " + std::to_string(senders[i].size()));
 
+  // control plane listeners
+  const auto& c = d.control;
+  if (!c.tcp_address.empty()) {
+    const size_t colon = c.tcp_address.rfind(':');
+    std::string host = colon == std::string::npos ? "" : c.tcp_address.substr(0, colon);
+    if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+    const bool loopback = host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
+    if (colon == std::string::npos || colon + 1 == c.tcp_address.size())
+      err("control.tcp.address", "\"" + c.tcp_address + "\" is not host:port; write e.g. 127.0.0.1:50051");
+    else if (c.tls_cert.empty() != c.tls_key.empty())
+      err("control.tcp", "TLS needs both cert and key");
+    else if (c.tls_cert.empty() && !c.insecure)
+      err("control.tcp", "plain TCP needs insecure: true (and a loopback address); give cert and key for TLS");
+    else if (c.tls_cert.empty() && !loopback)
+      err("control.tcp.address", "plain TCP is allowed on loopback only, not on \"" + host +
+                                     "\"; give cert and key for TLS, or listen on 127.0.0.1");
+    if (!c.tls_client_ca.empty() && c.tls_cert.empty())
+      err("control.tcp.client_ca", "mTLS needs the server's own cert and key too");
+  } else if (!c.tls_cert.empty() || !c.tls_key.empty() || !c.tls_client_ca.empty() || c.insecure) {
+    err("control.tcp", "TLS or insecure settings without an address; add address: host:port");
+  }
+
   // dataplane
   if (d.dataplane.burst < 1 || d.dataplane.burst > kMaxBurst)
     err("dataplane.burst",

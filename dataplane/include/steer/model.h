@@ -150,7 +150,12 @@ struct DataplaneConfig {
 
 // Where steerd's control plane listens.
 struct ControlConfig {
-  std::string socket = "/run/steerd/steerd.sock";  // unix socket; empty: no control plane
+  std::string socket = "/run/steerd/steerd.sock";  // unix socket; empty: no unix listener
+  // Optional TCP listener: TLS with cert + key (client_ca turns on mTLS), or
+  // plain TCP only on a loopback address with insecure: true.
+  std::string tcp_address;  // "host:port"; empty: no TCP listener
+  std::string tls_cert, tls_key, tls_client_ca;  // PEM file paths
+  bool insecure = false;
 };
 
 struct Deployment {

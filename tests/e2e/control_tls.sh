@@ -6,7 +6,7 @@
 # usage: control_tls.sh STEERD STEERCTL
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/lib.sh"
-STEERD=${1:?}; STEERCTL=${2:?}
+STEERD=$(realpath "${1:?}"); STEERCTL=$(realpath "${2:?}")
 id=$$
 port=$((40000 + id % 20000))
 cd "$E2E_DIR"

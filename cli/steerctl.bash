@@ -1,0 +1,29 @@
+# bash completion for steerctl (installed to share/bash-completion/completions/steerctl)
+_steerctl() {
+  local cur prev words cword
+  _init_completion 2>/dev/null || { cur=${COMP_WORDS[COMP_CWORD]}; prev=${COMP_WORDS[COMP_CWORD-1]}; words=("${COMP_WORDS[@]}"); cword=$COMP_CWORD; }
+  local globals="--socket --address --ca --cert --key --insecure -o --output --help"
+  case "$prev" in
+    -o|--output) COMPREPLY=($(compgen -W "table json" -- "$cur")); return ;;
+    --socket|--ca|--cert|--key|-f|--file) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+  esac
+  local cmd="" sub="" w
+  for w in "${words[@]:1:cword-1}"; do
+    case "$w" in
+      ports|rss|flow|stats|events|reports|apply|get) [ -z "$cmd" ] && cmd=$w && continue ;;
+    esac
+    [ -n "$cmd" ] && [ -z "$sub" ] && [[ "$w" != -* ]] && sub=$w
+  done
+  case "$cmd" in
+    "") COMPREPLY=($(compgen -W "ports rss flow stats events reports apply get $globals" -- "$cur")) ;;
+    rss) [ -z "$sub" ] && COMPREPLY=($(compgen -W "show set-reta set-key" -- "$cur")) ||
+           COMPREPLY=($(compgen -W "--spread --weights --entries --size --types --expect-generation" -- "$cur")) ;;
+    flow) [ -z "$sub" ] && COMPREPLY=($(compgen -W "list add replace del" -- "$cur")) ||
+            COMPREPLY=($(compgen -W "--priority --ipv4-src --ipv4-dst --ipv6-src --ipv6-dst --udp-src --udp-dst --tcp-src --tcp-dst --vlan --queue --rss --drop --mark --expect-generation" -- "$cur")) ;;
+    stats) COMPREPLY=($(compgen -W "--watch --count" -- "$cur")) ;;
+    events) COMPREPLY=($(compgen -W "--count" -- "$cur")) ;;
+    apply) COMPREPLY=($(compgen -W "-f --file --dry-run" -- "$cur")) ;;
+    get) COMPREPLY=($(compgen -W "running" -- "$cur")) ;;
+  esac
+}
+complete -F _steerctl steerctl

@@ -217,17 +217,17 @@ int main(int argc, char** argv) {
     if (g_output == "json")
       print_json(r);
     else {
-      std::printf("%-8s %-12s %-18s %5s %5s %9s %-9s %4s  %s\n", "port", "driver", "mac", "rxq", "txq", "max rx/tx",
-                  "steering", "gen", "why / queue owners");
+      std::printf("%-8s %-12s %-18s %-5s %5s %5s %9s %-9s %4s  %s\n", "port", "driver", "mac", "link", "rxq", "txq",
+                  "max rx/tx", "steering", "gen", "why / queue owners");
       for (const auto& p : r.ports()) {
         std::string owners;
         for (const auto& q : p.queues())
           owners +=
               " " + std::to_string(q.queue()) + (q.role() == "dispatcher" ? "<d" : "<") + std::to_string(q.lcore());
-        std::printf("%-8s %-12s %-18s %5u %5u %4u/%-4u %-9s %4llu  %s;%s\n", p.name().c_str(), p.driver().c_str(),
-                    p.mac().c_str(), p.rx_queues(), p.tx_queues(), p.max_rx_queues(), p.max_tx_queues(),
-                    p.steered() ? p.steering_backend().c_str() : "-", (unsigned long long)p.generation(),
-                    p.steering_reason().c_str(), owners.c_str());
+        std::printf("%-8s %-12s %-18s %-5s %5u %5u %4u/%-4u %-9s %4llu  %s;%s\n", p.name().c_str(), p.driver().c_str(),
+                    p.mac().c_str(), p.link_up() ? "up" : "down", p.rx_queues(), p.tx_queues(), p.max_rx_queues(),
+                    p.max_tx_queues(), p.steered() ? p.steering_backend().c_str() : "-",
+                    (unsigned long long)p.generation(), p.steering_reason().c_str(), owners.c_str());
       }
     }
     return 0;
@@ -487,6 +487,9 @@ int main(int argc, char** argv) {
         print_json(e);
       else if (e.has_change())
         print_report(e.change());
+      else if (e.has_link())
+        std::printf("link %s %s %u Mb/s\n", e.link().port().c_str(), e.link().up() ? "up" : "down",
+                    e.link().speed_mbps());
       std::fflush(stdout);
       if (count && ++n >= count) {
         ctx.TryCancel();

@@ -1,7 +1,9 @@
 #include "api.h"
 
 #include <arpa/inet.h>
+#include <grp.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/grpcpp.h>
@@ -267,10 +269,13 @@ struct ControlServer::Impl {
 
   void publish(const ChangeReport& r) {
     pb::Event e;
+    to_proto(r, e.mutable_change());
+    publish(std::move(e));
+  }
+  void publish(pb::Event e) {
     e.set_time_unix_ns(uint64_t(
         std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
             .count()));
-    to_proto(r, e.mutable_change());
     {
       std::lock_guard<std::mutex> lock(events_mu);
       events.push_back(e);
@@ -300,6 +305,11 @@ struct ControlServer::Impl {
       o->set_steering_backend(pi.steered ? to_string(pi.backend) : "");
       o->set_steering_reason(pi.backend_reason);
       o->set_generation(pi.generation);
+      const auto links = m.dp.links();
+      if (i < links.size()) {
+        o->set_link_up(links[i].up);
+        o->set_link_speed_mbps(links[i].speed_mbps);
+      }
       for (const auto& lc : m.d.lcores) {
         for (QueueId q : lc.poll)
           if (q.port == i) {
@@ -509,6 +519,26 @@ struct ControlServer::Impl {
     }
   };
 
+  // Link changes become events: polled twice a second, off the lcores.
+  std::thread link_watcher;
+  void watch_links() {
+    std::vector<Dataplane::Link> last = dp.links();
+    while (!stopping.load()) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(500));
+      if (!dp.running()) continue;
+      auto now = dp.links();
+      for (size_t i = 0; i < now.size() && i < last.size() && i < d.ports.size(); ++i)
+        if (now[i].up != last[i].up || now[i].speed_mbps != last[i].speed_mbps) {
+          pb::Event e;
+          e.mutable_link()->set_port(d.ports[i].name);
+          e.mutable_link()->set_up(now[i].up);
+          e.mutable_link()->set_speed_mbps(now[i].speed_mbps);
+          publish(std::move(e));
+        }
+      last = now;
+    }
+  }
+
   PortsService ports{*this};
   ConfigService config{*this};
   SteeringServiceImpl steering{*this};
@@ -584,7 +614,19 @@ bool ControlServer::start(const ControlConfig& c, std::string* why) {
     *why = "the control plane could not listen on " + where + "; check the socket directory and the TCP address";
     return false;
   }
-  if (!c.socket.empty()) chmod(c.socket.c_str(), 0660);
+  if (!c.socket.empty()) {
+    chmod(c.socket.c_str(), 0660);
+    if (!c.group.empty()) {
+      group* g = getgrnam(c.group.c_str());
+      if (!g || chown(c.socket.c_str(), uid_t(-1), g->gr_gid) != 0) {
+        *why = "control.group: cannot give the socket to group \"" + c.group + "\"; does the group exist?";
+        impl_->server->Shutdown();
+        impl_->server.reset();
+        return false;
+      }
+    }
+  }
+  impl_->link_watcher = std::thread([this] { impl_->watch_links(); });
   impl_->server->GetHealthCheckService()->SetServingStatus(true);
   impl_->where = where;
   return true;
@@ -601,6 +643,7 @@ void ControlServer::shutdown() {
   impl_->server->GetHealthCheckService()->SetServingStatus(false);
   impl_->server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
   impl_->server.reset();
+  if (impl_->link_watcher.joinable()) impl_->link_watcher.join();
 }
 
 }  // namespace steer

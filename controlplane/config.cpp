@@ -47,9 +47,10 @@ class Loader {
     mark("", root);
     check_keys(root, "", {"eal", "mempools", "ports", "lcores", "pipelines", "dataplane", "numa", "control"});
     if (auto n = root["control"]; n && is_map(n, "control")) {
-      check_keys(n, "control", {"socket", "tcp"});
+      check_keys(n, "control", {"socket", "group", "tcp"});
       auto& c = r_.deployment.control;
       text(n, "socket", "control", c.socket);
+      text(n, "group", "control", c.group);
       if (auto t = n["tcp"]; t && is_map(t, "control.tcp")) {
         check_keys(t, "control.tcp", {"address", "cert", "key", "client_ca", "insecure"});
         text(t, "address", "control.tcp", c.tcp_address);
@@ -776,6 +777,7 @@ std::string to_yaml(const Deployment& d) {
   e << YAML::EndSeq << YAML::EndMap;
   e << YAML::Key << "control" << YAML::Value << YAML::Flow << YAML::BeginMap << YAML::Key << "socket" << YAML::Value
     << YAML::DoubleQuoted << d.control.socket;
+  if (!d.control.group.empty()) e << YAML::Key << "group" << YAML::Value << d.control.group;
   if (!d.control.tcp_address.empty()) {
     e << YAML::Key << "tcp" << YAML::Value << YAML::BeginMap << YAML::Key << "address" << YAML::Value
       << YAML::DoubleQuoted << d.control.tcp_address;

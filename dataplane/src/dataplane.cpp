@@ -935,6 +935,20 @@ std::optional<SteeringConfig> Dataplane::steering(const std::string& port) const
   return std::nullopt;
 }
 
+std::vector<Dataplane::Link> Dataplane::links() const {
+  std::vector<Link> out;
+  for (const auto& p : impl_->ports) {
+    rte_eth_link l{};
+    Link x;
+    if (rte_eth_link_get_nowait(p.port_id, &l) == 0) {
+      x.up = l.link_status == RTE_ETH_LINK_UP;
+      x.speed_mbps = l.link_speed;
+    }
+    out.push_back(x);
+  }
+  return out;
+}
+
 std::vector<ChangeReport> Dataplane::change_reports() const {
   std::lock_guard<std::mutex> lock(impl_->change_mutex);
   return {impl_->reports.begin(), impl_->reports.end()};
@@ -949,14 +963,16 @@ std::vector<ConfigError> Dataplane::change_steering(const std::string& port, con
   if (i == m.d.ports.size()) return {{"port", "no port named \"" + port + "\"", ErrorKind::NotFound}};
   if (!m.running) return {{"port", "the dataplane is not running", ErrorKind::Unavailable}};
   if (i >= m.soft.size() || !m.soft[i])
-    return {{"port", "port " + port +
-                         (m.ports[i].steered ? " steers in hardware, whose live changes are not wired up yet"
-                                             : " has no steering; add steering: to it in the deployment"),
+    return {{"port",
+             "port " + port +
+                 (m.ports[i].steered ? " steers in hardware, whose live changes are not wired up yet"
+                                     : " has no steering; add steering: to it in the deployment"),
              ErrorKind::Precondition}};
   Impl::SoftPort& sp = *m.soft[i];
   if (c.expected_generation && *c.expected_generation != sp.generation)
-    return {{"expected_generation", "the port is at generation " + std::to_string(sp.generation) + ", not " +
-                                        std::to_string(*c.expected_generation) + "; re-read and retry",
+    return {{"expected_generation",
+             "the port is at generation " + std::to_string(sp.generation) + ", not " +
+                 std::to_string(*c.expected_generation) + "; re-read and retry",
              ErrorKind::Precondition}};
 
   // The whole new state, validated before anything is touched.

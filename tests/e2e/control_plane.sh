@@ -44,7 +44,7 @@ set -e
 gen0=$(C -o json rss show p0 | /usr/bin/python3 -c "import json,sys; print(json.load(sys.stdin).get('generation', 0))")
 [ "$gen0" = 0 ] || fail "refused changes moved the generation to $gen0"
 
-C events --count 5 > "$E2E_DIR/events.txt" &
+C events --count 6 > "$E2E_DIR/events.txt" &
 ev=$!
 sleep 0.3
 
@@ -77,7 +77,7 @@ grep -v '^EAL' "$E2E_DIR/trafgen.log" | tail -6
 # steerd, and its count is shown for information only.
 echo "steer-trafgen reordered (across its two RX queues): $(sed -nE 's/^  "reordered": ([0-9]+),/\1/p' "$E2E_DIR/out.json")"
 wait "$ev" || true
-[ "$(grep -c '^change ' "$E2E_DIR/events.txt")" -ge 5 ] || fail "events stream: $(cat "$E2E_DIR/events.txt")"
+[ "$(grep -c "^change " "$E2E_DIR/events.txt")" -ge 5 ] && grep -q "^link p0 up" "$E2E_DIR/events.txt" || fail "events stream (want changes and the link coming up): $(cat "$E2E_DIR/events.txt")"
 C -o json stats | /usr/bin/python3 -c "
 import json,sys
 s = json.load(sys.stdin)

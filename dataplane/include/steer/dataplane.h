@@ -125,6 +125,13 @@ class Dataplane {
   std::vector<ChangeReport> change_reports() const;  // the last 64
   std::optional<SteeringConfig> steering(const std::string& port) const;
 
+  // Link state now (rte_eth_link_get_nowait): up, speed in Mb/s.
+  struct Link {
+    bool up = false;
+    uint32_t speed_mbps = 0;
+  };
+  std::vector<Link> links() const;
+
   bool running() const;
   StatsSnapshot stats() const;
   const Plan& plan() const;

@@ -151,6 +151,7 @@ struct DataplaneConfig {
 // Where steerd's control plane listens.
 struct ControlConfig {
   std::string socket = "/run/steerd/steerd.sock";  // unix socket; empty: no unix listener
+  std::string group;                               // the socket's group (mode 0660); empty: root's
   // Optional TCP listener: TLS with cert + key (client_ca turns on mTLS), or
   // plain TCP only on a loopback address with insecure: true.
   std::string tcp_address;  // "host:port"; empty: no TCP listener

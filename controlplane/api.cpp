@@ -495,7 +495,9 @@ struct ControlServer::Impl {
         for (const auto& e : desired.errors) msg += (msg.empty() ? "" : "; ") + e;
         return {grpc::StatusCode::INVALID_ARGUMENT, msg};
       }
-      ApplyOutcome r = apply_deployment(m.dp, running_deployment(m.dp, m.d), desired.deployment, req->dry_run());
+      std::map<std::string, uint64_t> expected(req->expected_generation().begin(), req->expected_generation().end());
+      ApplyOutcome r =
+          apply_deployment(m.dp, running_deployment(m.dp, m.d), desired.deployment, req->dry_run(), expected);
       if (!r.errors.empty()) return status_of(r.errors);
       for (const auto& pp : r.plan) {
         auto* x = out->add_plan();

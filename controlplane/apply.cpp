@@ -49,7 +49,8 @@ Deployment running_deployment(const Dataplane& dp, const Deployment& started) {
   return d;
 }
 
-ApplyOutcome apply_deployment(Dataplane& dp, const Deployment& running, const Deployment& desired, bool dry_run) {
+ApplyOutcome apply_deployment(Dataplane& dp, const Deployment& running, const Deployment& desired, bool dry_run,
+                              const std::map<std::string, uint64_t>& expected) {
   ApplyOutcome out;
   const std::string a = to_yaml(without_steering(running)), b = to_yaml(without_steering(desired));
   if (a != b) {
@@ -100,6 +101,7 @@ ApplyOutcome apply_deployment(Dataplane& dp, const Deployment& running, const De
       return out;
     }
     pp.changes = c.key || c.types || c.reta || !c.add.empty() || !c.remove.empty();
+    if (auto it = expected.find(pp.port); it != expected.end()) c.expected_generation = it->second;
     if (pp.changes) {
       // Validate every port's change before applying any.
       SteeringChange probe = c;

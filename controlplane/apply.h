@@ -4,6 +4,7 @@
 // live; anything else in the file needs a restart and is refused whole.
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -28,6 +29,8 @@ struct ApplyOutcome {
 // The running deployment with each port's live steering.
 Deployment running_deployment(const Dataplane& dp, const Deployment& started);
 
-ApplyOutcome apply_deployment(Dataplane& dp, const Deployment& running, const Deployment& desired, bool dry_run);
+// `expected` (port name -> generation) guards each changed port.
+ApplyOutcome apply_deployment(Dataplane& dp, const Deployment& running, const Deployment& desired, bool dry_run,
+                              const std::map<std::string, uint64_t>& expected = {});
 
 }  // namespace steer

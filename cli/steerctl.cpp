@@ -5,6 +5,7 @@
 // unavailable; 1 anything else. Errors are one line on stderr.
 #include <google/protobuf/util/json_util.h>
 #include <grpcpp/grpcpp.h>
+#include <yaml-cpp/yaml.h>
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
@@ -47,12 +48,28 @@ int fail(const grpc::Status& s) {
   return exit_code(s);
 }
 
+void block_style(YAML::Node n) {
+  n.SetStyle(YAML::EmitterStyle::Block);
+  if (n.IsMap())
+    for (auto kv : n) block_style(kv.second);
+  else if (n.IsSequence())
+    for (auto x : n) block_style(x);
+}
+
+// -o json and -o yaml print the same document (proto3 JSON names).
 void print_json(const google::protobuf::Message& m) {
   std::string out;
   google::protobuf::util::JsonPrintOptions o;
   o.add_whitespace = true;
   o.always_print_primitive_fields = true;
   (void)google::protobuf::util::MessageToJsonString(m, &out, o);
+  if (g_output == "yaml") {
+    YAML::Node n = YAML::Load(out);  // JSON is YAML
+    block_style(n);
+    YAML::Emitter e;
+    e << n;
+    out = e.c_str();
+  }
   std::printf("%s", out.c_str());
   if (out.empty() || out.back() != '\n') std::printf("\n");
 }
@@ -77,7 +94,7 @@ bool parse_queues(const std::string& s, std::vector<uint32_t>* out) {
 }
 
 void print_report(const pb::ChangeReport& r) {
-  if (g_output == "json") return print_json(r);
+  if (g_output != "table") return print_json(r);
   std::printf(
       "change %llu on %s: generation %llu, %u bucket(s) moved, %s, apply %.1f us, drain %.1f us, held %llu, "
       "longest hold %.1f us, timeouts %llu\n",
@@ -94,7 +111,7 @@ int main(int argc, char** argv) {
   app.fallthrough();  // global options (-o, --socket) may follow the subcommand
   std::string socket = "/run/steerd/steerd.sock";
   app.add_option("--socket", socket, "steerd's control socket")->capture_default_str();
-  app.add_option("-o,--output", g_output, "table or json")->check(CLI::IsMember({"table", "json"}));
+  app.add_option("-o,--output", g_output, "table, json or yaml")->check(CLI::IsMember({"table", "json", "yaml"}));
   std::string address, ca, cert, keyfile;
   bool insecure = false;
   app.add_option("--address", address, "steerd over TCP, host:port (instead of --socket)");
@@ -214,7 +231,7 @@ int main(int argc, char** argv) {
     ctx.set_deadline(deadline());
     pb::ListPortsResponse r;
     if (auto s = stub->ListPorts(&ctx, {}, &r); !s.ok()) return fail(s);
-    if (g_output == "json")
+    if (g_output != "table")
       print_json(r);
     else {
       std::printf("%-8s %-12s %-18s %-5s %5s %5s %9s %-9s %4s  %s\n", "port", "driver", "mac", "link", "rxq", "txq",
@@ -252,7 +269,7 @@ int main(int argc, char** argv) {
     req.set_port(port);
     pb::Steering st;
     if (auto s = steering_stub->GetSteering(&ctx, req, &st); !s.ok()) return fail(s);
-    if (g_output == "json") {
+    if (g_output != "table") {
       if (rss_show->parsed())
         print_json(st);
       else {
@@ -395,7 +412,7 @@ int main(int argc, char** argv) {
     req.set_dry_run(dry_run);
     pb::ApplyResponse r;
     if (auto s = stub->Apply(&ctx, req, &r); !s.ok()) return fail(s);
-    if (g_output == "json") return print_json(r), 0;
+    if (g_output != "table") return print_json(r), 0;
     bool any = false;
     for (const auto& p : r.plan()) {
       if (!p.changes()) continue;
@@ -424,7 +441,7 @@ int main(int argc, char** argv) {
     ctx.set_deadline(deadline());
     pb::ListReportsResponse r;
     if (auto s = steering_stub->ListReports(&ctx, {}, &r); !s.ok()) return fail(s);
-    if (g_output == "json")
+    if (g_output != "table")
       print_json(r);
     else
       for (const auto& x : r.reports()) print_report(x);
@@ -434,7 +451,7 @@ int main(int argc, char** argv) {
   if (stats->parsed()) {
     auto stub = pb::Stats::NewStub(channel);
     auto show = [](const pb::StatsSnapshot& s) {
-      if (g_output == "json") return print_json(s);
+      if (g_output != "table") return print_json(s);
       std::printf("%-10s %5s %14s %14s %10s %10s %10s\n", "queue", "lcore", "rx", "tx", "tx_drop", "dropped",
                   "reordered");
       for (const auto& q : s.queues())
@@ -483,7 +500,7 @@ int main(int argc, char** argv) {
     pb::Event e;
     uint32_t n = 0;
     while (reader->Read(&e)) {
-      if (g_output == "json")
+      if (g_output != "table")
         print_json(e);
       else if (e.has_change())
         print_report(e.change());

@@ -26,6 +26,8 @@ E2E_PIDS+=("$pid")
 wait_for_line "$E2E_DIR/steerd.log" "control plane on unix:" 20
 
 C ports | grep -q "software" || fail "steerctl ports: no software backend shown"
+C -o yaml ports | grep -q "^ports:" || fail "steerctl -o yaml"
+C get running -o yaml | grep -q "^eal:" || fail "get running -o yaml is not the deployment"
 C -o json ports | /usr/bin/python3 -c "import json,sys; p=json.load(sys.stdin)['ports'][0]; assert p['steered'] and p['steeringReason'], p"
 
 # errors: one line, their own exit codes

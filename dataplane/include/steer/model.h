@@ -154,7 +154,7 @@ struct ControlConfig {
   std::string group;                               // the socket's group (mode 0660); empty: root's
   // Optional TCP listener: TLS with cert + key (client_ca turns on mTLS), or
   // plain TCP only on a loopback address with insecure: true.
-  std::string tcp_address;  // "host:port"; empty: no TCP listener
+  std::string tcp_address;                       // "host:port"; empty: no TCP listener
   std::string tls_cert, tls_key, tls_client_ca;  // PEM file paths
   bool insecure = false;
 };

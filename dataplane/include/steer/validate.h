@@ -5,8 +5,8 @@
 // Messages say what is wrong, the value, and what to change.
 #pragma once
 
-#include <functional>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>

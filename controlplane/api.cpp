@@ -304,7 +304,7 @@ struct ControlServer::Impl {
       o->set_steered(pi.steered);
       o->set_steering_backend(pi.steered ? to_string(pi.backend) : "");
       o->set_steering_reason(pi.backend_reason);
-      o->set_generation(pi.generation);
+      o->set_generation(m.dp.generation(pc.name));
       const auto links = m.dp.links();
       if (i < links.size()) {
         o->set_link_up(links[i].up);
@@ -353,7 +353,7 @@ struct ControlServer::Impl {
       if (i == m.d.ports.size()) return {grpc::StatusCode::NOT_FOUND, "port: no port named \"" + req->port() + "\""};
       if (!cfg) return {grpc::StatusCode::FAILED_PRECONDITION, "port " + req->port() + " has no steering"};
       out->set_port(req->port());
-      out->set_generation(m.dp.ports()[i].generation);
+      out->set_generation(m.dp.generation(req->port()));
       out->set_mode(to_string(cfg->mode));
       out->set_backend(to_string(m.dp.ports()[i].backend));
       for (auto [name, bit] : kTypes)

@@ -350,7 +350,7 @@ TEST(Steering, BadChangesAreRefusedAndChangeNothing) {
   ChangeReport ok;
   ASSERT_TRUE(dp.change_steering("p0", SteeringChange{}, &ok).empty());
   const auto before = *dp.steering("p0");
-  const uint64_t gen = dp.ports()[0].generation;
+  const uint64_t gen = dp.generation("p0");
   const auto reports = dp.change_reports().size();
 
   auto refused = [&](SteeringChange c, const std::string& path, const std::string& text) {
@@ -393,7 +393,7 @@ TEST(Steering, BadChangesAreRefusedAndChangeNothing) {
   EXPECT_EQ(after.rss.reta, before.rss.reta);
   EXPECT_EQ(after.rss.key, before.rss.key);
   EXPECT_EQ(after.flows.size(), before.flows.size());
-  EXPECT_EQ(dp.ports()[0].generation, gen);
+  EXPECT_EQ(dp.generation("p0"), gen);
   EXPECT_EQ(dp.change_reports().size(), reports);
   dp.stop();
   dp.close();

@@ -483,7 +483,9 @@ struct Dataplane::Impl {
   std::vector<uint16_t> device_rx_queues;  // per port: queues opened on the device
   std::vector<std::unique_ptr<Audit>> audits;
   std::vector<std::unique_ptr<DispatcherLcore>> dispatchers;
-  std::mutex change_mutex;  // one writer of steering at a time
+  // One writer of steering at a time; readers of the steering state (cfg,
+  // generation) take it too, so they never see a half-assigned config.
+  mutable std::mutex change_mutex;
   std::deque<ChangeReport> reports;
   uint64_t next_change_id = 1;
 
@@ -927,12 +929,21 @@ void Dataplane::close() {
 
 std::optional<SteeringConfig> Dataplane::steering(const std::string& port) const {
   const Impl& m = *impl_;
+  std::lock_guard<std::mutex> lock(m.change_mutex);
   for (size_t i = 0; i < m.d.ports.size(); ++i)
     if (m.d.ports[i].name == port) {
       if (i < m.soft.size() && m.soft[i]) return m.soft[i]->cfg;
       return m.d.ports[i].steering;
     }
   return std::nullopt;
+}
+
+uint64_t Dataplane::generation(const std::string& port) const {
+  const Impl& m = *impl_;
+  std::lock_guard<std::mutex> lock(m.change_mutex);
+  for (const auto& p : m.ports)
+    if (p.name == port) return p.generation;
+  return 0;
 }
 
 std::vector<Dataplane::Link> Dataplane::links() const {

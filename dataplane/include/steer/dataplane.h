@@ -124,6 +124,7 @@ class Dataplane {
                                                          ChangeReport* report);
   std::vector<ChangeReport> change_reports() const;  // the last 64
   std::optional<SteeringConfig> steering(const std::string& port) const;
+  uint64_t generation(const std::string& port) const;  // 0 before any change
 
   // Link state now (rte_eth_link_get_nowait): up, speed in Mb/s.
   struct Link {
@@ -135,6 +136,8 @@ class Dataplane {
   bool running() const;
   StatsSnapshot stats() const;
   const Plan& plan() const;
+  // Fixed at start; read `generation` through generation(), which is
+  // synchronised with changes.
   const std::vector<PortInfo>& ports() const;
 
  private:

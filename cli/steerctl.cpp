@@ -192,6 +192,8 @@ int main(int argc, char** argv) {
   bool dry_run = false;
   apply->add_option("-f,--file", file, "deployment YAML")->required()->check(CLI::ExistingFile);
   apply->add_flag("--dry-run", dry_run, "print what would change and which buckets move; change nothing");
+  std::vector<std::string> apply_expect;
+  apply->add_option("--expect-generation", apply_expect, "PORT=GENERATION: refuse unless the port is there");
   auto* get = app.add_subcommand("get", "show running configuration");
   std::string what;
   get->add_option("what", what, "running")->required()->check(CLI::IsMember({"running"}));
@@ -410,6 +412,16 @@ int main(int argc, char** argv) {
     pb::ApplyRequest req;
     req.set_yaml(buf.str());
     req.set_dry_run(dry_run);
+    for (const auto& e : apply_expect) {
+      const size_t eq = e.find('=');
+      try {
+        if (eq == std::string::npos) throw 0;
+        (*req.mutable_expected_generation())[e.substr(0, eq)] = std::stoull(e.substr(eq + 1));
+      } catch (...) {
+        std::fprintf(stderr, "steerctl: --expect-generation %s: write PORT=GENERATION\n", e.c_str());
+        return 2;
+      }
+    }
     pb::ApplyResponse r;
     if (auto s = stub->Apply(&ctx, req, &r); !s.ok()) return fail(s);
     if (g_output != "table") return print_json(r), 0;

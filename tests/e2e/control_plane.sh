@@ -104,7 +104,11 @@ C apply -f "$E2E_DIR/desired.yaml" --dry-run > "$E2E_DIR/plan.txt"
 grep -q "would change port p0" "$E2E_DIR/plan.txt" && grep -q "+ flow web" "$E2E_DIR/plan.txt" || fail "dry run plan: $(cat "$E2E_DIR/plan.txt")"
 after=$(C -o json rss show p0 | /usr/bin/python3 -c "import json,sys; print(json.load(sys.stdin)['generation'])")
 [ "$before" = "$after" ] || fail "a dry run changed the generation ($before -> $after)"
-C apply -f "$E2E_DIR/desired.yaml" | grep -q "^change " || fail "apply made no change"
+set +e
+C apply -f "$E2E_DIR/desired.yaml" --expect-generation "p0=$((after + 100))" > /dev/null 2> "$E2E_DIR/err"; rc=$?
+set -e
+[ $rc -eq 5 ] || fail "apply with a stale generation: exit $rc"
+C apply -f "$E2E_DIR/desired.yaml" --expect-generation "p0=$after" | grep -q "^change " || fail "apply made no change"
 C apply -f "$E2E_DIR/desired.yaml" --dry-run | grep -q "no changes" || fail "apply did not converge"
 sed 's/memory_mb: 256/memory_mb: 300/' "$E2E_DIR/desired.yaml" > "$E2E_DIR/restart.yaml"
 set +e

@@ -453,6 +453,9 @@ bool run(const Options& o, Results* out, std::string* why) {
     r.tx_gbps = double(r.tx_bytes) * 8 / dur / 1e9;
     r.rx_gbps = double(r.rx_bytes) * 8 / dur / 1e9;
   }
+  if (sh.alloc_failures)
+    std::fprintf(stderr, "steer-trafgen: the mbuf pool ran dry %llu times; the rate was limited by it\n",
+                 (unsigned long long)sh.alloc_failures);
   if (sh.unsent)
     std::fprintf(stderr, "steer-trafgen: %llu built frames could not be sent within 1 s of the end\n",
                  (unsigned long long)sh.unsent);

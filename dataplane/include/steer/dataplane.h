@@ -25,7 +25,6 @@ struct PortInfo {
   int socket = -1;  // what the device reports (-1: unknown)
   MacAddr mac{};
   DeviceCaps caps;
-  bool link_up = false;
   // Steering: the backend chosen at start and why; the generation every
   // successful change increments (0 before any change).
   bool steered = false;

@@ -79,6 +79,7 @@ struct RxStep {
   RingDone* done;         // with ring: progress for the dispatcher's fence
   Audit* audit;           // ordering audit of the output port, or null
   uint64_t delay_cycles;  // test knob: spin this long per burst (a slow worker)
+  rte_ring* tx_ring;      // TX hand-back: enqueue here (multi-producer) instead of tx_burst
   Action action;
   uint16_t out_port_id;  // echo: the RX port; forward: `to`
   uint16_t out_txq;      // this lcore's own TX queue on out_port_id
@@ -132,6 +133,19 @@ inline void audit_burst(const Audit& a, rte_mbuf** pkts, uint16_t n, QueueCounte
 
 inline void send(const RxStep& s, const WorkerPlan& plan, rte_mbuf** pkts, uint16_t n) {
   if (s.audit) audit_burst(*s.audit, pkts, n, *s.counters);
+  if (s.tx_ring) {  // one FIFO to the dispatcher keeps the order the drain fence set
+    unsigned sent = rte_ring_mp_enqueue_burst(s.tx_ring, reinterpret_cast<void**>(pkts), n, nullptr);
+    for (unsigned r = 0; sent < n && r < plan.tx_retries; ++r) {
+      rte_pause();
+      sent += rte_ring_mp_enqueue_burst(s.tx_ring, reinterpret_cast<void**>(pkts + sent), n - sent, nullptr);
+    }
+    if (sent < n) {
+      rte_pktmbuf_free_bulk(pkts + sent, n - sent);
+      s.counters->tx_dropped.add(n - sent);
+    }
+    s.counters->tx.add(sent);
+    return;
+  }
   uint16_t sent = rte_eth_tx_burst(s.out_port_id, s.out_txq, pkts, n);
   for (unsigned r = 0; sent < n && r < plan.tx_retries; ++r) {
     rte_pause();
@@ -267,6 +281,7 @@ struct Dispatch {
   std::vector<rte_ring*> rings;                          // per logical queue
   std::vector<RingDone*> done;                           // per logical queue: the worker's progress on that ring
   std::atomic<const SteerSnapshot*>* current = nullptr;  // controlplane: rw (release), dispatcher: ro (acquire)
+  rte_ring* tx_ring = nullptr;  // TX hand-back ring this dispatcher transmits from (queue 0), or null
   // Dispatcher lcore only.
   const SteerSnapshot* active = nullptr;
   const SteerSnapshot* prev = nullptr;  // during a drain: the table flows are moving from
@@ -286,6 +301,7 @@ struct Dispatch {
 struct DispatcherLcore {
   unsigned lcore = 0;
   PollMode poll = PollMode::Busy;
+  uint16_t tx_retries = 8;
   std::vector<Dispatch*> items;
   std::atomic<bool> stop{false};  // controlplane: rw, dispatcher: ro
   LcoreCounters counters;
@@ -365,6 +381,23 @@ void adopt(Dispatch& d, const SteerSnapshot* s, uint64_t now) {
   }
 }
 
+// TX hand-back: what the workers queued goes out on TX queue 0, in order.
+unsigned transmit_handback(Dispatch& d, uint16_t tx_retries) {
+  rte_mbuf* out[kMaxBurst];
+  const unsigned n = rte_ring_sc_dequeue_burst(d.tx_ring, reinterpret_cast<void**>(out), kMaxBurst, nullptr);
+  if (!n) return 0;
+  unsigned sent = rte_eth_tx_burst(d.port_id, 0, out, uint16_t(n));
+  for (unsigned r = 0; sent < n && r < tx_retries; ++r) {
+    rte_pause();
+    sent += rte_eth_tx_burst(d.port_id, 0, out + sent, uint16_t(n - sent));
+  }
+  if (sent < n) {
+    rte_pktmbuf_free_bulk(out + sent, n - sent);
+    d.counters.ring_full.add(n - sent);
+  }
+  return n;
+}
+
 unsigned dispatch_step(Dispatch& d, rte_mbuf** pkts) {
   const SteerSnapshot* s = d.current->load(std::memory_order_acquire);
   uint64_t now = rte_rdtsc();
@@ -426,7 +459,10 @@ int dispatcher_main(void* arg) {
   uint64_t prev = rte_rdtsc();
   while (!l.stop.load(std::memory_order_acquire)) {
     unsigned moved = 0;
-    for (Dispatch* d : l.items) moved += dispatch_step(*d, pkts);
+    for (Dispatch* d : l.items) {
+      moved += dispatch_step(*d, pkts);
+      if (d->tx_ring) moved += transmit_handback(*d, l.tx_retries);
+    }
     const uint64_t now = rte_rdtsc();
     l.counters.loops.add(1);
     bool draining = false;
@@ -478,6 +514,7 @@ struct Dataplane::Impl {
     std::unique_ptr<SteerSnapshot> live;                       // what `current` points to
     std::vector<std::unique_ptr<Dispatch>> dispatch;           // per device RX queue
     std::vector<std::vector<std::unique_ptr<RingDone>>> done;  // [device queue][logical queue]
+    rte_ring* tx_ring = nullptr;                               // TX hand-back (tx_handback()), drained by dispatch[0]
   };
   std::vector<std::unique_ptr<SoftPort>> soft;
   std::vector<uint16_t> device_rx_queues;  // per port: queues opened on the device
@@ -646,10 +683,19 @@ std::vector<ConfigError> Dataplane::Impl::setup_steering() {
           dl = dispatchers.back().get();
           dl->lcore = lc.lcore;
           dl->poll = d.dataplane.poll;
+          dl->tx_retries = d.dataplane.tx_retries;
         }
         dl->items.push_back(ds.get());
         sp->dispatch.push_back(std::move(ds));
       }
+    if (tx_handback(d, i) && !sp->dispatch.empty()) {
+      const std::string name = "st" + std::to_string(instance) + "_" + std::to_string(i) + "_tx";
+      sp->tx_ring = rte_ring_create(name.c_str(), 8192, plan.port_socket[i], RING_F_SC_DEQ);
+      if (!sp->tx_ring)
+        return {{"ports[" + std::to_string(i) + "].tx_queues",
+                 "creating the TX hand-back ring failed (" + errno_text(rte_errno) + ")"}};
+      sp->dispatch[0]->tx_ring = sp->tx_ring;
+    }
     soft[i] = std::move(sp);
   }
   return {};
@@ -760,6 +806,7 @@ void Dataplane::Impl::build_workers() {
       s.set_dst = pl.dst_mac.has_value();
       if (pl.dst_mac) std::memcpy(s.dst_mac, pl.dst_mac->data(), 6);
       s.audit = audits[out].get();
+      s.tx_ring = soft[out] ? soft[out]->tx_ring : nullptr;
       s.delay_cycles = uint64_t(lc.test_delay_us) * rte_get_tsc_hz() / 1000000;
       if (soft[q.port]) {  // a logical queue: one ring from each dispatcher
         for (auto& ds : soft[q.port]->dispatch) {
@@ -807,6 +854,12 @@ void Dataplane::Impl::release() {
       }
     }
   }
+  for (auto& sp : soft)
+    if (sp && sp->tx_ring) {
+      void* obj;
+      while (rte_ring_sc_dequeue(sp->tx_ring, &obj) == 0) rte_pktmbuf_free(static_cast<rte_mbuf*>(obj));
+      rte_ring_free(sp->tx_ring);
+    }
   soft.clear();
   dispatchers.clear();
   audits.clear();
@@ -913,6 +966,11 @@ void Dataplane::stop() {
   }
   for (auto& w : m.workers) w->stop.store(true, std::memory_order_release);
   for (auto& w : m.workers) rte_eal_wait_lcore(w->lcore);
+  // TX hand-back: the dispatchers are gone; transmit what the workers queued
+  // last from here (queue 0 has no other user now).
+  for (auto& sp : m.soft)
+    if (sp && sp->tx_ring)
+      while (rte_ring_count(sp->tx_ring)) transmit_handback(*sp->dispatch[0], m.d.dataplane.tx_retries);
   for (size_t i = 0; i < m.ports.size(); ++i)
     if (m.port_started[i]) {
       (void)rte_eth_dev_stop(m.ports[i].port_id);

@@ -75,6 +75,7 @@ Plan make_plan(const Deployment& d, const std::vector<int>& port_socket, std::ve
       while (ring < pc.rx_desc || ring < 1024) ring <<= 1;  // as the dataplane sizes them
       pp.need.sw_rings += dispatchers * pc.rx_queues * ring;
       pp.need.hold += dispatchers * kHoldBudget;
+      if (tx_handback(d, i)) pp.need.sw_rings += 8192;  // the TX hand-back ring
     }
   }
 

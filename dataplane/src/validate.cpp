@@ -131,6 +131,15 @@ std::vector<std::vector<unsigned>> tx_senders(const Deployment& d) {
   return out;
 }
 
+bool tx_handback(const Deployment& d, size_t port) {
+  const auto& pc = d.ports[port];
+  if (!pc.steering || pc.steering->mode == SteeringMode::Hardware) return false;
+  bool dispatched = false;
+  for (const auto& lc : d.lcores)
+    for (QueueId q : lc.dispatch) dispatched |= q.port == port;
+  return dispatched && tx_senders(d)[port].size() > pc.tx_queues;
+}
+
 std::vector<ConfigError> validate(const Deployment& d) {
   std::vector<ConfigError> errs;
   auto err = [&](std::string path, std::string msg) { errs.push_back({std::move(path), std::move(msg)}); };
@@ -329,9 +338,11 @@ std::vector<ConfigError> validate(const Deployment& d) {
                              d.ports[i].name + ":*\", action: echo} or similar");
 
   // TX: one queue per sending lcore per port.
+  // A software-steered port may have fewer TX queues than senders (a
+  // single-queue VM NIC): workers then hand packets to its dispatcher.
   auto senders = tx_senders(d);
   for (size_t i = 0; i < d.ports.size(); ++i)
-    if (senders[i].size() > d.ports[i].tx_queues)
+    if (senders[i].size() > d.ports[i].tx_queues && !tx_handback(d, i))
       err(port_path(i) + ".tx_queues",
           std::to_string(d.ports[i].tx_queues) + " TX queue(s) but " + std::to_string(senders[i].size()) + " lcores (" +
               join(senders[i]) + ") send on port " + d.ports[i].name +

@@ -58,6 +58,11 @@ std::vector<ConfigError> check_numa(const Deployment& d, const SocketMap& socket
 // `to`), sorted: the k-th sender owns TX queue k alone.
 std::vector<std::vector<unsigned>> tx_senders(const Deployment& d);
 
+// True when a software-steered port has fewer TX queues than lcores sending on
+// it: the senders then hand their packets to the port's dispatcher over one
+// multi-producer ring, and the dispatcher transmits on TX queue 0.
+bool tx_handback(const Deployment& d, size_t port);
+
 // Index into d.pipelines of the pipeline handling each RX queue, per port;
 // -1 where none does (validate() reports that).
 std::vector<std::vector<int>> queue_pipelines(const Deployment& d);

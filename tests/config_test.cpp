@@ -342,3 +342,24 @@ TEST(Config, RunningYamlRoundTrips) {
 
 }  // namespace
 }  // namespace steer
+
+namespace steer {
+namespace {
+
+TEST(Config, SingleTxQueueIsFineWhenTheDispatcherTransmits) {
+  std::ifstream in(STEER_TEST_DATA "/../../configs/steering.yaml");
+  std::stringstream b;
+  b << in.rdbuf();
+  std::string text = b.str();
+  text.replace(text.find("    tx_queues: 2"), 16, "    tx_queues: 1");
+  std::istringstream one(text);
+  auto r = load_config(one, "t.yaml");
+  ASSERT_TRUE(r.ok()) << ::testing::PrintToString(r.errors);
+  EXPECT_TRUE(tx_handback(r.deployment, 0));
+  std::vector<ConfigError> errs;
+  Plan p = make_plan(r.deployment, {}, &errs);
+  EXPECT_GE(p.pools[0].need.sw_rings, 8192u) << "the hand-back ring is sized in";
+}
+
+}  // namespace
+}  // namespace steer

@@ -30,31 +30,6 @@ namespace {
 
 namespace pb = ::steer::v1;
 
-const std::pair<const char*, uint32_t> kTypes[] = {{"ipv4", kRssIpv4},        {"ipv4-tcp", kRssIpv4Tcp},
-                                                   {"ipv4-udp", kRssIpv4Udp}, {"ipv6", kRssIpv6},
-                                                   {"ipv6-tcp", kRssIpv6Tcp}, {"ipv6-udp", kRssIpv6Udp}};
-
-std::string to_hex(const std::vector<uint8_t>& b) {
-  std::string s;
-  char x[3];
-  for (uint8_t v : b) {
-    std::snprintf(x, sizeof x, "%02x", v);
-    s += x;
-  }
-  return s;
-}
-
-bool from_hex(const std::string& s, std::vector<uint8_t>* out) {
-  if (s.size() % 2) return false;
-  out->clear();
-  for (size_t i = 0; i < s.size(); i += 2) {
-    if (!std::isxdigit(static_cast<unsigned char>(s[i])) || !std::isxdigit(static_cast<unsigned char>(s[i + 1])))
-      return false;
-    out->push_back(uint8_t(std::stoul(s.substr(i, 2), nullptr, 16)));
-  }
-  return true;
-}
-
 grpc::Status status_of(const std::vector<ConfigError>& errs) {
   const ConfigError& e = errs.front();
   std::string msg = (e.path.empty() ? "" : e.path + ": ") + e.message;
@@ -77,25 +52,15 @@ grpc::Status invalid(const std::string& path, const std::string& msg) {
 }
 
 template <size_t N>
-std::string format_prefix(const std::array<uint8_t, N>& a, uint8_t len) {
-  char buf[INET6_ADDRSTRLEN];
-  inet_ntop(N == 4 ? AF_INET : AF_INET6, a.data(), buf, sizeof buf);
-  return std::string(buf) + "/" + std::to_string(len);
+std::string prefix_of(const std::array<uint8_t, N>& a, uint8_t len) {
+  return format_prefix(a.data(), N, len);
 }
 
 template <size_t N>
-bool parse_prefix(const std::string& t, std::optional<std::array<uint8_t, N>>* addr, uint8_t* len) {
-  const size_t slash = t.find('/');
+bool prefix_from(const std::string& t, std::optional<std::array<uint8_t, N>>* addr, uint8_t* len) {
   std::array<uint8_t, N> b{};
-  if (inet_pton(N == 4 ? AF_INET : AF_INET6, t.substr(0, slash).c_str(), b.data()) != 1) return false;
-  unsigned long l = N * 8;
-  if (slash != std::string::npos) {
-    char* end = nullptr;
-    l = std::strtoul(t.c_str() + slash + 1, &end, 10);
-    if (*end || l > N * 8) return false;
-  }
+  if (!parse_prefix(t, N, b.data(), len)) return false;
   *addr = b;
-  *len = uint8_t(l);
   return true;
 }
 
@@ -105,10 +70,10 @@ void to_proto(const FlowRule& r, pb::FlowRule* o) {
   auto* m = o->mutable_match();
   if (r.match.eth_type) m->set_eth_type(*r.match.eth_type);
   if (r.match.vlan) m->set_vlan(*r.match.vlan);
-  if (r.match.ipv4_src) m->set_ipv4_src(format_prefix(*r.match.ipv4_src, r.match.ipv4_src_len));
-  if (r.match.ipv4_dst) m->set_ipv4_dst(format_prefix(*r.match.ipv4_dst, r.match.ipv4_dst_len));
-  if (r.match.ipv6_src) m->set_ipv6_src(format_prefix(*r.match.ipv6_src, r.match.ipv6_src_len));
-  if (r.match.ipv6_dst) m->set_ipv6_dst(format_prefix(*r.match.ipv6_dst, r.match.ipv6_dst_len));
+  if (r.match.ipv4_src) m->set_ipv4_src(prefix_of(*r.match.ipv4_src, r.match.ipv4_src_len));
+  if (r.match.ipv4_dst) m->set_ipv4_dst(prefix_of(*r.match.ipv4_dst, r.match.ipv4_dst_len));
+  if (r.match.ipv6_src) m->set_ipv6_src(prefix_of(*r.match.ipv6_src, r.match.ipv6_src_len));
+  if (r.match.ipv6_dst) m->set_ipv6_dst(prefix_of(*r.match.ipv6_dst, r.match.ipv6_dst_len));
   if (r.match.ip_proto) m->set_ip_proto(*r.match.ip_proto);
   auto port = [](const std::optional<PortMatch>& p, pb::PortMatch* out) {
     if (!p) return;
@@ -139,13 +104,13 @@ grpc::Status from_proto(const pb::FlowRule& o, const std::string& path, FlowRule
     if (m.vlan() > 4095) return invalid(mp + ".vlan", std::to_string(m.vlan()) + " is not a VLAN id (0-4095)");
     r->match.vlan = uint16_t(m.vlan());
   }
-  if (!m.ipv4_src().empty() && !parse_prefix<4>(m.ipv4_src(), &r->match.ipv4_src, &r->match.ipv4_src_len))
+  if (!m.ipv4_src().empty() && !prefix_from<4>(m.ipv4_src(), &r->match.ipv4_src, &r->match.ipv4_src_len))
     return invalid(mp + ".ipv4_src", "\"" + m.ipv4_src() + "\" is not an IPv4 prefix like 10.0.0.0/24");
-  if (!m.ipv4_dst().empty() && !parse_prefix<4>(m.ipv4_dst(), &r->match.ipv4_dst, &r->match.ipv4_dst_len))
+  if (!m.ipv4_dst().empty() && !prefix_from<4>(m.ipv4_dst(), &r->match.ipv4_dst, &r->match.ipv4_dst_len))
     return invalid(mp + ".ipv4_dst", "\"" + m.ipv4_dst() + "\" is not an IPv4 prefix like 10.0.0.0/24");
-  if (!m.ipv6_src().empty() && !parse_prefix<16>(m.ipv6_src(), &r->match.ipv6_src, &r->match.ipv6_src_len))
+  if (!m.ipv6_src().empty() && !prefix_from<16>(m.ipv6_src(), &r->match.ipv6_src, &r->match.ipv6_src_len))
     return invalid(mp + ".ipv6_src", "\"" + m.ipv6_src() + "\" is not an IPv6 prefix like 2001:db8::/32");
-  if (!m.ipv6_dst().empty() && !parse_prefix<16>(m.ipv6_dst(), &r->match.ipv6_dst, &r->match.ipv6_dst_len))
+  if (!m.ipv6_dst().empty() && !prefix_from<16>(m.ipv6_dst(), &r->match.ipv6_dst, &r->match.ipv6_dst_len))
     return invalid(mp + ".ipv6_dst", "\"" + m.ipv6_dst() + "\" is not an IPv6 prefix like 2001:db8::/32");
   if (m.has_ip_proto()) {
     if (m.ip_proto() > 255) return invalid(mp + ".ip_proto", "not an IP protocol (0-255)");
@@ -356,7 +321,7 @@ struct ControlServer::Impl {
       out->set_generation(m.dp.generation(req->port()));
       out->set_mode(to_string(cfg->mode));
       out->set_backend(to_string(m.dp.ports()[i].backend));
-      for (auto [name, bit] : kTypes)
+      for (auto [name, bit] : kRssTypeNames)
         if (cfg->rss.types & bit) out->mutable_rss()->add_types(name);
       out->mutable_rss()->set_key(to_hex(cfg->rss.key));
       for (uint16_t q : cfg->rss.reta) out->mutable_rss()->add_reta(q);
@@ -371,14 +336,14 @@ struct ControlServer::Impl {
       if (req->has_expected_generation()) c.expected_generation = req->expected_generation();
       if (!req->key().empty()) {
         std::vector<uint8_t> k;
-        if (!from_hex(req->key(), &k)) return invalid("key", "\"" + req->key() + "\" is not hex");
+        if (!parse_hex(req->key(), &k)) return invalid("key", "\"" + req->key() + "\" is not hex");
         c.key = k;
       }
       if (req->types_size()) {
         uint32_t t = 0;
         for (int i = 0; i < req->types_size(); ++i) {
           uint32_t bit = 0;
-          for (auto [name, b] : kTypes)
+          for (auto [name, b] : kRssTypeNames)
             if (req->types(i) == name) bit = b;
           if (!bit)
             return invalid(

@@ -8,20 +8,6 @@
 namespace steer {
 namespace {
 
-bool same_rule(const FlowRule& a, const FlowRule& b) {
-  // Rules compare by their YAML form: one definition of equality for the file.
-  Deployment x, y;
-  PortConfig p;
-  p.name = "p";
-  p.device = "d";
-  p.steering = SteeringConfig{};
-  p.steering->flows = {a};
-  x.ports = {p};
-  p.steering->flows = {b};
-  y.ports = {p};
-  return to_yaml(x) == to_yaml(y);
-}
-
 Deployment without_steering(Deployment d) {
   for (auto& p : d.ports) p.steering.reset();
   return d;
@@ -89,7 +75,7 @@ ApplyOutcome apply_deployment(Dataplane& dp, const Deployment& running, const De
       if (it == have->flows.end()) {
         c.add.push_back(r);
         pp.added.push_back(r.name);
-      } else if (!same_rule(*it, r)) {
+      } else if (!(*it == r)) {
         c.add.push_back(r);
         pp.replaced.push_back(r.name);
       }

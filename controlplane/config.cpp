@@ -342,42 +342,16 @@ class Loader {
     return true;
   }
 
-  static bool parse_hex(const std::string& text, std::vector<uint8_t>& out) {
-    std::string h;
-    for (char c : text)
-      if (c != ':' && c != ' ') h += c;
-    if (h.size() % 2) return false;
-    out.clear();
-    for (size_t i = 0; i < h.size(); i += 2) {
-      if (!std::isxdigit(static_cast<unsigned char>(h[i])) || !std::isxdigit(static_cast<unsigned char>(h[i + 1])))
-        return false;
-      out.push_back(uint8_t(std::stoul(h.substr(i, 2), nullptr, 16)));
-    }
-    return true;
-  }
-
   template <size_t N>
   bool prefix(const YAML::Node& n, const std::string& path, std::optional<std::array<uint8_t, N>>& addr, uint8_t& len) {
-    const std::string& t = n.Scalar();
-    const size_t slash = t.find('/');
-    const std::string a = t.substr(0, slash);
     std::array<uint8_t, N> bytes{};
-    const int af = N == 4 ? AF_INET : AF_INET6;
-    unsigned long l = N * 8;
-    bool ok = inet_pton(af, a.c_str(), bytes.data()) == 1;
-    if (ok && slash != std::string::npos) {
-      char* end = nullptr;
-      l = std::strtoul(t.c_str() + slash + 1, &end, 10);
-      ok = *end == 0 && slash + 1 < t.size() && l <= N * 8;
-    }
-    if (!ok) {
+    if (!parse_prefix(n.Scalar(), N, bytes.data(), &len)) {
       error(n, path,
-            "\"" + t + "\" is not an " + (N == 4 ? "IPv4" : "IPv6") + " address or prefix; write e.g. " +
+            "\"" + n.Scalar() + "\" is not an " + (N == 4 ? "IPv4" : "IPv6") + " address or prefix; write e.g. " +
                 (N == 4 ? "10.0.0.0/24" : "2001:db8::/32"));
       return false;
     }
     addr = bytes;
-    len = uint8_t(l);
     return true;
   }
 
@@ -417,11 +391,8 @@ class Loader {
       if (YAML::Node t = rss["types"]; t && is_seq(t, rp + ".types")) {
         sc.rss.types = 0;
         for (size_t i = 0; i < t.size(); ++i) {
-          static const std::pair<const char*, uint32_t> kTypes[] = {
-              {"ipv4", kRssIpv4}, {"ipv4-tcp", kRssIpv4Tcp}, {"ipv4-udp", kRssIpv4Udp},
-              {"ipv6", kRssIpv6}, {"ipv6-tcp", kRssIpv6Tcp}, {"ipv6-udp", kRssIpv6Udp}};
           uint32_t bit = 0;
-          for (auto [name, b] : kTypes)
+          for (auto [name, b] : kRssTypeNames)
             if (t[i].IsScalar() && t[i].Scalar() == name) bit = b;
           if (!bit)
             error(t[i], index_path(rp + ".types", i),
@@ -429,7 +400,7 @@ class Loader {
           sc.rss.types |= bit;
         }
       }
-      if (auto k = scalar(rss, "key", rp); k && !parse_hex(k.Scalar(), sc.rss.key))
+      if (auto k = scalar(rss, "key", rp); k && !parse_hex(k.Scalar(), &sc.rss.key))
         error(k, rp + ".key", "\"" + k.Scalar() + "\" is not hex; write 80 or 104 hex digits (40 or 52 bytes)");
       if (YAML::Node r = rss["reta"]; r && is_map(r, rp + ".reta")) {
         const std::string tp = rp + ".reta";
@@ -687,15 +658,9 @@ ConfigResult load_config_file(const std::string& path) {
 namespace steer {
 namespace {
 
-std::string queue_name(const Deployment& d, QueueId q) {
-  return format_queue(d, q);
-}
-
 template <size_t N>
 std::string prefix_text(const std::array<uint8_t, N>& a, uint8_t len) {
-  char buf[INET6_ADDRSTRLEN];
-  inet_ntop(N == 4 ? AF_INET : AF_INET6, a.data(), buf, sizeof buf);
-  return std::string(buf) + "/" + std::to_string(len);
+  return format_prefix(a.data(), N, len);
 }
 
 std::string port_text(const PortMatch& p) {
@@ -706,22 +671,13 @@ std::string port_text(const PortMatch& p) {
 }
 
 void emit_steering(YAML::Emitter& e, const SteeringConfig& s) {
-  static const std::pair<const char*, uint32_t> kTypes[] = {{"ipv4", kRssIpv4},        {"ipv4-tcp", kRssIpv4Tcp},
-                                                            {"ipv4-udp", kRssIpv4Udp}, {"ipv6", kRssIpv6},
-                                                            {"ipv6-tcp", kRssIpv6Tcp}, {"ipv6-udp", kRssIpv6Udp}};
   e << YAML::BeginMap << YAML::Key << "mode" << YAML::Value << to_string(s.mode);
   e << YAML::Key << "rss" << YAML::Value << YAML::BeginMap;
   e << YAML::Key << "types" << YAML::Value << YAML::Flow << YAML::BeginSeq;
-  for (auto [name, bit] : kTypes)
+  for (auto [name, bit] : kRssTypeNames)
     if (s.rss.types & bit) e << name;
   e << YAML::EndSeq;
-  std::string key;
-  char x[3];
-  for (uint8_t b : s.rss.key) {
-    std::snprintf(x, sizeof x, "%02x", b);
-    key += x;
-  }
-  e << YAML::Key << "key" << YAML::Value << YAML::DoubleQuoted << key;
+  e << YAML::Key << "key" << YAML::Value << YAML::DoubleQuoted << to_hex(s.rss.key);
   e << YAML::Key << "reta" << YAML::Value << YAML::BeginMap << YAML::Key << "entries" << YAML::Value << YAML::Flow
     << YAML::BeginSeq;
   for (uint16_t q : s.rss.reta) e << q;
@@ -822,12 +778,12 @@ std::string to_yaml(const Deployment& d) {
     e << YAML::Flow << YAML::BeginMap << YAML::Key << "lcore" << YAML::Value << lc.lcore;
     if (!lc.poll.empty()) {
       e << YAML::Key << "poll" << YAML::Value << YAML::BeginSeq;
-      for (QueueId q : lc.poll) e << queue_name(d, q);
+      for (QueueId q : lc.poll) e << format_queue(d, q);
       e << YAML::EndSeq;
     }
     if (!lc.dispatch.empty()) {
       e << YAML::Key << "dispatch" << YAML::Value << YAML::BeginSeq;
-      for (QueueId q : lc.dispatch) e << queue_name(d, q);
+      for (QueueId q : lc.dispatch) e << format_queue(d, q);
       e << YAML::EndSeq;
     }
     e << YAML::EndMap;
@@ -835,7 +791,7 @@ std::string to_yaml(const Deployment& d) {
   e << YAML::EndSeq << YAML::Key << "pipelines" << YAML::Value << YAML::BeginSeq;
   for (const auto& pl : d.pipelines) {
     e << YAML::Flow << YAML::BeginMap << YAML::Key << "queues" << YAML::Value << YAML::BeginSeq;
-    for (QueueId q : pl.queues) e << queue_name(d, q);
+    for (QueueId q : pl.queues) e << format_queue(d, q);
     e << YAML::EndSeq << YAML::Key << "action" << YAML::Value << to_string(pl.action);
     if (pl.to) e << YAML::Key << "to" << YAML::Value << d.ports[*pl.to].name;
     if (pl.dst_mac) e << YAML::Key << "dst_mac" << YAML::Value << YAML::DoubleQuoted << format_mac(*pl.dst_mac);

@@ -27,17 +27,6 @@ std::vector<rte_eth_rss_reta_entry64> reta_entries(const std::vector<uint16_t>& 
   return e;
 }
 
-namespace {
-
-void prefix_mask(uint8_t* m, size_t n, unsigned len) {
-  for (size_t i = 0; i < n; ++i) {
-    const unsigned bits = len >= (i + 1) * 8 ? 8 : len > i * 8 ? len - unsigned(i) * 8 : 0;
-    m[i] = bits ? uint8_t(0xff << (8 - bits)) : 0;
-  }
-}
-
-}  // namespace
-
 std::unique_ptr<FlowRuleSpec> translate_rule(const FlowRule& r, const RssConfig& rss, uint16_t all_queues) {
   auto s = std::make_unique<FlowRuleSpec>();
   const FlowMatch& m = r.match;

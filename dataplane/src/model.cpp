@@ -1,6 +1,11 @@
 #include "steer/model.h"
 
+#include <arpa/inet.h>
+
+#include <cctype>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 
 namespace steer {
 
@@ -61,6 +66,58 @@ std::optional<MacAddr> parse_mac(const std::string& s) {
     m[i] = uint8_t(v);
   }
   return m;
+}
+
+std::string to_hex(const std::vector<uint8_t>& bytes) {
+  std::string s;
+  char x[3];
+  for (uint8_t b : bytes) {
+    std::snprintf(x, sizeof x, "%02x", b);
+    s += x;
+  }
+  return s;
+}
+
+bool parse_hex(const std::string& text, std::vector<uint8_t>* out) {
+  std::string h;
+  for (char c : text)
+    if (c != ':' && c != ' ') h += c;
+  if (h.size() % 2) return false;
+  out->clear();
+  for (size_t i = 0; i < h.size(); i += 2) {
+    if (!std::isxdigit(static_cast<unsigned char>(h[i])) || !std::isxdigit(static_cast<unsigned char>(h[i + 1])))
+      return false;
+    out->push_back(uint8_t(std::strtoul(h.substr(i, 2).c_str(), nullptr, 16)));
+  }
+  return true;
+}
+
+void prefix_mask(uint8_t* m, size_t bytes, unsigned len) {
+  for (size_t i = 0; i < bytes; ++i) {
+    const unsigned bits = len >= (i + 1) * 8 ? 8 : len > i * 8 ? len - unsigned(i) * 8 : 0;
+    m[i] = bits ? uint8_t(0xff << (8 - bits)) : 0;
+  }
+}
+
+std::string format_prefix(const uint8_t* addr, size_t bytes, uint8_t len) {
+  char buf[INET6_ADDRSTRLEN];
+  inet_ntop(bytes == 4 ? AF_INET : AF_INET6, addr, buf, sizeof buf);
+  return std::string(buf) + "/" + std::to_string(len);
+}
+
+bool parse_prefix(const std::string& t, size_t bytes, uint8_t* addr, uint8_t* len) {
+  const size_t slash = t.find('/');
+  uint8_t b[16] = {};
+  if (inet_pton(bytes == 4 ? AF_INET : AF_INET6, t.substr(0, slash).c_str(), b) != 1) return false;
+  unsigned long l = bytes * 8;
+  if (slash != std::string::npos) {
+    char* end = nullptr;
+    l = std::strtoul(t.c_str() + slash + 1, &end, 10);
+    if (slash + 1 == t.size() || *end || l > bytes * 8) return false;
+  }
+  std::memcpy(addr, b, bytes);
+  *len = uint8_t(l);
+  return true;
 }
 
 std::string format_queue(const Deployment& d, QueueId q) {

@@ -15,13 +15,6 @@ uint16_t get16(const uint8_t* p) {
   return uint16_t(p[0] << 8 | p[1]);
 }
 
-void prefix_mask(uint8_t* m, size_t bytes, unsigned len) {
-  for (size_t i = 0; i < bytes; ++i) {
-    unsigned bits = len >= (i + 1) * 8 ? 8 : len > i * 8 ? len - unsigned(i) * 8 : 0;
-    m[i] = bits ? uint8_t(0xff << (8 - bits)) : 0;
-  }
-}
-
 }  // namespace
 
 PacketFields parse_fields(const uint8_t* f, size_t len) {

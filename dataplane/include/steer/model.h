@@ -52,6 +52,25 @@ enum RssType : uint32_t {
 // The key of Microsoft's RSS verification suite, the usual NIC default.
 std::vector<uint8_t> default_rss_key();
 
+// Hash-type names as YAML, the API and steerctl spell them.
+struct RssTypeName {
+  const char* name;
+  uint32_t bit;
+};
+inline constexpr RssTypeName kRssTypeNames[] = {{"ipv4", kRssIpv4},        {"ipv4-tcp", kRssIpv4Tcp},
+                                                {"ipv4-udp", kRssIpv4Udp}, {"ipv6", kRssIpv6},
+                                                {"ipv6-tcp", kRssIpv6Tcp}, {"ipv6-udp", kRssIpv6Udp}};
+
+// Keys as hex: to_hex writes lowercase pairs; parse_hex also skips ':' and ' '.
+std::string to_hex(const std::vector<uint8_t>& bytes);
+bool parse_hex(const std::string& text, std::vector<uint8_t>* out);
+
+// Address prefixes over `bytes` (4 or 16): "10.0.0.0/24", "2001:db8::/32".
+// A bare address is a full-length prefix.
+void prefix_mask(uint8_t* mask, size_t bytes, unsigned len);
+std::string format_prefix(const uint8_t* addr, size_t bytes, uint8_t len);
+bool parse_prefix(const std::string& text, size_t bytes, uint8_t* addr, uint8_t* len);
+
 struct RssConfig {
   uint32_t types = kRssAll;
   std::vector<uint8_t> key = default_rss_key();  // 40 or 52 bytes
@@ -61,6 +80,7 @@ struct RssConfig {
 struct PortMatch {  // value under mask (exact: mask 0xffff)
   uint16_t value = 0;
   uint16_t mask = 0xffff;
+  friend bool operator==(const PortMatch&, const PortMatch&) = default;
 };
 
 struct FlowMatch {
@@ -72,6 +92,7 @@ struct FlowMatch {
   uint8_t ipv6_src_len = 128, ipv6_dst_len = 128;
   std::optional<uint8_t> ip_proto;
   std::optional<PortMatch> tcp_src, tcp_dst, udp_src, udp_dst;
+  friend bool operator==(const FlowMatch&, const FlowMatch&) = default;
 };
 
 struct FlowActionSpec {
@@ -79,6 +100,7 @@ struct FlowActionSpec {
   std::vector<uint16_t> rss;  // spread over these queues by the RSS hash
   bool drop = false;
   std::optional<uint32_t> mark;  // set in mbuf->hash.fdir.hi with RTE_MBUF_F_RX_FDIR_ID
+  friend bool operator==(const FlowActionSpec&, const FlowActionSpec&) = default;
 };
 
 struct FlowRule {
@@ -86,6 +108,7 @@ struct FlowRule {
   uint32_t priority = 0;  // lower wins
   FlowMatch match;
   FlowActionSpec action;
+  friend bool operator==(const FlowRule&, const FlowRule&) = default;
 };
 
 struct SteeringConfig {

@@ -430,6 +430,10 @@ TEST(Steering, BadChangesAreRefusedAndChangeNothing) {
   c.add = {b};
   refused(c, "steering.flows[1].action.queue", "queue 3 does not exist");
   c = {};
+  c.reta = reta_spread(128, {1});  // valid on its own, refused with the bad rule beside it
+  c.add = {b};
+  refused(c, "steering.flows[1].action.queue", "queue 3 does not exist");
+  c = {};
   c.remove = {"nope"};
   refused(c, "remove", "no rule named \"nope\"");
   c = {};

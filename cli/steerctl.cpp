@@ -103,6 +103,24 @@ void print_report(const pb::ChangeReport& r) {
       r.longest_hold_us(), (unsigned long long)r.timeouts());
 }
 
+// Prints each message of a server stream until it ends, or cancels it after
+// `count` messages (0: never).
+template <typename T, typename Reader, typename Show>
+int follow(grpc::ClientContext& ctx, std::unique_ptr<Reader> reader, uint32_t count, Show show) {
+  T msg;
+  uint32_t n = 0;
+  while (reader->Read(&msg)) {
+    show(msg);
+    std::fflush(stdout);
+    if (count && ++n >= count) {
+      ctx.TryCancel();
+      break;
+    }
+  }
+  auto st = reader->Finish();
+  return st.ok() || st.error_code() == grpc::StatusCode::CANCELLED ? 0 : fail(st);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -490,28 +508,13 @@ int main(int argc, char** argv) {
     grpc::ClientContext ctx;
     pb::WatchStatsRequest req;
     req.set_interval_ms(watch_ms);
-    auto reader = stub->WatchStats(&ctx, req);
-    pb::StatsSnapshot s;
-    uint32_t n = 0;
-    while (reader->Read(&s)) {
-      show(s);
-      std::fflush(stdout);
-      if (count && ++n >= count) {
-        ctx.TryCancel();
-        break;
-      }
-    }
-    auto st = reader->Finish();
-    return st.ok() || st.error_code() == grpc::StatusCode::CANCELLED ? 0 : fail(st);
+    return follow<pb::StatsSnapshot>(ctx, stub->WatchStats(&ctx, req), count, show);
   }
 
   if (events->parsed()) {
     auto stub = pb::Events::NewStub(channel);
     grpc::ClientContext ctx;
-    auto reader = stub->WatchEvents(&ctx, {});
-    pb::Event e;
-    uint32_t n = 0;
-    while (reader->Read(&e)) {
+    return follow<pb::Event>(ctx, stub->WatchEvents(&ctx, {}), count, [](const pb::Event& e) {
       if (g_output != "table")
         print_json(e);
       else if (e.has_change())
@@ -519,14 +522,7 @@ int main(int argc, char** argv) {
       else if (e.has_link())
         std::printf("link %s %s %u Mb/s\n", e.link().port().c_str(), e.link().up() ? "up" : "down",
                     e.link().speed_mbps());
-      std::fflush(stdout);
-      if (count && ++n >= count) {
-        ctx.TryCancel();
-        break;
-      }
-    }
-    auto st = reader->Finish();
-    return st.ok() || st.error_code() == grpc::StatusCode::CANCELLED ? 0 : fail(st);
+    });
   }
   return 2;
 }

@@ -23,6 +23,7 @@
 
 #include "eal_env.h"
 #include "engine.h"
+#include "ring_traffic.h"
 #include "steer/dataplane.h"
 #include "steer/evidence.h"
 #include "steer/steering.h"
@@ -98,80 +99,10 @@ uint64_t total(const StatsSnapshot& s, uint64_t QueueStats::*f) {
   return t;
 }
 
-// Injects evidence-carrying frames at a bounded rate and collects the echoes,
-// on its own thread, until told to stop; then drains what is left.
-class Traffic {
- public:
+// Steering traffic through a test port: steer-trafgen frames in, echoes out.
+struct Traffic : trafgen::RingTraffic {
   Traffic(RingPort& rp, uint32_t flows, unsigned burst_every_us)
-      : rp_(rp),
-        gen_(trafgen::make_flows(flows, trafgen::FlowMode::Random, 11, 17, false), {64}, src_, dst_, 1),
-        every_us_(burst_every_us) {
-    thread_ = std::thread([this] { loop(); });
-  }
-  ~Traffic() { finish(); }
-
-  void finish() {
-    if (!thread_.joinable()) return;
-    stop_.store(true);
-    thread_.join();
-    // everything injected comes back, or the deadline says it was lost
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-    while (collected_ < injected_ && std::chrono::steady_clock::now() < deadline) {
-      collect();
-      std::this_thread::sleep_for(std::chrono::microseconds(200));
-    }
-    collect();
-  }
-  uint64_t injected() const { return injected_; }
-  uint64_t collected() const { return collected_; }
-  std::atomic<uint64_t> injected_live{0};
-
- private:
-  void loop() {
-    rte_mbuf* pkts[32];
-    while (!stop_.load()) {
-      if (rte_pktmbuf_alloc_bulk(g_pool, pkts, 32) == 0) {
-        gen_.fill(pkts, 32, 0, rte_rdtsc());
-        unsigned sent = 0;
-        while (sent < 32)
-          sent += rte_ring_enqueue_burst(rp_.rx, reinterpret_cast<void**>(pkts + sent), 32 - sent, nullptr);
-        injected_ += 32;
-        injected_live.store(injected_);
-      }
-      collect();
-      std::this_thread::sleep_for(std::chrono::microseconds(every_us_));
-    }
-  }
-  void collect() {
-    void* objs[256];
-    for (rte_ring* r : rp_.tx) {
-      unsigned n;
-      while ((n = rte_ring_dequeue_burst(r, objs, 256, nullptr)) > 0) {
-        for (unsigned i = 0; i < n; ++i) {
-          rte_mbuf* m = static_cast<rte_mbuf*>(objs[i]);
-          evidence::Fields ev;
-          if (evidence::read(rte_pktmbuf_mtod(m, const uint8_t*) + 42, ev)) checker_.on_packet(ev.flow, ev.seq);
-          rte_pktmbuf_free(m);
-        }
-        collected_ += n;
-      }
-    }
-  }
-
- public:
-  // Order as collected: meaningful on a port with one TX ring (the wire).
-  const trafgen::Checker& checker() const { return checker_; }
-
- private:
-  trafgen::Checker checker_{4096};
-
-  RingPort& rp_;
-  const uint8_t src_[6] = {2, 0, 0, 0, 0, 1}, dst_[6] = {2, 0, 0, 0, 0, 2};
-  trafgen::Generator gen_;
-  unsigned every_us_;
-  std::atomic<bool> stop_{false};
-  std::thread thread_;
-  uint64_t injected_ = 0, collected_ = 0;
+      : RingTraffic(g_pool, rp.rx, rp.tx, flows, burst_every_us) {}
 };
 
 TEST(Steering, SoftwareIsChosenOnARingPortForAStatedReason) {
@@ -271,7 +202,7 @@ TEST(Steering, ThousandLiveChangesLoseAndReorderNothing) {
   std::vector<uint8_t> key_b = key_a;
   std::reverse(key_b.begin(), key_b.end());
   uint64_t held = 0, drained = 0, timeouts = 0;
-  while (traffic.injected_live.load() < 2000) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  while (traffic.injected_live() < 2000) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   for (int i = 0; i < 1000; ++i) {
     SteeringChange c;
     switch (i % 4) {
@@ -335,7 +266,7 @@ TEST(Steering, WithoutDrainASlowLoserShowsReordering) {
   Dataplane dp;
   start_ok(dp, d);
   Traffic traffic(rp, 256, 100);
-  while (traffic.injected_live.load() < 2000) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  while (traffic.injected_live() < 2000) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   for (int i = 0; i < 20; ++i) {  // everything moves 0 -> 1 -> 0 ...
     SteeringChange c;
     c.reta = reta_spread(128, {uint16_t((i + 1) % 2)});
@@ -362,7 +293,7 @@ TEST(Steering, SingleQueueDeviceWithTwoWorkersHandsTxBack) {
   Dataplane dp;
   start_ok(dp, d);
   Traffic traffic(rp, 512, 40);
-  while (traffic.injected_live.load() < 2000) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  while (traffic.injected_live() < 2000) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   std::mt19937 rng(9);
   for (int i = 0; i < 200; ++i) {
     SteeringChange c;

@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "engine.h"
+#include "ring_traffic.h"
 #include "steer/dataplane.h"
 #include "steer/steering.h"
 
@@ -81,41 +82,14 @@ int main(int argc, char** argv) {
     return 1;
   }
 
-  std::atomic<bool> stop{false};
-  uint64_t injected = 0, collected = 0;
-  std::thread gen([&] {
-    const uint8_t src[6] = {2, 0, 0, 0, 0, 1}, dst[6] = {2, 0, 0, 0, 0, 2};
-    trafgen::Generator g(trafgen::make_flows(512, trafgen::FlowMode::Random, 3, 17, false), {64}, src, dst, 1);
-    rte_mbuf* pkts[32];
-    void* objs[256];
-    auto collect = [&] {
-      for (rte_ring* r : tx) {
-        unsigned n;
-        while ((n = rte_ring_dequeue_burst(r, objs, 256, nullptr)) > 0) {
-          for (unsigned i = 0; i < n; ++i) rte_pktmbuf_free(static_cast<rte_mbuf*>(objs[i]));
-          collected += n;
-        }
-      }
-    };
-    while (!stop.load()) {
-      if (rte_pktmbuf_alloc_bulk(pool, pkts, 32) == 0) {
-        g.fill(pkts, 32, 0, rte_rdtsc());
-        unsigned sent = 0;
-        while (sent < 32) sent += rte_ring_enqueue_burst(rx, reinterpret_cast<void**>(pkts + sent), 32 - sent, nullptr);
-        injected += 32;
-      }
-      collect();
-      std::this_thread::sleep_for(std::chrono::microseconds(every_us));
-    }
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(3);
-    while (collected < injected && std::chrono::steady_clock::now() < deadline) collect();
-  });
+  trafgen::RingTraffic traffic(pool, rx, {tx[0], tx[1]}, 512, every_us, 3);
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
 
   std::mt19937 rng(1);
   std::vector<double> apply, drain, held, hold;
   uint64_t timeouts = 0;
   const auto t0 = std::chrono::steady_clock::now();
+  const uint64_t injected0 = traffic.injected_live();
   for (int i = 0; i < changes; ++i) {
     SteeringChange c;
     auto reta = dp.steering("p0")->rss.reta;
@@ -134,19 +108,19 @@ int main(int argc, char** argv) {
     timeouts += rep.timeouts;
   }
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  stop.store(true);
-  gen.join();
+  const uint64_t offered = traffic.injected_live() - injected0;  // during the changes only
+  traffic.finish();
   dp.stop();
   uint64_t reordered = 0;
   for (const auto& q : dp.stats().queues) reordered += q.s.reordered;
   std::printf(
       "change_latency changes=%zu pps=%.0f apply_p50_us=%.1f apply_p99_us=%.1f drain_p50_us=%.1f drain_p99_us=%.1f "
       "held_p50=%.0f held_p99=%.0f hold_p99_us=%.1f timeouts=%llu reordered=%llu lost=%lld\n",
-      apply.size(), double(injected) / secs, pct(apply, 0.5), pct(apply, 0.99), pct(drain, 0.5), pct(drain, 0.99),
-      pct(held, 0.5), pct(held, 0.99), pct(hold, 0.99), (unsigned long long)timeouts, (unsigned long long)reordered,
-      (long long)(injected - collected));
+      apply.size(), double(offered) / secs, pct(apply, 0.5), pct(apply, 0.99), pct(drain, 0.5),
+      pct(drain, 0.99), pct(held, 0.5), pct(held, 0.99), pct(hold, 0.99), (unsigned long long)timeouts,
+      (unsigned long long)reordered, (long long)(traffic.injected() - traffic.collected()));
   dp.close();
   rte_eal_cleanup();
   std::filesystem::remove_all("/var/run/dpdk/" + prefix);
-  return reordered == 0 && injected == collected ? 0 : 3;
+  return reordered == 0 && traffic.injected() == traffic.collected() ? 0 : 3;
 }

@@ -17,7 +17,9 @@ TEST(HwSteering, DnsRuleToPatternAndActions) {
   r.match.udp_dst = PortMatch{53, 0xffff};
   r.action.queue = 1;
   r.action.mark = 7;
-  auto s = translate_rule(r, RssConfig{}, 4);
+  auto flows = translate_rule(r, RssConfig{}, 4);
+  ASSERT_EQ(flows.size(), 1u);
+  const auto& s = flows[0];
   EXPECT_EQ(s->attr.ingress, 1u);
   EXPECT_EQ(s->attr.priority, 10u);
   ASSERT_EQ(s->pattern.size(), 4u);
@@ -53,7 +55,9 @@ TEST(HwSteering, Ipv6PrefixDropAndVlan) {
   r.match.ipv6_src_len = 32;
   r.match.vlan = 100;
   r.action.drop = true;
-  auto s = translate_rule(r, RssConfig{}, 4);
+  auto flows = translate_rule(r, RssConfig{}, 4);
+  ASSERT_EQ(flows.size(), 1u);
+  const auto& s = flows[0];
   ASSERT_EQ(s->pattern.size(), 4u);
   EXPECT_EQ(s->pattern[1].type, RTE_FLOW_ITEM_TYPE_VLAN);
   EXPECT_EQ(static_cast<const rte_flow_item_vlan*>(s->pattern[1].spec)->hdr.vlan_tci, rte_cpu_to_be_16(100));
@@ -73,9 +77,16 @@ TEST(HwSteering, RssSubsetCarriesKeyAndTypes) {
   r.action.rss = {0, 2};
   RssConfig rss;
   rss.types = kRssIpv4Tcp | kRssIpv6Tcp;
-  auto s = translate_rule(r, rss, 4);
-  EXPECT_EQ(s->pattern[1].type, RTE_FLOW_ITEM_TYPE_TCP) << "no IP item when only ports are matched";
-  EXPECT_EQ(static_cast<const rte_flow_item_tcp*>(s->pattern[1].mask)->hdr.dst_port, rte_cpu_to_be_16(0xf000));
+  auto flows = translate_rule(r, rss, 4);
+  ASSERT_EQ(flows.size(), 2u) << "ports without an IP family: one flow per family";
+  EXPECT_EQ(flows[0]->pattern[1].type, RTE_FLOW_ITEM_TYPE_IPV4);
+  EXPECT_EQ(static_cast<const rte_flow_item_ipv4*>(flows[0]->pattern[1].spec)->hdr.next_proto_id, 6);
+  EXPECT_EQ(flows[1]->pattern[1].type, RTE_FLOW_ITEM_TYPE_IPV6);
+  EXPECT_EQ(static_cast<const rte_flow_item_ipv6*>(flows[1]->pattern[1].spec)->hdr.proto, 6);
+  const auto& s = flows[1];
+  EXPECT_EQ(s->pattern[2].type, RTE_FLOW_ITEM_TYPE_TCP);
+  EXPECT_EQ(static_cast<const rte_flow_item_tcp*>(s->pattern[2].mask)->hdr.dst_port, rte_cpu_to_be_16(0xf000));
+  EXPECT_EQ(s->pattern[3].type, RTE_FLOW_ITEM_TYPE_END);
   ASSERT_EQ(s->actions[0].type, RTE_FLOW_ACTION_TYPE_RSS);
   const auto* conf = static_cast<const rte_flow_action_rss*>(s->actions[0].conf);
   EXPECT_EQ(conf->queue_num, 2u);
@@ -85,7 +96,10 @@ TEST(HwSteering, RssSubsetCarriesKeyAndTypes) {
   EXPECT_EQ(conf->types, RTE_ETH_RSS_NONFRAG_IPV4_TCP | RTE_ETH_RSS_NONFRAG_IPV6_TCP);
   FlowRule markonly{"m", 4, {}, {}};
   markonly.action.mark = 1;
-  auto mo = translate_rule(markonly, rss, 3);
+  auto mos = translate_rule(markonly, rss, 3);
+  ASSERT_EQ(mos.size(), 1u) << "no L4 match: one flow, ETH only";
+  const auto& mo = mos[0];
+  EXPECT_EQ(mo->pattern.size(), 2u);
   EXPECT_EQ(mo->actions[1].type, RTE_FLOW_ACTION_TYPE_RSS);
   EXPECT_EQ(static_cast<const rte_flow_action_rss*>(mo->actions[1].conf)->queue_num, 3u);
 }
@@ -101,6 +115,18 @@ TEST(HwSteering, RetaInTheDeviceSize) {
   ASSERT_EQ(small.size(), 1u);
   EXPECT_EQ(small[0].reta[63], reta[63]);
   EXPECT_EQ(rss_hf(kRssIpv4Udp), RTE_ETH_RSS_NONFRAG_IPV4_UDP);
+  EXPECT_EQ(rss_hf_required(kRssIpv4 | kRssIpv6Tcp), RTE_ETH_RSS_IPV4 | RTE_ETH_RSS_NONFRAG_IPV6_TCP);
+}
+
+TEST(HwSteering, FlowErrorsNameWhatThePmdRefused) {
+  rte_flow_error e{};
+  e.type = RTE_FLOW_ERROR_TYPE_ITEM;
+  e.message = "VLAN not supported";
+  EXPECT_EQ(flow_error_text("rte_flow_validate", e, -ENOTSUP),
+            "rte_flow_validate refused a pattern item: VLAN not supported");
+  rte_flow_error none{};
+  EXPECT_NE(flow_error_text("rte_flow_create", none, -ENOSYS).find("rte_flow_create refused the rule: "),
+            std::string::npos);
 }
 
 }  // namespace

@@ -70,6 +70,48 @@ struct Audit {
   std::unique_ptr<std::atomic<uint64_t>[]> last { new std::atomic<uint64_t>[ kSlots ]() };  // bit 32: seen
 };
 
+// ---- Hardware steering: what the workers of a hardware-steered port share --
+
+// One device queue of a hardware-steered port; written only by the lcore
+// polling it, read by the other queues' lcores and the control side.
+struct alignas(64) HwQueue {
+  std::atomic<uint64_t> seen{0};      // the drain generation this queue's lcore adopted
+  std::atomic<uint64_t> crossed{0};   // as a loser: the generation whose fence it crossed
+  std::atomic<uint64_t> released{0};  // as a gainer: the generation whose parked packets it let go
+  // The last drain's outcome here; written before `released` (release).
+  uint64_t held = 0, hold_cycles = 0, released_tsc = 0;
+  bool timed_out = false;
+};
+
+// One live change in progress on a hardware-steered port. Immutable once
+// published, except applied_tsc, which the control side sets once the device
+// took the change.
+struct HwDrain {
+  uint64_t generation = 0;
+  std::vector<uint8_t> loser, gainer;  // per queue
+  std::vector<uint16_t> losers;
+  // Only the RETA changed: per configured bucket, 1 when it moved (read with
+  // the NIC's hash.rss). Otherwise empty, and the old table judges each packet.
+  std::vector<uint8_t> moved;
+  std::unique_ptr<SteeringTable> old_table;
+  uint64_t timeout_cycles = 0;
+  std::atomic<uint64_t> applied_tsc{0};  // controlplane: rw (release), dataplane: ro (acquire)
+};
+
+struct HwShared {
+  SteeringDevice* dev = nullptr;
+  std::atomic<const HwDrain*> drain{nullptr};  // controlplane: rw (release), dataplane: ro (acquire)
+  std::unique_ptr<HwQueue[]> q;                // per device queue
+};
+
+// A worker's own drain state for one hardware queue it polls.
+struct HwLocal {
+  uint64_t gen = 0, fence = 0, taken = 0, first_hold = 0;
+  bool fence_set = false, crossed = false, released = false;
+  std::vector<rte_mbuf*> park;  // kHwHoldBudget, allocated at start
+  size_t parked = 0;
+};
+
 // One polled RX queue (a device queue, or a software-steering ring) and what
 // to do with its packets. Immutable once published.
 struct RxStep {
@@ -80,6 +122,8 @@ struct RxStep {
   Audit* audit;           // ordering audit of the output port, or null
   uint64_t delay_cycles;  // test knob: spin this long per burst (a slow worker)
   rte_ring* tx_ring;      // TX hand-back: enqueue here (multi-producer) instead of tx_burst
+  HwShared* hw;           // a hardware-steered port's queue: drains happen here
+  HwLocal* hwl;           // with hw: this lcore's drain state for the queue
   Action action;
   uint16_t out_port_id;  // echo: the RX port; forward: `to`
   uint16_t out_txq;      // this lcore's own TX queue on out_port_id
@@ -101,9 +145,11 @@ struct Worker {
   unsigned lcore = 0;
   std::atomic<const WorkerPlan*> plan{nullptr};  // controlplane: rw (publish), dataplane: ro
   std::atomic<bool> stop{false};                 // controlplane: rw, dataplane: ro
+  std::atomic<uint64_t> quiescent{0};            // dataplane: rw (release) after each loop, controlplane: ro
   LcoreCounters counters;                        // dataplane: rw (this lcore), controlplane: ro
   std::unique_ptr<QueueCounters[]> queues;       // one per step, same order
   std::unique_ptr<WorkerPlan> owned_plan;        // keeps the published plan alive
+  std::vector<std::unique_ptr<HwLocal>> hw_locals;
   std::vector<QueueId> polled;                   // for stats labels
 };
 
@@ -158,19 +204,10 @@ inline void send(const RxStep& s, const WorkerPlan& plan, rte_mbuf** pkts, uint1
   s.counters->tx.add(sent);
 }
 
-// One RX burst through its pipeline. Cycle accounting is the caller's: one
-// TSC read per non-empty burst is all the loop can afford.
-inline unsigned run_step(const RxStep& s, const WorkerPlan& plan, rte_mbuf** pkts) {
+// Packets taken from a queue through the pipeline: dropped, or MACs rewritten
+// and sent.
+inline void process(const RxStep& s, const WorkerPlan& plan, rte_mbuf** pkts, uint16_t n) {
   QueueCounters& c = *s.counters;
-  const uint16_t n =
-      s.ring ? uint16_t(rte_ring_sc_dequeue_burst(s.ring, reinterpret_cast<void**>(pkts), plan.burst, nullptr))
-             : rte_eth_rx_burst(s.port_id, s.queue, pkts, plan.burst);
-  c.burst_hist[burst_bucket(n)].add(1);
-  if (n == 0) {
-    c.empty_polls.add(1);
-    return 0;
-  }
-  c.rx.add(n);
   switch (s.action) {
     case Action::Drop:
       rte_pktmbuf_free_bulk(pkts, n);
@@ -198,6 +235,126 @@ inline unsigned run_step(const RxStep& s, const WorkerPlan& plan, rte_mbuf** pkt
     const uint64_t until = rte_rdtsc() + s.delay_cycles;
     while (rte_rdtsc() < until) rte_pause();
   }
+}
+
+// ---- The drain on a hardware queue ------------------------------------------
+//
+// A gainer parks packets of flows that moved to it until every loser crossed
+// its fence; a loser's fence is the backlog its device queue had once the
+// device took the change (rte_eth_rx_queue_count), or, where the PMD cannot
+// count, its first empty poll after that. Run to completion: what a loser
+// took before crossing has been transmitted when it crosses.
+
+inline HwQueue& hw_queue(const RxStep& s, uint16_t q) {
+  return s.hw->q[q];
+}
+
+// Whether a packet this gainer received belongs to a flow that was steered
+// elsewhere before the change.
+inline bool moved_here(const HwDrain& dr, const rte_mbuf* m, uint16_t queue) {
+  if (!dr.moved.empty() && (m->ol_flags & RTE_MBUF_F_RX_RSS_HASH)) return dr.moved[m->hash.rss % dr.moved.size()];
+  const PacketFields f = parse_fields(rte_pktmbuf_mtod(m, const uint8_t*), rte_pktmbuf_data_len(m));
+  const SteerVerdict v = dr.old_table->classify(f);
+  return v.kind == SteerVerdict::Queue && v.queue != queue;
+}
+
+void hw_release(const RxStep& s, const WorkerPlan& plan, uint64_t now, bool timed_out) {
+  HwLocal& l = *s.hwl;
+  HwQueue& q = hw_queue(s, s.queue);
+  for (size_t i = 0; i < l.parked; i += plan.burst)
+    process(s, plan, l.park.data() + i, uint16_t(std::min<size_t>(plan.burst, l.parked - i)));
+  q.held = l.parked;
+  q.hold_cycles = l.parked ? now - l.first_hold : 0;
+  q.timed_out = timed_out;
+  q.released_tsc = now;
+  l.parked = 0;
+  l.released = true;
+  q.released.store(l.gen, std::memory_order_release);
+}
+
+inline void hw_cross(const RxStep& s) {
+  s.hwl->crossed = true;
+  hw_queue(s, s.queue).crossed.store(s.hwl->gen, std::memory_order_release);
+}
+
+unsigned run_hw_drain_step(const RxStep& s, const WorkerPlan& plan, rte_mbuf** pkts, const HwDrain* dr) {
+  HwLocal& l = *s.hwl;
+  const uint64_t now = rte_rdtsc();
+  if (!dr) {  // the drain ended before this lcore let go of what it parked
+    hw_release(s, plan, now, false);
+    return 0;
+  }
+  if (l.gen != dr->generation) {
+    l = HwLocal{dr->generation, 0, 0, 0, false, false, false, std::move(l.park), l.parked};
+    hw_queue(s, s.queue).seen.store(dr->generation, std::memory_order_release);
+  }
+  const bool loser = dr->loser[s.queue];
+  const uint64_t applied = dr->applied_tsc.load(std::memory_order_acquire);
+  if (applied && loser && !l.fence_set) {
+    const int backlog = s.hw->dev->rx_queue_count(s.queue);
+    l.fence = backlog >= 0 ? l.taken + uint64_t(backlog) : UINT64_MAX;  // unknown: the first empty poll
+    l.fence_set = true;
+    if (l.taken >= l.fence) hw_cross(s);
+  }
+  if (applied && dr->gainer[s.queue] && !l.released) {
+    bool all = true;
+    for (uint16_t q : dr->losers)
+      if (hw_queue(s, q).crossed.load(std::memory_order_acquire) != dr->generation) {
+        all = false;
+        break;
+      }
+    if (all || now - applied >= dr->timeout_cycles) hw_release(s, plan, now, !all);
+  }
+  QueueCounters& c = *s.counters;
+  const uint16_t n = rte_eth_rx_burst(s.port_id, s.queue, pkts, plan.burst);
+  c.burst_hist[burst_bucket(n)].add(1);
+  if (n == 0) {
+    c.empty_polls.add(1);
+    if (l.fence_set && !l.crossed) hw_cross(s);  // seen empty after the change
+    return 0;
+  }
+  c.rx.add(n);
+  l.taken += n;
+  uint16_t keep = n;
+  if (dr->gainer[s.queue] && !l.released) {
+    keep = 0;
+    for (uint16_t i = 0; i < n; ++i) {
+      rte_mbuf* m = pkts[i];
+      if (!l.released && moved_here(*dr, m, s.queue)) {
+        if (l.parked == l.park.size()) {
+          hw_release(s, plan, now, true);  // hold budget spent: released early, counted as a timeout
+        } else {
+          if (!l.parked) l.first_hold = now;
+          l.park[l.parked++] = m;
+          continue;
+        }
+      }
+      pkts[keep++] = m;
+    }
+  }
+  if (keep) process(s, plan, pkts, keep);
+  if (l.fence_set && !l.crossed && l.taken >= l.fence) hw_cross(s);
+  return n;
+}
+
+// One RX burst through its pipeline. Cycle accounting is the caller's: one
+// TSC read per non-empty burst is all the loop can afford.
+inline unsigned run_step(const RxStep& s, const WorkerPlan& plan, rte_mbuf** pkts) {
+  if (s.hw) {
+    const HwDrain* dr = s.hw->drain.load(std::memory_order_acquire);
+    if (unlikely(dr || s.hwl->parked)) return run_hw_drain_step(s, plan, pkts, dr);
+  }
+  QueueCounters& c = *s.counters;
+  const uint16_t n =
+      s.ring ? uint16_t(rte_ring_sc_dequeue_burst(s.ring, reinterpret_cast<void**>(pkts), plan.burst, nullptr))
+             : rte_eth_rx_burst(s.port_id, s.queue, pkts, plan.burst);
+  c.burst_hist[burst_bucket(n)].add(1);
+  if (n == 0) {
+    c.empty_polls.add(1);
+    return 0;
+  }
+  c.rx.add(n);
+  process(s, plan, pkts, n);
   if (s.done) s.done->done.store(s.done->done.load(std::memory_order_relaxed) + n, std::memory_order_release);
   return n;
 }
@@ -222,6 +379,7 @@ int worker_main(void* arg) {
   rte_mbuf* pkts[kMaxBurst];
   unsigned idle_streak = 0;
   uint64_t prev = rte_rdtsc();  // end of the previous iteration
+  uint64_t iteration = 0;
   while (!w.stop.load(std::memory_order_acquire)) {
     const WorkerPlan& plan = *w.plan.load(std::memory_order_acquire);
     uint64_t mark = prev;
@@ -247,7 +405,14 @@ int worker_main(void* arg) {
       prev = now;
       if (plan.poll == PollMode::Adaptive) back_off(++idle_streak, w.counters);
     }
+    // Nothing read from this iteration's plan or drain is used after this:
+    // the control side's grace period for freeing a drain.
+    w.quiescent.store(++iteration, std::memory_order_release);
   }
+  // Stopping: let go of anything parked by a drain.
+  const WorkerPlan& plan = *w.plan.load(std::memory_order_acquire);
+  for (const RxStep& s : plan.steps)
+    if (s.hwl && s.hwl->parked) hw_release(s, plan, rte_rdtsc(), false);
   return 0;
 }
 
@@ -487,6 +652,12 @@ int dispatcher_main(void* arg) {
   return 0;
 }
 
+std::string hex_u64(uint64_t v) {
+  char b[20];
+  std::snprintf(b, sizeof b, "%llx", static_cast<unsigned long long>(v));
+  return b;
+}
+
 std::string errno_text(int rc) {
   return rte_strerror(rc < 0 ? -rc : rc);
 }
@@ -517,6 +688,19 @@ struct Dataplane::Impl {
     rte_ring* tx_ring = nullptr;                               // TX hand-back (tx_handback()), drained by dispatch[0]
   };
   std::vector<std::unique_ptr<SoftPort>> soft;
+  // Hardware steering, per port (null when the port is not hardware-steered).
+  struct HwPort {
+    SteeringConfig cfg;
+    uint64_t generation = 0;
+    HwCaps caps;
+    std::unique_ptr<SteeringDevice> dev;
+    HwShared shared;
+    std::map<std::string, std::vector<rte_flow*>> flows;  // by rule name: one per IP family
+    std::vector<Worker*> pollers;                         // workers polling this port's queues
+  };
+  std::vector<std::unique_ptr<HwPort>> hw;
+  std::vector<uint16_t> dispatched;  // per port: device queues declared for dispatchers
+  SteeringDeviceFactory device_factory;
   std::vector<uint16_t> device_rx_queues;  // per port: queues opened on the device
   std::vector<std::unique_ptr<Audit>> audits;
   std::vector<std::unique_ptr<DispatcherLcore>> dispatchers;
@@ -530,6 +714,15 @@ struct Dataplane::Impl {
   std::vector<ConfigError> setup_steering();
   std::unique_ptr<SteerSnapshot> make_snapshot(const SteeringConfig& cfg, uint64_t generation) const;
   std::vector<ConfigError> setup_ports();
+  bool configure_port(size_t i, std::vector<ConfigError>& errs);
+  std::string start_hardware(size_t i);
+  std::string create_rules(HwPort& hp, const RssConfig& rss, const std::vector<FlowRule>& rules, uint16_t queues,
+                           std::map<std::string, std::vector<rte_flow*>>* out, std::string* failed_rule);
+  void destroy_rules(HwPort& hp, std::map<std::string, std::vector<rte_flow*>>& flows);
+  std::vector<ConfigError> change_hardware(size_t i, const SteeringConfig& next, const SteeringChange& c,
+                                           ChangeReport& rep, bool global, const std::vector<uint8_t>& loser,
+                                           const std::vector<uint8_t>& gainer);
+  void retire_drain(HwPort& hp, std::unique_ptr<HwDrain> dr);
   void build_workers();
   void release();
 };
@@ -540,6 +733,8 @@ std::vector<ConfigError> Dataplane::Impl::probe_ports() {
     const auto& pc = d.ports[i];
     std::string path = "ports[" + std::to_string(i) + "].device";
     std::string devname = pc.device.substr(0, pc.device.find(','));
+    dispatched.push_back(0);
+    hw.emplace_back();
     uint16_t pid;
     bool ours = false;
     if (rte_eth_dev_get_port_by_name(devname.c_str(), &pid) != 0) {
@@ -575,23 +770,35 @@ std::vector<ConfigError> Dataplane::Impl::probe_ports() {
     rte_ether_addr mac;
     if (rte_eth_macaddr_get(pid, &mac) == 0) std::memcpy(pi.mac.data(), mac.addr_bytes, 6);
     // Steering backend: hardware where the device can do all of it, software otherwise.
-    uint16_t dispatched = 0;
+    uint16_t dispatched_count = 0;
     for (const auto& lc : d.lcores)
-      for (QueueId q : lc.dispatch) dispatched += q.port == i;
+      for (QueueId q : lc.dispatch) dispatched_count += q.port == i;
     uint16_t device_rx = pc.rx_queues;
+    dispatched.back() = dispatched_count;
     if (pc.steering) {
       pi.steered = true;
+      auto hp = std::make_unique<HwPort>();
+      if (device_factory) hp->dev = device_factory(pc.name, pid);
+      if (!hp->dev) hp->dev = ethdev_steering(pid);
       std::string no_hw;
-      if (info.reta_size == 0)
+      const HwCaps& hc = hp->caps;
+      const SteeringConfig& sc = *pc.steering;
+      if (int crc = hp->dev->caps(&hp->caps); crc != 0)
+        no_hw = "reading its RSS capabilities failed (" + errno_text(crc) + ")";
+      else if (hc.reta_size == 0)
         no_hw = "the device has no RSS redirection table (reta_size 0)";
-      else if (info.max_rx_queues < pc.rx_queues)
-        no_hw = "the device has " + std::to_string(info.max_rx_queues) + " RX queues and the deployment wants " +
+      else if (hc.max_rx_queues < pc.rx_queues)
+        no_hw = "the device has " + std::to_string(hc.max_rx_queues) + " RX queues and the deployment wants " +
                 std::to_string(pc.rx_queues);
-      else if (info.hash_key_size && info.hash_key_size != pc.steering->rss.key.size())
-        no_hw = "the device takes a " + std::to_string(info.hash_key_size) + "-byte RSS key, not " +
-                std::to_string(pc.steering->rss.key.size());
-      else if (!pc.steering->flows.empty())
-        no_hw = "flow rules are steered in software until the rte_flow backend lands";
+      else if (hc.key_size && hc.key_size != sc.rss.key.size())
+        no_hw = "the device takes a " + std::to_string(hc.key_size) + "-byte RSS key, not " +
+                std::to_string(sc.rss.key.size());
+      else if (uint64_t missing = rss_hf_required(sc.rss.types) & ~hc.rss_offloads; missing)
+        no_hw = "the device cannot hash every configured type (RTE_ETH_RSS_* bits 0x" + hex_u64(missing) + " missing)";
+      else if (hc.reta_size % sc.rss.reta.size() != 0)
+        no_hw = "the device's RETA has " + std::to_string(hc.reta_size) + " entries, which the configured " +
+                std::to_string(sc.rss.reta.size()) + " do not divide";
+      if (no_hw.empty()) hw.back() = std::move(hp);
       const std::string path_mode = "ports[" + std::to_string(i) + "].steering.mode";
       if (pc.steering->mode == SteeringMode::Hardware && !no_hw.empty()) {
         errs.push_back({path_mode, "port " + pc.name + " (" + pi.caps.driver + ") cannot steer in hardware: " + no_hw +
@@ -599,15 +806,16 @@ std::vector<ConfigError> Dataplane::Impl::probe_ports() {
       } else if (pc.steering->mode == SteeringMode::Software || !no_hw.empty()) {
         pi.backend = SteeringMode::Software;
         pi.backend_reason = pc.steering->mode == SteeringMode::Software ? "mode: software" : no_hw;
-        if (!dispatched)
+        hw.back().reset();
+        if (!dispatched_count)
           errs.push_back({"ports[" + std::to_string(i) + "].steering",
                           "port " + pc.name + " steers in software (" + pi.backend_reason +
                               ") and needs a dispatcher lcore: add {lcore: N, dispatch: [" + pc.name +
                               ":0]} to lcores"});
-        device_rx = dispatched;
+        device_rx = dispatched_count;
       } else {
         pi.backend = SteeringMode::Hardware;
-        pi.backend_reason = "the device accepts the RSS key, hash types and RETA";
+        pi.backend_reason = "the device takes the RSS key, hash types, RETA and rules";  // confirmed at start
       }
     }
     device_rx_queues.push_back(device_rx ? device_rx : pc.rx_queues);
@@ -641,6 +849,10 @@ std::vector<ConfigError> Dataplane::Impl::setup_steering() {
       audits[i] = std::make_unique<Audit>();
       audits[i]->flow_offset = pc.audit->flow_offset;
       audits[i]->seq_offset = pc.audit->seq_offset;
+    }
+    if (hw[i]) {
+      hw[i]->shared.dev = hw[i]->dev.get();
+      hw[i]->shared.q = std::make_unique<HwQueue[]>(pc.rx_queues);
     }
     if (!ports[i].steered || ports[i].backend != SteeringMode::Software) continue;
     auto sp = std::make_unique<SoftPort>();
@@ -701,83 +913,150 @@ std::vector<ConfigError> Dataplane::Impl::setup_steering() {
   return {};
 }
 
+// Configures, sets up the queues of and starts port i as probed (hardware
+// steering: RSS over the device queues; software: the dispatchers' queues).
+bool Dataplane::Impl::configure_port(size_t i, std::vector<ConfigError>& errs) {
+  const auto& pc = d.ports[i];
+  const uint16_t pid = ports[i].port_id;
+  const std::string path = "ports[" + std::to_string(i) + "]";
+  auto fail = [&](const std::string& what, int rc) {
+    errs.push_back({path, "port " + pc.name + ": " + what + " failed (" + errno_text(rc) + ")"});
+    return false;
+  };
+  rte_eth_dev_info info;
+  if (int rc = rte_eth_dev_info_get(pid, &info); rc != 0) return fail("reading device info", rc);
+  rte_eth_conf conf{};
+  const uint16_t nb_rx = device_rx_queues[i];
+  // Several RX queues on a NIC that hashes: spread by its RSS over IP/L4.
+  // Live RSS/RETA control is the steering layer's job; this is the default.
+  const uint64_t want_hf = RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP;
+  std::vector<uint8_t> key;
+  if (hw[i]) {  // the configured key and hash types from the start; start_hardware() sets them again
+    const SteeringConfig& sc = *pc.steering;
+    conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+    if (info.hash_key_size == sc.rss.key.size()) {
+      key = sc.rss.key;
+      conf.rx_adv_conf.rss_conf.rss_key = key.data();
+      conf.rx_adv_conf.rss_conf.rss_key_len = uint8_t(key.size());
+    }
+    conf.rx_adv_conf.rss_conf.rss_hf = rss_hf(sc.rss.types) & info.flow_type_rss_offloads;
+  } else if (nb_rx > 1 && (info.flow_type_rss_offloads & want_hf)) {
+    conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+    conf.rx_adv_conf.rss_conf.rss_hf = info.flow_type_rss_offloads & want_hf;
+  }
+  if (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE) conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE;
+  if (int rc = rte_eth_dev_configure(pid, nb_rx, pc.tx_queues, &conf); rc != 0)
+    return fail("rte_eth_dev_configure(" + std::to_string(nb_rx) + " rx, " + std::to_string(pc.tx_queues) + " tx)",
+                rc);
+  uint16_t nrx = pc.rx_desc, ntx = pc.tx_desc;
+  if (int rc = rte_eth_dev_adjust_nb_rx_tx_desc(pid, &nrx, &ntx); rc != 0) return fail("adjusting descriptor counts", rc);
+  const unsigned socket = unsigned(plan.port_socket[i]);
+  rte_mempool* pool = pools[size_t(plan.port_pool[i])];
+  for (uint16_t q = 0; q < nb_rx; ++q)
+    if (int rc = rte_eth_rx_queue_setup(pid, q, nrx, socket, nullptr, pool); rc != 0)
+      return fail("setting up RX queue " + std::to_string(q), rc);
+  rte_eth_txconf txconf = info.default_txconf;
+  txconf.offloads = conf.txmode.offloads;
+  for (uint16_t q = 0; q < pc.tx_queues; ++q)
+    if (int rc = rte_eth_tx_queue_setup(pid, q, ntx, socket, &txconf); rc != 0)
+      return fail("setting up TX queue " + std::to_string(q), rc);
+  if (pc.promiscuous) {
+    int rc = rte_eth_promiscuous_enable(pid);
+    if (rc != 0 && rc != -ENOTSUP) return fail("enabling promiscuous mode", rc);
+  }
+  if (int rc = rte_eth_dev_start(pid); rc != 0) return fail("rte_eth_dev_start", rc);
+  port_started[i] = true;
+  return true;
+}
+
+// Creates `rules` on the device (validated first), into `out`. On failure
+// destroys what it created and returns why.
+std::string Dataplane::Impl::create_rules(HwPort& hp, const RssConfig& rss, const std::vector<FlowRule>& rules,
+                                          uint16_t queues,
+                                          std::map<std::string, std::vector<rte_flow*>>* out,
+                                          std::string* failed_rule) {
+  for (const FlowRule& r : rules) {
+    auto specs = translate_rule(r, rss, queues);
+    std::vector<rte_flow*>& made = (*out)[r.name];
+    for (const auto& spec : specs) {
+      rte_flow_error e{};
+      int rc = hp.dev->flow_validate(*spec, &e);
+      std::string why = rc != 0 ? flow_error_text("rte_flow_validate", e, rc) : "";
+      if (why.empty()) {
+        e = rte_flow_error{};
+        if (rte_flow* f = hp.dev->flow_create(*spec, &e))
+          made.push_back(f);
+        else
+          why = flow_error_text("rte_flow_create", e, -rte_errno);
+      }
+      if (!why.empty()) {
+        if (failed_rule) *failed_rule = r.name;
+        destroy_rules(hp, *out);
+        return "rule " + r.name + ": " + why;
+      }
+    }
+  }
+  return "";
+}
+
+void Dataplane::Impl::destroy_rules(HwPort& hp, std::map<std::string, std::vector<rte_flow*>>& flows) {
+  for (auto& [name, fs] : flows)
+    for (rte_flow* f : fs) {
+      rte_flow_error e{};
+      (void)hp.dev->flow_destroy(f, &e);
+    }
+  flows.clear();
+}
+
+// The steering state on a started hardware port: key and hash types, RETA in
+// the device's size, rules. Empty when the device took all of it; otherwise
+// why not (rules it created are destroyed again).
+std::string Dataplane::Impl::start_hardware(size_t i) {
+  HwPort& hp = *hw[i];
+  const SteeringConfig& sc = *d.ports[i].steering;
+  hp.cfg = sc;
+  if (int rc = hp.dev->rss_hash_update(sc.rss.key, rss_hf(sc.rss.types) & hp.caps.rss_offloads); rc != 0)
+    return "rte_eth_dev_rss_hash_update refused the key and hash types (" + errno_text(rc) + ")";
+  auto reta = reta_entries(sc.rss.reta, hp.caps.reta_size);
+  if (int rc = hp.dev->reta_update(reta, hp.caps.reta_size); rc != 0)
+    return "rte_eth_dev_rss_reta_update refused a " + std::to_string(hp.caps.reta_size) + "-entry RETA (" +
+           errno_text(rc) + ")";
+  return create_rules(hp, sc.rss, sc.flows, d.ports[i].rx_queues, &hp.flows, nullptr);
+}
+
 std::vector<ConfigError> Dataplane::Impl::setup_ports() {
   std::vector<ConfigError> errs;
   port_started.assign(d.ports.size(), false);
   for (size_t i = 0; i < d.ports.size(); ++i) {
+    if (!configure_port(i, errs)) return errs;
+    if (!hw[i]) continue;
+    const std::string why = start_hardware(i);
+    if (why.empty()) {
+      ports[i].backend_reason = "the device took the RSS key, hash types, RETA and " +
+                                std::to_string(d.ports[i].steering->flows.size()) + " rules";
+      continue;
+    }
     const auto& pc = d.ports[i];
-    const uint16_t pid = ports[i].port_id;
-    const std::string path = "ports[" + std::to_string(i) + "]";
-    auto fail = [&](const std::string& what, int rc) {
-      errs.push_back({path, "port " + pc.name + ": " + what + " failed (" + errno_text(rc) + ")"});
-    };
-    rte_eth_dev_info info;
-    if (int rc = rte_eth_dev_info_get(pid, &info); rc != 0) {
-      fail("reading device info", rc);
+    const std::string idx = "ports[" + std::to_string(i) + "]";
+    if (pc.steering->mode == SteeringMode::Hardware) {
+      errs.push_back({idx + ".steering.mode", "port " + pc.name + " (" + ports[i].caps.driver +
+                                                  ") cannot steer in hardware: " + why + "; use mode: auto or software"});
       return errs;
     }
-    rte_eth_conf conf{};
-    const uint16_t nb_rx = device_rx_queues[i];
-    // Several RX queues on a NIC that hashes: spread by its RSS over IP/L4.
-    // Live RSS/RETA control is the steering layer's job; this is the default.
-    const uint64_t want_hf = RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP;
-    const bool hw_steered = ports[i].steered && ports[i].backend == SteeringMode::Hardware;
-    std::vector<uint8_t> key = hw_steered ? pc.steering->rss.key : std::vector<uint8_t>{};
-    if (hw_steered) {  // the configured key and hash types, from the start
-      conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
-      conf.rx_adv_conf.rss_conf.rss_key = key.data();
-      conf.rx_adv_conf.rss_conf.rss_key_len = uint8_t(key.size());
-      conf.rx_adv_conf.rss_conf.rss_hf = rss_hf(pc.steering->rss.types) & info.flow_type_rss_offloads;
-    } else if (nb_rx > 1 && (info.flow_type_rss_offloads & want_hf)) {
-      conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
-      conf.rx_adv_conf.rss_conf.rss_hf = info.flow_type_rss_offloads & want_hf;
-    }
-    if (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE)
-      conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE;
-    if (int rc = rte_eth_dev_configure(pid, nb_rx, pc.tx_queues, &conf); rc != 0) {
-      fail("rte_eth_dev_configure(" + std::to_string(nb_rx) + " rx, " + std::to_string(pc.tx_queues) + " tx)", rc);
+    // auto: the device refused at start what its capabilities promised; steer in software.
+    (void)rte_eth_dev_stop(ports[i].port_id);
+    port_started[i] = false;
+    hw[i].reset();
+    ports[i].backend = SteeringMode::Software;
+    ports[i].backend_reason = why;
+    if (!dispatched[i]) {
+      errs.push_back({idx + ".steering", "port " + pc.name + " steers in software (" + why +
+                                             ") and needs a dispatcher lcore: add {lcore: N, dispatch: [" + pc.name +
+                                             ":0]} to lcores"});
       return errs;
     }
-    uint16_t nrx = pc.rx_desc, ntx = pc.tx_desc;
-    if (int rc = rte_eth_dev_adjust_nb_rx_tx_desc(pid, &nrx, &ntx); rc != 0) {
-      fail("adjusting descriptor counts", rc);
-      return errs;
-    }
-    const unsigned socket = unsigned(plan.port_socket[i]);
-    rte_mempool* pool = pools[size_t(plan.port_pool[i])];
-    for (uint16_t q = 0; q < nb_rx; ++q)
-      if (int rc = rte_eth_rx_queue_setup(pid, q, nrx, socket, nullptr, pool); rc != 0) {
-        fail("setting up RX queue " + std::to_string(q), rc);
-        return errs;
-      }
-    rte_eth_txconf txconf = info.default_txconf;
-    txconf.offloads = conf.txmode.offloads;
-    for (uint16_t q = 0; q < pc.tx_queues; ++q)
-      if (int rc = rte_eth_tx_queue_setup(pid, q, ntx, socket, &txconf); rc != 0) {
-        fail("setting up TX queue " + std::to_string(q), rc);
-        return errs;
-      }
-    if (pc.promiscuous) {
-      int rc = rte_eth_promiscuous_enable(pid);
-      if (rc != 0 && rc != -ENOTSUP) {
-        fail("enabling promiscuous mode", rc);
-        return errs;
-      }
-    }
-    if (int rc = rte_eth_dev_start(pid); rc != 0) {
-      fail("rte_eth_dev_start", rc);
-      return errs;
-    }
-    port_started[i] = true;
-    if (hw_steered) {  // the RETA in the device's own size
-      auto reta = reta_entries(pc.steering->rss.reta, info.reta_size);
-      if (int rc = rte_eth_dev_rss_reta_update(pid, reta.data(), info.reta_size); rc != 0) {
-        errs.push_back({"ports[" + std::to_string(i) + "].steering.rss.reta",
-                        "port " + pc.name + ": rte_eth_dev_rss_reta_update failed (" + errno_text(rc) +
-                            "); use steering mode: software"});
-        return errs;
-      }
-    }
+    device_rx_queues[i] = dispatched[i];
+    if (!configure_port(i, errs)) return errs;
   }
   return errs;
 }
@@ -817,6 +1096,14 @@ void Dataplane::Impl::build_workers() {
           w->polled.push_back(q);
         }
       } else {
+        if (hw[q.port]) {
+          s.hw = &hw[q.port]->shared;
+          w->hw_locals.push_back(std::make_unique<HwLocal>());
+          w->hw_locals.back()->park.assign(kHwHoldBudget, nullptr);
+          s.hwl = w->hw_locals.back().get();
+          auto& pollers = hw[q.port]->pollers;
+          if (std::find(pollers.begin(), pollers.end(), w.get()) == pollers.end()) pollers.push_back(w.get());
+        }
         wp->steps.push_back(s);
         w->polled.push_back(q);
       }
@@ -830,6 +1117,8 @@ void Dataplane::Impl::build_workers() {
 }
 
 void Dataplane::Impl::release() {
+  for (auto& hp : hw)
+    if (hp) destroy_rules(*hp, hp->flows);
   for (size_t i = 0; i < ports.size(); ++i) {
     if (i < port_started.size() && port_started[i]) {
       (void)rte_eth_dev_stop(ports[i].port_id);
@@ -861,6 +1150,8 @@ void Dataplane::Impl::release() {
       rte_ring_free(sp->tx_ring);
     }
   soft.clear();
+  hw.clear();
+  dispatched.clear();
   dispatchers.clear();
   audits.clear();
   device_rx_queues.clear();
@@ -876,6 +1167,10 @@ Dataplane::Dataplane() : impl_(std::make_unique<Impl>()) {}
 Dataplane::~Dataplane() {
   stop();
   close();
+}
+
+void Dataplane::set_steering_device_factory(SteeringDeviceFactory f) {
+  impl_->device_factory = std::move(f);
 }
 
 std::vector<ConfigError> Dataplane::start(const Deployment& d, std::vector<std::string>* warnings) {
@@ -991,6 +1286,7 @@ std::optional<SteeringConfig> Dataplane::steering(const std::string& port) const
   for (size_t i = 0; i < m.d.ports.size(); ++i)
     if (m.d.ports[i].name == port) {
       if (i < m.soft.size() && m.soft[i]) return m.soft[i]->cfg;
+      if (i < m.hw.size() && m.hw[i]) return m.hw[i]->cfg;
       return m.d.ports[i].steering;
     }
   return std::nullopt;
@@ -1023,6 +1319,173 @@ std::vector<ChangeReport> Dataplane::change_reports() const {
   return {impl_->reports.begin(), impl_->reports.end()};
 }
 
+// Unpublishes a drain and frees it once every worker polling the port has
+// finished the loop iteration that may still read it.
+void Dataplane::Impl::retire_drain(HwPort& hp, std::unique_ptr<HwDrain> dr) {
+  if (!dr) return;
+  hp.shared.drain.store(nullptr, std::memory_order_release);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+  for (Worker* w : hp.pollers) {
+    const uint64_t seen = w->quiescent.load(std::memory_order_acquire);
+    while (w->quiescent.load(std::memory_order_acquire) == seen) {
+      if (std::chrono::steady_clock::now() > deadline) {
+        (void)dr.release();  // a worker that stopped polling may still hold it: keep it
+        return;
+      }
+      std::this_thread::sleep_for(std::chrono::microseconds(10));
+    }
+  }
+}
+
+// A validated change on a hardware-steered port. Gainers start parking moved
+// flows first; then the device calls, in the order that leaves the least to
+// undo (new rules, key and hash types, RETA, old rules removed), each undone
+// in reverse if a later one fails; then the losers' fences and the gainers'
+// release.
+std::vector<ConfigError> Dataplane::Impl::change_hardware(size_t i, const SteeringConfig& next,
+                                                          const SteeringChange& c, ChangeReport& rep, bool global,
+                                                          const std::vector<uint8_t>& loser,
+                                                          const std::vector<uint8_t>& gainer) {
+  HwPort& hp = *hw[i];
+  const std::string& port = d.ports[i].name;
+  const uint16_t nq = d.ports[i].rx_queues;
+  const uint64_t gen = hp.generation + 1;
+  const uint64_t hz = rte_get_tsc_hz();
+
+  std::unique_ptr<HwDrain> dr;
+  if (next.drain && rep.buckets_moved) {
+    dr = std::make_unique<HwDrain>();
+    dr->generation = gen;
+    dr->loser = loser;
+    dr->gainer = gainer;
+    for (uint16_t q = 0; q < nq; ++q)
+      if (loser[q]) dr->losers.push_back(q);
+    if (!global) {
+      dr->moved.assign(next.rss.reta.size(), 0);
+      for (size_t b = 0; b < next.rss.reta.size(); ++b) dr->moved[b] = next.rss.reta[b] != hp.cfg.rss.reta[b];
+    }
+    dr->old_table = std::make_unique<SteeringTable>(hp.cfg);
+    dr->timeout_cycles = uint64_t(next.drain_timeout_ms) * hz / 1000;
+    hp.shared.drain.store(dr.get(), std::memory_order_release);
+    // Every gainer must be parking before the device moves a flow to it.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+    for (uint16_t q = 0; q < nq; ++q)
+      while (gainer[q] && hp.shared.q[q].seen.load(std::memory_order_acquire) != gen) {
+        if (std::chrono::steady_clock::now() > deadline) {
+          retire_drain(hp, std::move(dr));
+          return {{"port", "the worker polling " + port + ":" + std::to_string(q) + " did not take the change within 2 s",
+                   ErrorKind::Unavailable}};
+        }
+        std::this_thread::sleep_for(std::chrono::microseconds(10));
+      }
+  }
+
+  // What the device must do.
+  std::vector<FlowRule> to_create;
+  std::vector<std::string> to_destroy = c.remove;
+  for (const FlowRule& r : c.add) {
+    auto it = std::find_if(hp.cfg.flows.begin(), hp.cfg.flows.end(), [&](const FlowRule& x) { return x.name == r.name; });
+    if (it != hp.cfg.flows.end() && *it == r) continue;  // already so
+    to_create.push_back(r);
+    if (it != hp.cfg.flows.end()) to_destroy.push_back(r.name);
+  }
+  const bool hash_changed = next.rss.key != hp.cfg.rss.key || next.rss.types != hp.cfg.rss.types;
+  const bool reta_changed = next.rss.reta != hp.cfg.rss.reta;
+
+  const uint64_t t0 = rte_rdtsc();
+  std::map<std::string, std::vector<rte_flow*>> created;
+  std::string why = create_rules(hp, next.rss, to_create, nq, &created, nullptr);
+  bool hashed = false, reta_set = false;
+  if (why.empty() && hash_changed) {
+    if (int rc = hp.dev->rss_hash_update(next.rss.key, rss_hf(next.rss.types) & hp.caps.rss_offloads); rc != 0)
+      why = "rte_eth_dev_rss_hash_update refused the key and hash types (" + errno_text(rc) + ")";
+    else
+      hashed = true;
+  }
+  if (why.empty() && reta_changed) {
+    auto reta = reta_entries(next.rss.reta, hp.caps.reta_size);
+    if (int rc = hp.dev->reta_update(reta, hp.caps.reta_size); rc != 0)
+      why = "rte_eth_dev_rss_reta_update refused the RETA (" + errno_text(rc) + ")";
+    else
+      reta_set = true;
+  }
+  std::vector<FlowRule> destroyed;  // old rules already taken off the device
+  if (why.empty())
+    for (const std::string& name : to_destroy) {
+      auto fs = hp.flows.find(name);
+      if (fs == hp.flows.end()) continue;
+      for (auto f = fs->second.begin(); f != fs->second.end();) {
+        rte_flow_error e{};
+        if (int rc = hp.dev->flow_destroy(*f, &e); rc != 0) {
+          why = "rule " + name + ": " + flow_error_text("rte_flow_destroy", e, rc);
+          break;
+        }
+        f = fs->second.erase(f);
+      }
+      if (!why.empty()) break;
+      destroyed.push_back(*std::find_if(hp.cfg.flows.begin(), hp.cfg.flows.end(),
+                                        [&](const FlowRule& x) { return x.name == name; }));
+      hp.flows.erase(fs);
+    }
+  std::string undo_failed;
+  if (!why.empty()) {  // back to the previous generation, in reverse
+    std::map<std::string, std::vector<rte_flow*>> again;
+    for (const FlowRule& r : destroyed) {
+      std::string e = create_rules(hp, hp.cfg.rss, {r}, nq, &again, nullptr);
+      if (!e.empty()) undo_failed += "; re-creating " + e;
+      for (auto& [name, fs] : again) hp.flows[name] = fs;
+      again.clear();
+    }
+    if (reta_set) {
+      auto reta = reta_entries(hp.cfg.rss.reta, hp.caps.reta_size);
+      if (int rc = hp.dev->reta_update(reta, hp.caps.reta_size); rc != 0)
+        undo_failed += "; restoring the RETA failed (" + errno_text(rc) + ")";
+    }
+    if (hashed)
+      if (int rc = hp.dev->rss_hash_update(hp.cfg.rss.key, rss_hf(hp.cfg.rss.types) & hp.caps.rss_offloads); rc != 0)
+        undo_failed += "; restoring the key failed (" + errno_text(rc) + ")";
+    destroy_rules(hp, created);
+  }
+  const uint64_t t1 = rte_rdtsc();
+
+  if (dr) {  // the losers' fences start now; the gainers release once all are crossed
+    dr->applied_tsc.store(t1, std::memory_order_release);
+    const auto deadline =
+        std::chrono::steady_clock::now() + std::chrono::milliseconds(next.drain_timeout_ms + 2000);
+    uint64_t released_max = t1;
+    for (uint16_t q = 0; q < nq; ++q) {
+      if (!gainer[q]) continue;
+      HwQueue& hq = hp.shared.q[q];
+      while (hq.released.load(std::memory_order_acquire) != gen && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(std::chrono::microseconds(10));
+      if (hq.released.load(std::memory_order_acquire) != gen) {
+        ++rep.timeouts;  // its lcore stopped polling; retire_drain keeps what it may still read
+        continue;
+      }
+      released_max = std::max(released_max, hq.released_tsc);
+      rep.held += hq.held;
+      rep.longest_hold_us = std::max(rep.longest_hold_us, double(hq.hold_cycles) * 1e6 / double(hz));
+      rep.timeouts += hq.timed_out;
+    }
+    rep.drain_us = double(released_max - t1) * 1e6 / double(hz);
+    retire_drain(hp, std::move(dr));
+  }
+  if (!why.empty())
+    return {{"port", "port " + port + ": " + why +
+                         (undo_failed.empty() ? "; rolled back, the port stays at generation " +
+                                                    std::to_string(hp.generation)
+                                              : "; rolling back failed too" + undo_failed +
+                                                    ": the device may differ from generation " +
+                                                    std::to_string(hp.generation))}};
+  for (auto& [name, fs] : created) hp.flows[name] = fs;
+  rep.apply_us = double(t1 - t0) * 1e6 / double(hz);
+  rep.drained = rep.buckets_moved > 0 && next.drain;
+  rep.generation = gen;
+  hp.cfg = next;
+  hp.generation = gen;
+  return {};
+}
+
 std::vector<ConfigError> Dataplane::change_steering(const std::string& port, const SteeringChange& c,
                                                     ChangeReport* report) {
   Impl& m = *impl_;
@@ -1031,21 +1494,21 @@ std::vector<ConfigError> Dataplane::change_steering(const std::string& port, con
   while (i < m.d.ports.size() && m.d.ports[i].name != port) ++i;
   if (i == m.d.ports.size()) return {{"port", "no port named \"" + port + "\"", ErrorKind::NotFound}};
   if (!m.running) return {{"port", "the dataplane is not running", ErrorKind::Unavailable}};
-  if (i >= m.soft.size() || !m.soft[i])
-    return {{"port",
-             "port " + port +
-                 (m.ports[i].steered ? " steers in hardware, whose live changes are not wired up yet"
-                                     : " has no steering; add steering: to it in the deployment"),
+  Impl::SoftPort* soft = i < m.soft.size() ? m.soft[i].get() : nullptr;
+  Impl::HwPort* hwp = i < m.hw.size() ? m.hw[i].get() : nullptr;
+  if (!soft && !hwp)
+    return {{"port", "port " + port + " has no steering; add steering: to it in the deployment",
              ErrorKind::Precondition}};
-  Impl::SoftPort& sp = *m.soft[i];
-  if (c.expected_generation && *c.expected_generation != sp.generation)
+  const SteeringConfig& cur = soft ? soft->cfg : hwp->cfg;
+  const uint64_t cur_gen = soft ? soft->generation : hwp->generation;
+  if (c.expected_generation && *c.expected_generation != cur_gen)
     return {{"expected_generation",
-             "the port is at generation " + std::to_string(sp.generation) + ", not " +
+             "the port is at generation " + std::to_string(cur_gen) + ", not " +
                  std::to_string(*c.expected_generation) + "; re-read and retry",
              ErrorKind::Precondition}};
 
   // The whole new state, validated before anything is touched.
-  SteeringConfig next = sp.cfg;
+  SteeringConfig next = cur;
   if (c.key) next.rss.key = *c.key;
   if (c.types) next.rss.types = *c.types;
   if (c.reta) next.rss.reta = *c.reta;
@@ -1065,6 +1528,32 @@ std::vector<ConfigError> Dataplane::change_steering(const std::string& port, con
   if (c.types && (*c.types == 0 || (*c.types & ~uint32_t(kRssAll))))
     return {{"types", "no known hash type selected; use ipv4, ipv4-tcp, ipv4-udp, ipv6, ipv6-tcp, ipv6-udp"}};
   if (auto errs = validate_steering(next, m.d.ports[i].rx_queues, "steering"); !errs.empty()) return errs;
+  if (hwp) {  // and against what the device takes, new rules through rte_flow_validate
+    const HwCaps& hc = hwp->caps;
+    if (hc.key_size && next.rss.key.size() != hc.key_size)
+      return {{"steering.rss.key", "port " + port + " (" + hc.driver + ") takes a " + std::to_string(hc.key_size) +
+                                       "-byte RSS key, not " + std::to_string(next.rss.key.size())}};
+    if (uint64_t missing = rss_hf_required(next.rss.types) & ~hc.rss_offloads; missing)
+      return {{"steering.rss.types", "port " + port + " (" + hc.driver +
+                                         ") cannot hash every type asked for (RTE_ETH_RSS_* bits 0x" + hex_u64(missing) +
+                                         " missing); drop those types"}};
+    if (hc.reta_size % next.rss.reta.size() != 0)
+      return {{"steering.rss.reta", "port " + port + "'s RETA has " + std::to_string(hc.reta_size) + " entries; give " +
+                                        std::to_string(hc.reta_size) + " or a power of two below it, not " +
+                                        std::to_string(next.rss.reta.size())}};
+    for (const FlowRule& r : c.add) {
+      const size_t j = size_t(std::find_if(next.flows.begin(), next.flows.end(),
+                                           [&](const FlowRule& x) { return x.name == r.name; }) -
+                              next.flows.begin());
+      for (const auto& spec : translate_rule(r, next.rss, m.d.ports[i].rx_queues)) {
+        rte_flow_error e{};
+        if (int rc = hwp->dev->flow_validate(*spec, &e); rc != 0)
+          return {{"steering.flows[" + std::to_string(j) + "]",
+                   "rule " + r.name + ": " + flow_error_text("rte_flow_validate", e, rc) +
+                       "; change the match or steer this port in software"}};
+      }
+    }
+  }
 
   // What moves: RETA buckets that change queue; a key, hash-type or rule change
   // can move any flow, so every queue may lose (one global fence).
@@ -1073,17 +1562,17 @@ std::vector<ConfigError> Dataplane::change_steering(const std::string& port, con
   rep.port = port;
   const uint16_t nq = m.d.ports[i].rx_queues;
   std::vector<uint8_t> loser(nq, 0), gainer(nq, 0);
-  const bool global = next.rss.key != sp.cfg.rss.key || next.rss.types != sp.cfg.rss.types ||
-                      next.rss.reta.size() != sp.cfg.rss.reta.size() || !c.add.empty() || !c.remove.empty();
+  const bool global = next.rss.key != cur.rss.key || next.rss.types != cur.rss.types ||
+                      next.rss.reta.size() != cur.rss.reta.size() || !c.add.empty() || !c.remove.empty();
   if (global) {
     rep.buckets_moved = uint32_t(next.rss.reta.size());
     std::fill(loser.begin(), loser.end(), 1);
     std::fill(gainer.begin(), gainer.end(), 1);
   } else {
     for (size_t b = 0; b < next.rss.reta.size(); ++b)
-      if (next.rss.reta[b] != sp.cfg.rss.reta[b]) {
+      if (next.rss.reta[b] != cur.rss.reta[b]) {
         ++rep.buckets_moved;
-        loser[sp.cfg.rss.reta[b]] = 1;
+        loser[cur.rss.reta[b]] = 1;
         gainer[next.rss.reta[b]] = 1;
       }
   }
@@ -1095,11 +1584,21 @@ std::vector<ConfigError> Dataplane::change_steering(const std::string& port, con
   if (c.dry_run) {
     rep.id = 0;
     --m.next_change_id;
-    rep.generation = sp.generation;
+    rep.generation = cur_gen;
     rep.drained = next.drain && rep.buckets_moved > 0;
     if (report) *report = rep;
     return {};
   }
+  if (hwp) {
+    auto errs = m.change_hardware(i, next, c, rep, global, loser, gainer);
+    if (!errs.empty()) return errs;
+    m.ports[i].generation = rep.generation;
+    m.reports.push_back(rep);
+    if (m.reports.size() > 64) m.reports.pop_front();
+    if (report) *report = rep;
+    return {};
+  }
+  Impl::SoftPort& sp = *soft;
   auto snap = m.make_snapshot(next, sp.generation + 1);
   snap->loser = loser;
   snap->drain = next.drain && rep.buckets_moved > 0;

@@ -2,7 +2,10 @@
 
 #include <rte_byteorder.h>
 
+#include <rte_errno.h>
+
 #include <cstring>
+#include <map>
 
 namespace steer {
 
@@ -27,14 +30,20 @@ std::vector<rte_eth_rss_reta_entry64> reta_entries(const std::vector<uint16_t>& 
   return e;
 }
 
-std::unique_ptr<FlowRuleSpec> translate_rule(const FlowRule& r, const RssConfig& rss, uint16_t all_queues) {
+namespace {
+
+enum class Family { Unsaid, V4, V6 };
+
+std::unique_ptr<FlowRuleSpec> translate_one(const FlowRule& r, const RssConfig& rss, uint16_t all_queues, Family fam) {
   auto s = std::make_unique<FlowRuleSpec>();
   const FlowMatch& m = r.match;
   s->attr.ingress = 1;
   s->attr.priority = r.priority;
 
-  const bool v4 = m.ipv4_src || m.ipv4_dst || (m.eth_type && *m.eth_type == 0x0800);
-  const bool v6 = m.ipv6_src || m.ipv6_dst || (m.eth_type && *m.eth_type == 0x86dd);
+  const bool v4 =
+      fam == Family::V4 || m.ipv4_src || m.ipv4_dst || (m.eth_type && *m.eth_type == 0x0800);
+  const bool v6 =
+      fam == Family::V6 || m.ipv6_src || m.ipv6_dst || (m.eth_type && *m.eth_type == 0x86dd);
   const bool tcp = m.tcp_src || m.tcp_dst || (m.ip_proto && *m.ip_proto == 6);
   const bool udp = m.udp_src || m.udp_dst || (m.ip_proto && *m.ip_proto == 17);
 
@@ -163,6 +172,96 @@ std::unique_ptr<FlowRuleSpec> translate_rule(const FlowRule& r, const RssConfig&
   done.type = RTE_FLOW_ACTION_TYPE_END;
   s->actions.push_back(done);
   return s;
+}
+
+}  // namespace
+
+std::vector<std::unique_ptr<FlowRuleSpec>> translate_rule(const FlowRule& r, const RssConfig& rss,
+                                                          uint16_t all_queues) {
+  const FlowMatch& m = r.match;
+  const bool family_said =
+      m.ipv4_src || m.ipv4_dst || m.ipv6_src || m.ipv6_dst || (m.eth_type && (*m.eth_type == 0x0800 || *m.eth_type == 0x86dd));
+  const bool l4_or_proto = m.tcp_src || m.tcp_dst || m.udp_src || m.udp_dst || m.ip_proto;
+  std::vector<std::unique_ptr<FlowRuleSpec>> out;
+  if (l4_or_proto && !family_said && !m.eth_type) {
+    out.push_back(translate_one(r, rss, all_queues, Family::V4));
+    out.push_back(translate_one(r, rss, all_queues, Family::V6));
+  } else {
+    out.push_back(translate_one(r, rss, all_queues, Family::Unsaid));
+  }
+  return out;
+}
+
+uint64_t rss_hf_required(uint32_t t) {
+  uint64_t hf = 0;
+  if (t & kRssIpv4) hf |= RTE_ETH_RSS_IPV4;
+  if (t & kRssIpv4Tcp) hf |= RTE_ETH_RSS_NONFRAG_IPV4_TCP;
+  if (t & kRssIpv4Udp) hf |= RTE_ETH_RSS_NONFRAG_IPV4_UDP;
+  if (t & kRssIpv6) hf |= RTE_ETH_RSS_IPV6;
+  if (t & kRssIpv6Tcp) hf |= RTE_ETH_RSS_NONFRAG_IPV6_TCP;
+  if (t & kRssIpv6Udp) hf |= RTE_ETH_RSS_NONFRAG_IPV6_UDP;
+  return hf;
+}
+
+std::string flow_error_text(const char* call, const rte_flow_error& e, int rc) {
+  static const std::map<int, const char*> kWhat = {
+      {RTE_FLOW_ERROR_TYPE_ATTR_PRIORITY, "the priority"}, {RTE_FLOW_ERROR_TYPE_ATTR, "the attributes"},
+      {RTE_FLOW_ERROR_TYPE_ITEM_NUM, "the pattern length"}, {RTE_FLOW_ERROR_TYPE_ITEM_SPEC, "an item's spec"},
+      {RTE_FLOW_ERROR_TYPE_ITEM_MASK, "an item's mask"},    {RTE_FLOW_ERROR_TYPE_ITEM, "a pattern item"},
+      {RTE_FLOW_ERROR_TYPE_ACTION_NUM, "the action count"}, {RTE_FLOW_ERROR_TYPE_ACTION_CONF, "an action's conf"},
+      {RTE_FLOW_ERROR_TYPE_ACTION, "an action"},
+  };
+  std::string t = std::string(call) + " refused ";
+  auto it = kWhat.find(int(e.type));
+  t += it != kWhat.end() ? it->second : "the rule";
+  t += ": ";
+  t += e.message ? e.message : rte_strerror(rc < 0 ? -rc : rc);
+  return t;
+}
+
+namespace {
+
+class EthdevSteering final : public SteeringDevice {
+ public:
+  explicit EthdevSteering(uint16_t port) : port_(port) {}
+  int caps(HwCaps* out) override {
+    rte_eth_dev_info info;
+    if (int rc = rte_eth_dev_info_get(port_, &info); rc != 0) return rc;
+    out->driver = info.driver_name ? info.driver_name : "?";
+    out->reta_size = info.reta_size;
+    out->key_size = info.hash_key_size;
+    out->rss_offloads = info.flow_type_rss_offloads;
+    out->max_rx_queues = info.max_rx_queues;
+    return 0;
+  }
+  int rss_hash_update(const std::vector<uint8_t>& key, uint64_t hf) override {
+    std::vector<uint8_t> k = key;  // the API takes a non-const key
+    rte_eth_rss_conf conf{};
+    conf.rss_key = k.data();
+    conf.rss_key_len = uint8_t(k.size());
+    conf.rss_hf = hf;
+    return rte_eth_dev_rss_hash_update(port_, &conf);
+  }
+  int reta_update(std::vector<rte_eth_rss_reta_entry64>& reta, uint16_t size) override {
+    return rte_eth_dev_rss_reta_update(port_, reta.data(), size);
+  }
+  int flow_validate(const FlowRuleSpec& f, rte_flow_error* err) override {
+    return rte_flow_validate(port_, &f.attr, f.pattern.data(), f.actions.data(), err);
+  }
+  rte_flow* flow_create(const FlowRuleSpec& f, rte_flow_error* err) override {
+    return rte_flow_create(port_, &f.attr, f.pattern.data(), f.actions.data(), err);
+  }
+  int flow_destroy(rte_flow* flow, rte_flow_error* err) override { return rte_flow_destroy(port_, flow, err); }
+  int rx_queue_count(uint16_t queue) override { return rte_eth_rx_queue_count(port_, queue); }
+
+ private:
+  uint16_t port_;
+};
+
+}  // namespace
+
+std::unique_ptr<SteeringDevice> ethdev_steering(uint16_t port_id) {
+  return std::make_unique<EthdevSteering>(port_id);
 }
 
 }  // namespace steer

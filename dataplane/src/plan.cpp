@@ -77,6 +77,9 @@ Plan make_plan(const Deployment& d, const std::vector<int>& port_socket, std::ve
       pp.need.hold += dispatchers * kHoldBudget;
       if (tx_handback(d, i)) pp.need.sw_rings += 8192;  // the TX hand-back ring
     }
+    // Hardware steering (auto may choose it): each queue's worker parks moved
+    // flows during a drain.
+    if (pc.steering && pc.steering->mode != SteeringMode::Software) pp.need.hold += pc.rx_queues * kHwHoldBudget;
   }
 
   for (size_t k = 0; k < plan.pools.size(); ++k) {

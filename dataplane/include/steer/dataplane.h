@@ -6,6 +6,7 @@
 // published with release/acquire, and write only their own counters.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -52,8 +53,12 @@ struct ChangeReport {
   uint32_t buckets_moved = 0;  // RETA entries that changed queue (all of them for key/type/rule changes)
   std::vector<uint16_t> losers, gainers;
   bool drained = false;  // a drain ran (something moved and drain: true)
-  double apply_us = 0;   // publish until every dispatcher adopted the new table
-  double drain_us = 0;   // adoption until the last loser crossed its fence (longest dispatcher)
+  // Software: publish until every dispatcher adopted the new table; hardware:
+  // the device calls (rules created, key, RETA, old rules destroyed).
+  double apply_us = 0;
+  // Software: adoption until the last loser crossed its fence (longest
+  // dispatcher); hardware: the device change until the last gainer released.
+  double drain_us = 0;
   uint64_t held = 0;     // packets parked because their flow moved
   double longest_hold_us = 0;
   uint64_t timeouts = 0;
@@ -96,6 +101,14 @@ struct StatsSnapshot {
   uint64_t tsc_hz = 0;
 };
 
+class SteeringDevice;
+
+// Where the hardware backend sends its device calls for a port: null means
+// the port's own rte_ethdev/rte_flow (what steerd uses). Tests return a model
+// NIC here.
+using SteeringDeviceFactory =
+    std::function<std::unique_ptr<SteeringDevice>(const std::string& port, uint16_t port_id)>;
+
 class Dataplane {
  public:
   Dataplane();
@@ -108,6 +121,9 @@ class Dataplane {
   // error nothing is left running and the errors (with field paths) return.
   // `warnings` receives the numa: warn findings.
   [[nodiscard]] std::vector<ConfigError> start(const Deployment& d, std::vector<std::string>* warnings);
+
+  // Before start(): the device calls of hardware-steered ports.
+  void set_steering_device_factory(SteeringDeviceFactory f);
 
   // Stops RX on every worker, waits for them to finish what they hold, then
   // stops the ports. Counters stay readable. Idempotent.

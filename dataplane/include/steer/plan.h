@@ -48,6 +48,8 @@ struct Plan {
 
 // Packets one dispatcher may park during a drain before it releases early.
 constexpr uint64_t kHoldBudget = 8192;
+// Packets one worker may park per hardware-steered queue during a drain.
+constexpr uint64_t kHwHoldBudget = 1024;
 
 // Rounds up to the next 2^n - 1 (the mempool size DPDK uses best).
 uint32_t round_pool_size(uint64_t n);

@@ -90,9 +90,11 @@ struct HwDrain {
   uint64_t generation = 0;
   std::vector<uint8_t> loser, gainer;  // per queue
   std::vector<uint16_t> losers;
-  // Only the RETA changed: per configured bucket, 1 when it moved (read with
-  // the NIC's hash.rss). Otherwise empty, and the old table judges each packet.
-  std::vector<uint8_t> moved;
+  // Only the RETA changed: per configured bucket, the queue it moved from, or
+  // kStayed (read with the NIC's hash.rss). Otherwise empty, and the old table
+  // judges each packet.
+  static constexpr uint16_t kStayed = UINT16_MAX;
+  std::vector<uint16_t> moved_from;
   std::unique_ptr<SteeringTable> old_table;
   uint64_t timeout_cycles = 0;
   std::atomic<uint64_t> applied_tsc{0};  // controlplane: rw (release), dataplane: ro (acquire)
@@ -150,7 +152,7 @@ struct Worker {
   std::unique_ptr<QueueCounters[]> queues;       // one per step, same order
   std::unique_ptr<WorkerPlan> owned_plan;        // keeps the published plan alive
   std::vector<std::unique_ptr<HwLocal>> hw_locals;
-  std::vector<QueueId> polled;                   // for stats labels
+  std::vector<QueueId> polled;  // for stats labels
 };
 
 constexpr unsigned kPrefetchAhead = 4;
@@ -250,9 +252,14 @@ inline HwQueue& hw_queue(const RxStep& s, uint16_t q) {
 }
 
 // Whether a packet this gainer received belongs to a flow that was steered
-// elsewhere before the change.
+// elsewhere before the change. A packet of a bucket that moved away from this
+// queue (it arrived before the change) is not: it leaves with the loser's
+// backlog, ahead of the fence.
 inline bool moved_here(const HwDrain& dr, const rte_mbuf* m, uint16_t queue) {
-  if (!dr.moved.empty() && (m->ol_flags & RTE_MBUF_F_RX_RSS_HASH)) return dr.moved[m->hash.rss % dr.moved.size()];
+  if (!dr.moved_from.empty() && (m->ol_flags & RTE_MBUF_F_RX_RSS_HASH)) {
+    const uint16_t from = dr.moved_from[m->hash.rss % dr.moved_from.size()];
+    return from != HwDrain::kStayed && from != queue;
+  }
   const PacketFields f = parse_fields(rte_pktmbuf_mtod(m, const uint8_t*), rte_pktmbuf_data_len(m));
   const SteerVerdict v = dr.old_table->classify(f);
   return v.kind == SteerVerdict::Queue && v.queue != queue;
@@ -279,9 +286,8 @@ inline void hw_cross(const RxStep& s) {
 
 unsigned run_hw_drain_step(const RxStep& s, const WorkerPlan& plan, rte_mbuf** pkts, const HwDrain* dr) {
   HwLocal& l = *s.hwl;
-  const uint64_t now = rte_rdtsc();
   if (!dr) {  // the drain ended before this lcore let go of what it parked
-    hw_release(s, plan, now, false);
+    hw_release(s, plan, rte_rdtsc(), false);
     return 0;
   }
   if (l.gen != dr->generation) {
@@ -290,6 +296,7 @@ unsigned run_hw_drain_step(const RxStep& s, const WorkerPlan& plan, rte_mbuf** p
   }
   const bool loser = dr->loser[s.queue];
   const uint64_t applied = dr->applied_tsc.load(std::memory_order_acquire);
+  const uint64_t now = rte_rdtsc();  // after `applied`: never earlier than it
   if (applied && loser && !l.fence_set) {
     const int backlog = s.hw->dev->rx_queue_count(s.queue);
     l.fence = backlog >= 0 ? l.taken + uint64_t(backlog) : UINT64_MAX;  // unknown: the first empty poll
@@ -303,7 +310,8 @@ unsigned run_hw_drain_step(const RxStep& s, const WorkerPlan& plan, rte_mbuf** p
         all = false;
         break;
       }
-    if (all || now - applied >= dr->timeout_cycles) hw_release(s, plan, now, !all);
+    // Signed: `applied` is the control lcore's TSC, which may run a little ahead of this one's.
+    if (all || int64_t(now - applied) >= int64_t(dr->timeout_cycles)) hw_release(s, plan, now, !all);
   }
   QueueCounters& c = *s.counters;
   const uint16_t n = rte_eth_rx_burst(s.port_id, s.queue, pkts, plan.burst);
@@ -944,12 +952,13 @@ bool Dataplane::Impl::configure_port(size_t i, std::vector<ConfigError>& errs) {
     conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
     conf.rx_adv_conf.rss_conf.rss_hf = info.flow_type_rss_offloads & want_hf;
   }
-  if (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE) conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE;
+  if (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE)
+    conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE;
   if (int rc = rte_eth_dev_configure(pid, nb_rx, pc.tx_queues, &conf); rc != 0)
-    return fail("rte_eth_dev_configure(" + std::to_string(nb_rx) + " rx, " + std::to_string(pc.tx_queues) + " tx)",
-                rc);
+    return fail("rte_eth_dev_configure(" + std::to_string(nb_rx) + " rx, " + std::to_string(pc.tx_queues) + " tx)", rc);
   uint16_t nrx = pc.rx_desc, ntx = pc.tx_desc;
-  if (int rc = rte_eth_dev_adjust_nb_rx_tx_desc(pid, &nrx, &ntx); rc != 0) return fail("adjusting descriptor counts", rc);
+  if (int rc = rte_eth_dev_adjust_nb_rx_tx_desc(pid, &nrx, &ntx); rc != 0)
+    return fail("adjusting descriptor counts", rc);
   const unsigned socket = unsigned(plan.port_socket[i]);
   rte_mempool* pool = pools[size_t(plan.port_pool[i])];
   for (uint16_t q = 0; q < nb_rx; ++q)
@@ -972,8 +981,7 @@ bool Dataplane::Impl::configure_port(size_t i, std::vector<ConfigError>& errs) {
 // Creates `rules` on the device (validated first), into `out`. On failure
 // destroys what it created and returns why.
 std::string Dataplane::Impl::create_rules(HwPort& hp, const RssConfig& rss, const std::vector<FlowRule>& rules,
-                                          uint16_t queues,
-                                          std::map<std::string, std::vector<rte_flow*>>* out,
+                                          uint16_t queues, std::map<std::string, std::vector<rte_flow*>>* out,
                                           std::string* failed_rule) {
   for (const FlowRule& r : rules) {
     auto specs = translate_rule(r, rss, queues);
@@ -1040,7 +1048,8 @@ std::vector<ConfigError> Dataplane::Impl::setup_ports() {
     const std::string idx = "ports[" + std::to_string(i) + "]";
     if (pc.steering->mode == SteeringMode::Hardware) {
       errs.push_back({idx + ".steering.mode", "port " + pc.name + " (" + ports[i].caps.driver +
-                                                  ") cannot steer in hardware: " + why + "; use mode: auto or software"});
+                                                  ") cannot steer in hardware: " + why +
+                                                  "; use mode: auto or software"});
       return errs;
     }
     // auto: the device refused at start what its capabilities promised; steer in software.
@@ -1342,8 +1351,8 @@ void Dataplane::Impl::retire_drain(HwPort& hp, std::unique_ptr<HwDrain> dr) {
 // undo (new rules, key and hash types, RETA, old rules removed), each undone
 // in reverse if a later one fails; then the losers' fences and the gainers'
 // release.
-std::vector<ConfigError> Dataplane::Impl::change_hardware(size_t i, const SteeringConfig& next,
-                                                          const SteeringChange& c, ChangeReport& rep, bool global,
+std::vector<ConfigError> Dataplane::Impl::change_hardware(size_t i, const SteeringConfig& next, const SteeringChange& c,
+                                                          ChangeReport& rep, bool global,
                                                           const std::vector<uint8_t>& loser,
                                                           const std::vector<uint8_t>& gainer) {
   HwPort& hp = *hw[i];
@@ -1361,8 +1370,9 @@ std::vector<ConfigError> Dataplane::Impl::change_hardware(size_t i, const Steeri
     for (uint16_t q = 0; q < nq; ++q)
       if (loser[q]) dr->losers.push_back(q);
     if (!global) {
-      dr->moved.assign(next.rss.reta.size(), 0);
-      for (size_t b = 0; b < next.rss.reta.size(); ++b) dr->moved[b] = next.rss.reta[b] != hp.cfg.rss.reta[b];
+      dr->moved_from.assign(next.rss.reta.size(), HwDrain::kStayed);
+      for (size_t b = 0; b < next.rss.reta.size(); ++b)
+        if (next.rss.reta[b] != hp.cfg.rss.reta[b]) dr->moved_from[b] = hp.cfg.rss.reta[b];
     }
     dr->old_table = std::make_unique<SteeringTable>(hp.cfg);
     dr->timeout_cycles = uint64_t(next.drain_timeout_ms) * hz / 1000;
@@ -1373,7 +1383,8 @@ std::vector<ConfigError> Dataplane::Impl::change_hardware(size_t i, const Steeri
       while (gainer[q] && hp.shared.q[q].seen.load(std::memory_order_acquire) != gen) {
         if (std::chrono::steady_clock::now() > deadline) {
           retire_drain(hp, std::move(dr));
-          return {{"port", "the worker polling " + port + ":" + std::to_string(q) + " did not take the change within 2 s",
+          return {{"port",
+                   "the worker polling " + port + ":" + std::to_string(q) + " did not take the change within 2 s",
                    ErrorKind::Unavailable}};
         }
         std::this_thread::sleep_for(std::chrono::microseconds(10));
@@ -1384,7 +1395,8 @@ std::vector<ConfigError> Dataplane::Impl::change_hardware(size_t i, const Steeri
   std::vector<FlowRule> to_create;
   std::vector<std::string> to_destroy = c.remove;
   for (const FlowRule& r : c.add) {
-    auto it = std::find_if(hp.cfg.flows.begin(), hp.cfg.flows.end(), [&](const FlowRule& x) { return x.name == r.name; });
+    auto it =
+        std::find_if(hp.cfg.flows.begin(), hp.cfg.flows.end(), [&](const FlowRule& x) { return x.name == r.name; });
     if (it != hp.cfg.flows.end() && *it == r) continue;  // already so
     to_create.push_back(r);
     if (it != hp.cfg.flows.end()) to_destroy.push_back(r.name);
@@ -1423,8 +1435,8 @@ std::vector<ConfigError> Dataplane::Impl::change_hardware(size_t i, const Steeri
         f = fs->second.erase(f);
       }
       if (!why.empty()) break;
-      destroyed.push_back(*std::find_if(hp.cfg.flows.begin(), hp.cfg.flows.end(),
-                                        [&](const FlowRule& x) { return x.name == name; }));
+      destroyed.push_back(
+          *std::find_if(hp.cfg.flows.begin(), hp.cfg.flows.end(), [&](const FlowRule& x) { return x.name == name; }));
       hp.flows.erase(fs);
     }
   std::string undo_failed;
@@ -1450,8 +1462,7 @@ std::vector<ConfigError> Dataplane::Impl::change_hardware(size_t i, const Steeri
 
   if (dr) {  // the losers' fences start now; the gainers release once all are crossed
     dr->applied_tsc.store(t1, std::memory_order_release);
-    const auto deadline =
-        std::chrono::steady_clock::now() + std::chrono::milliseconds(next.drain_timeout_ms + 2000);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(next.drain_timeout_ms + 2000);
     uint64_t released_max = t1;
     for (uint16_t q = 0; q < nq; ++q) {
       if (!gainer[q]) continue;
@@ -1462,21 +1473,20 @@ std::vector<ConfigError> Dataplane::Impl::change_hardware(size_t i, const Steeri
         ++rep.timeouts;  // its lcore stopped polling; retire_drain keeps what it may still read
         continue;
       }
-      released_max = std::max(released_max, hq.released_tsc);
+      if (int64_t(hq.released_tsc - released_max) > 0) released_max = hq.released_tsc;
       rep.held += hq.held;
       rep.longest_hold_us = std::max(rep.longest_hold_us, double(hq.hold_cycles) * 1e6 / double(hz));
       rep.timeouts += hq.timed_out;
     }
-    rep.drain_us = double(released_max - t1) * 1e6 / double(hz);
+    rep.drain_us = std::max(0.0, double(int64_t(released_max - t1)) * 1e6 / double(hz));
     retire_drain(hp, std::move(dr));
   }
   if (!why.empty())
     return {{"port", "port " + port + ": " + why +
-                         (undo_failed.empty() ? "; rolled back, the port stays at generation " +
-                                                    std::to_string(hp.generation)
-                                              : "; rolling back failed too" + undo_failed +
-                                                    ": the device may differ from generation " +
-                                                    std::to_string(hp.generation))}};
+                         (undo_failed.empty()
+                              ? "; rolled back, the port stays at generation " + std::to_string(hp.generation)
+                              : "; rolling back failed too" + undo_failed + ": the device may differ from generation " +
+                                    std::to_string(hp.generation))}};
   for (auto& [name, fs] : created) hp.flows[name] = fs;
   rep.apply_us = double(t1 - t0) * 1e6 / double(hz);
   rep.drained = rep.buckets_moved > 0 && next.drain;
@@ -1497,8 +1507,8 @@ std::vector<ConfigError> Dataplane::change_steering(const std::string& port, con
   Impl::SoftPort* soft = i < m.soft.size() ? m.soft[i].get() : nullptr;
   Impl::HwPort* hwp = i < m.hw.size() ? m.hw[i].get() : nullptr;
   if (!soft && !hwp)
-    return {{"port", "port " + port + " has no steering; add steering: to it in the deployment",
-             ErrorKind::Precondition}};
+    return {
+        {"port", "port " + port + " has no steering; add steering: to it in the deployment", ErrorKind::Precondition}};
   const SteeringConfig& cur = soft ? soft->cfg : hwp->cfg;
   const uint64_t cur_gen = soft ? soft->generation : hwp->generation;
   if (c.expected_generation && *c.expected_generation != cur_gen)
@@ -1535,16 +1545,16 @@ std::vector<ConfigError> Dataplane::change_steering(const std::string& port, con
                                        "-byte RSS key, not " + std::to_string(next.rss.key.size())}};
     if (uint64_t missing = rss_hf_required(next.rss.types) & ~hc.rss_offloads; missing)
       return {{"steering.rss.types", "port " + port + " (" + hc.driver +
-                                         ") cannot hash every type asked for (RTE_ETH_RSS_* bits 0x" + hex_u64(missing) +
-                                         " missing); drop those types"}};
+                                         ") cannot hash every type asked for (RTE_ETH_RSS_* bits 0x" +
+                                         hex_u64(missing) + " missing); drop those types"}};
     if (hc.reta_size % next.rss.reta.size() != 0)
       return {{"steering.rss.reta", "port " + port + "'s RETA has " + std::to_string(hc.reta_size) + " entries; give " +
                                         std::to_string(hc.reta_size) + " or a power of two below it, not " +
                                         std::to_string(next.rss.reta.size())}};
     for (const FlowRule& r : c.add) {
-      const size_t j = size_t(std::find_if(next.flows.begin(), next.flows.end(),
-                                           [&](const FlowRule& x) { return x.name == r.name; }) -
-                              next.flows.begin());
+      const size_t j = size_t(
+          std::find_if(next.flows.begin(), next.flows.end(), [&](const FlowRule& x) { return x.name == r.name; }) -
+          next.flows.begin());
       for (const auto& spec : translate_rule(r, next.rss, m.d.ports[i].rx_queues)) {
         rte_flow_error e{};
         if (int rc = hwp->dev->flow_validate(*spec, &e); rc != 0)

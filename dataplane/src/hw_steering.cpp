@@ -1,7 +1,6 @@
 #include "steer/hw_steering.h"
 
 #include <rte_byteorder.h>
-
 #include <rte_errno.h>
 
 #include <cstring>
@@ -40,10 +39,8 @@ std::unique_ptr<FlowRuleSpec> translate_one(const FlowRule& r, const RssConfig& 
   s->attr.ingress = 1;
   s->attr.priority = r.priority;
 
-  const bool v4 =
-      fam == Family::V4 || m.ipv4_src || m.ipv4_dst || (m.eth_type && *m.eth_type == 0x0800);
-  const bool v6 =
-      fam == Family::V6 || m.ipv6_src || m.ipv6_dst || (m.eth_type && *m.eth_type == 0x86dd);
+  const bool v4 = fam == Family::V4 || m.ipv4_src || m.ipv4_dst || (m.eth_type && *m.eth_type == 0x0800);
+  const bool v6 = fam == Family::V6 || m.ipv6_src || m.ipv6_dst || (m.eth_type && *m.eth_type == 0x86dd);
   const bool tcp = m.tcp_src || m.tcp_dst || (m.ip_proto && *m.ip_proto == 6);
   const bool udp = m.udp_src || m.udp_dst || (m.ip_proto && *m.ip_proto == 17);
 
@@ -179,8 +176,8 @@ std::unique_ptr<FlowRuleSpec> translate_one(const FlowRule& r, const RssConfig& 
 std::vector<std::unique_ptr<FlowRuleSpec>> translate_rule(const FlowRule& r, const RssConfig& rss,
                                                           uint16_t all_queues) {
   const FlowMatch& m = r.match;
-  const bool family_said =
-      m.ipv4_src || m.ipv4_dst || m.ipv6_src || m.ipv6_dst || (m.eth_type && (*m.eth_type == 0x0800 || *m.eth_type == 0x86dd));
+  const bool family_said = m.ipv4_src || m.ipv4_dst || m.ipv6_src || m.ipv6_dst ||
+                           (m.eth_type && (*m.eth_type == 0x0800 || *m.eth_type == 0x86dd));
   const bool l4_or_proto = m.tcp_src || m.tcp_dst || m.udp_src || m.udp_dst || m.ip_proto;
   std::vector<std::unique_ptr<FlowRuleSpec>> out;
   if (l4_or_proto && !family_said && !m.eth_type) {
@@ -205,10 +202,14 @@ uint64_t rss_hf_required(uint32_t t) {
 
 std::string flow_error_text(const char* call, const rte_flow_error& e, int rc) {
   static const std::map<int, const char*> kWhat = {
-      {RTE_FLOW_ERROR_TYPE_ATTR_PRIORITY, "the priority"}, {RTE_FLOW_ERROR_TYPE_ATTR, "the attributes"},
-      {RTE_FLOW_ERROR_TYPE_ITEM_NUM, "the pattern length"}, {RTE_FLOW_ERROR_TYPE_ITEM_SPEC, "an item's spec"},
-      {RTE_FLOW_ERROR_TYPE_ITEM_MASK, "an item's mask"},    {RTE_FLOW_ERROR_TYPE_ITEM, "a pattern item"},
-      {RTE_FLOW_ERROR_TYPE_ACTION_NUM, "the action count"}, {RTE_FLOW_ERROR_TYPE_ACTION_CONF, "an action's conf"},
+      {RTE_FLOW_ERROR_TYPE_ATTR_PRIORITY, "the priority"},
+      {RTE_FLOW_ERROR_TYPE_ATTR, "the attributes"},
+      {RTE_FLOW_ERROR_TYPE_ITEM_NUM, "the pattern length"},
+      {RTE_FLOW_ERROR_TYPE_ITEM_SPEC, "an item's spec"},
+      {RTE_FLOW_ERROR_TYPE_ITEM_MASK, "an item's mask"},
+      {RTE_FLOW_ERROR_TYPE_ITEM, "a pattern item"},
+      {RTE_FLOW_ERROR_TYPE_ACTION_NUM, "the action count"},
+      {RTE_FLOW_ERROR_TYPE_ACTION_CONF, "an action's conf"},
       {RTE_FLOW_ERROR_TYPE_ACTION, "an action"},
   };
   std::string t = std::string(call) + " refused ";

@@ -1,6 +1,6 @@
 // Evidence-carrying traffic through a ring-backed port, for in-process tests
 // and benchmarks: a thread injects 32-frame bursts of steer-trafgen frames
-// into the port's RX ring at a bounded rate and collects what comes out of its
+// into the port's RX ring (or a model NIC's wire) at a bounded rate and collects what comes out of its
 // TX rings, checking order as collected (meaningful with one TX ring: that
 // is the wire). finish() stops injecting and waits up to 5 s for the rest.
 #pragma once
@@ -11,6 +11,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <thread>
 #include <vector>
 
@@ -22,10 +23,22 @@ namespace steer::trafgen {
 
 class RingTraffic {
  public:
+  // Frames go into `rx`, as a ring-backed port receives them.
   RingTraffic(rte_mempool* pool, rte_ring* rx, std::vector<rte_ring*> tx, uint32_t flows, unsigned burst_every_us,
               uint64_t seed = 11)
+      : RingTraffic(
+            pool,
+            [rx](rte_mbuf** pkts, unsigned n) {
+              unsigned sent = 0;
+              while (sent < n)
+                sent += rte_ring_enqueue_burst(rx, reinterpret_cast<void**>(pkts + sent), n - sent, nullptr);
+            },
+            std::move(tx), flows, burst_every_us, seed) {}
+  // Frames go to `inject` (a model NIC's wire, say), which takes ownership.
+  RingTraffic(rte_mempool* pool, std::function<void(rte_mbuf**, unsigned)> inject, std::vector<rte_ring*> tx,
+              uint32_t flows, unsigned burst_every_us, uint64_t seed = 11)
       : pool_(pool),
-        rx_(rx),
+        inject_(std::move(inject)),
         tx_(std::move(tx)),
         gen_(make_flows(flows, FlowMode::Random, seed, 17, false), {64}, kSrc, kDst, 1),
         checker_(flows),
@@ -61,9 +74,7 @@ class RingTraffic {
     while (!stop_.load()) {
       if (rte_pktmbuf_alloc_bulk(pool_, pkts, 32) == 0) {
         gen_.fill(pkts, 32, 0, rte_rdtsc());
-        unsigned sent = 0;
-        while (sent < 32)
-          sent += rte_ring_enqueue_burst(rx_, reinterpret_cast<void**>(pkts + sent), 32 - sent, nullptr);
+        inject_(pkts, 32);
         injected_ += 32;
         injected_live_.store(injected_);
       }
@@ -90,7 +101,7 @@ class RingTraffic {
   }
 
   rte_mempool* pool_;
-  rte_ring* rx_;
+  std::function<void(rte_mbuf**, unsigned)> inject_;
   std::vector<rte_ring*> tx_;
   Generator gen_;
   Checker checker_;

@@ -482,13 +482,14 @@ int main(int argc, char** argv) {
     auto stub = pb::Stats::NewStub(channel);
     auto show = [](const pb::StatsSnapshot& s) {
       if (g_output != "table") return print_json(s);
-      std::printf("%-10s %5s %14s %14s %10s %10s %10s\n", "queue", "lcore", "rx", "tx", "tx_drop", "dropped",
-                  "reordered");
+      std::printf("%-10s %5s %14s %14s %10s %10s %10s %10s %10s\n", "queue", "lcore", "rx", "tx", "tx_drop",
+                  "dropped", "reordered", "held", "drain_to");
       for (const auto& q : s.queues())
-        std::printf("%-10s %5u %14llu %14llu %10llu %10llu %10llu\n",
+        std::printf("%-10s %5u %14llu %14llu %10llu %10llu %10llu %10llu %10llu\n",
                     (q.port() + ":" + std::to_string(q.queue())).c_str(), q.lcore(), (unsigned long long)q.rx(),
                     (unsigned long long)q.tx(), (unsigned long long)q.tx_dropped(), (unsigned long long)q.dropped(),
-                    (unsigned long long)q.reordered());
+                    (unsigned long long)q.reordered(), (unsigned long long)q.held(),
+                    (unsigned long long)q.drain_timeouts());
       for (const auto& d : s.dispatchers())
         std::printf("dispatch %s:%u lcore %u rx %llu rule_drops %llu ring_full %llu held %llu timeouts %llu\n",
                     d.port().c_str(), d.queue(), d.lcore(), (unsigned long long)d.rx(),

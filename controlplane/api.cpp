@@ -163,6 +163,8 @@ void to_proto(const StatsSnapshot& s, pb::StatsSnapshot* o) {
     x->set_dropped(q.s.dropped);
     x->set_reordered(q.s.reordered);
     x->set_empty_polls(q.s.empty_polls);
+    x->set_held(q.s.held);
+    x->set_drain_timeouts(q.s.drain_timeouts);
     o->set_rx(o->rx() + q.s.rx);
     o->set_tx(o->tx() + q.s.tx);
     o->set_reordered(o->reordered() + q.s.reordered);
@@ -209,6 +211,8 @@ pb::StatsSnapshot delta(const pb::StatsSnapshot& now, const pb::StatsSnapshot& p
     q->set_dropped(q->dropped() - p.dropped());
     q->set_reordered(q->reordered() - p.reordered());
     q->set_empty_polls(q->empty_polls() - p.empty_polls());
+    q->set_held(q->held() - p.held());
+    q->set_drain_timeouts(q->drain_timeouts() - p.drain_timeouts());
   }
   d.set_rx(now.rx() - prev.rx());
   d.set_tx(now.tx() - prev.tx());

@@ -204,6 +204,8 @@ TEST(HardwareSteering, ThousandLiveChangesLoseAndReorderNothing) {
   EXPECT_EQ(timeouts, 0u);
   EXPECT_GT(drained, 500u);
   EXPECT_GT(held, 0u) << "moved flows were held at least sometimes";
+  EXPECT_EQ(total(s, &QueueStats::held), held) << "the per-queue counters add up to the reports";
+  EXPECT_EQ(total(s, &QueueStats::drain_timeouts), 0u);
   EXPECT_EQ(total(s, &QueueStats::tx_dropped), 0u);
   EXPECT_GT(s.queues[0].s.tx, 0u);
   EXPECT_GT(s.queues[1].s.tx, 0u);

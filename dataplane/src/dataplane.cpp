@@ -37,6 +37,8 @@ void QueueStats::read(const QueueCounters& c) {
   reordered = c.reordered.get();
   empty_polls = c.empty_polls.get();
   busy_cycles = c.busy_cycles.get();
+  held = c.held.get();
+  drain_timeouts = c.drain_timeouts.get();
   for (unsigned i = 0; i < kBurstBuckets; ++i) burst_hist[i] = c.burst_hist[i].get();
 }
 
@@ -48,6 +50,8 @@ QueueStats& QueueStats::operator+=(const QueueStats& o) {
   reordered += o.reordered;
   empty_polls += o.empty_polls;
   busy_cycles += o.busy_cycles;
+  held += o.held;
+  drain_timeouts += o.drain_timeouts;
   for (unsigned i = 0; i < kBurstBuckets; ++i) burst_hist[i] += o.burst_hist[i];
   return *this;
 }
@@ -270,6 +274,8 @@ void hw_release(const RxStep& s, const WorkerPlan& plan, uint64_t now, bool time
   HwQueue& q = hw_queue(s, s.queue);
   for (size_t i = 0; i < l.parked; i += plan.burst)
     process(s, plan, l.park.data() + i, uint16_t(std::min<size_t>(plan.burst, l.parked - i)));
+  if (l.parked) s.counters->held.add(l.parked);
+  if (timed_out) s.counters->drain_timeouts.add(1);
   q.held = l.parked;
   q.hold_cycles = l.parked ? now - l.first_hold : 0;
   q.timed_out = timed_out;

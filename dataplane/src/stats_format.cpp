@@ -22,15 +22,15 @@ using ull = unsigned long long;
 std::string format_stats(const StatsSnapshot& s) {
   std::string o;
   QueueStats total;
-  line(o, "%-12s %5s %14s %14s %10s %10s %10s %14s %10s\n", "queue", "lcore", "rx", "tx", "tx_drop", "dropped",
-       "reordered", "empty_polls", "avg_burst");
+  line(o, "%-12s %5s %14s %14s %10s %10s %10s %14s %10s %10s %10s\n", "queue", "lcore", "rx", "tx", "tx_drop",
+       "dropped", "reordered", "empty_polls", "avg_burst", "held", "drain_to");
   for (const auto& q : s.queues) {
     std::string name = q.port + ":" + std::to_string(q.queue);
     uint64_t bursts = 0;
     for (unsigned b = 1; b < kBurstBuckets; ++b) bursts += q.s.burst_hist[b];
-    line(o, "%-12s %5u %14llu %14llu %10llu %10llu %10llu %14llu %10.1f\n", name.c_str(), q.lcore, ull(q.s.rx),
-         ull(q.s.tx), ull(q.s.tx_dropped), ull(q.s.dropped), ull(q.s.reordered), ull(q.s.empty_polls),
-         bursts ? double(q.s.rx) / double(bursts) : 0.0);
+    line(o, "%-12s %5u %14llu %14llu %10llu %10llu %10llu %14llu %10.1f %10llu %10llu\n", name.c_str(), q.lcore,
+         ull(q.s.rx), ull(q.s.tx), ull(q.s.tx_dropped), ull(q.s.dropped), ull(q.s.reordered), ull(q.s.empty_polls),
+         bursts ? double(q.s.rx) / double(bursts) : 0.0, ull(q.s.held), ull(q.s.drain_timeouts));
     total += q.s;
   }
   o += "burst sizes (non-empty polls):";

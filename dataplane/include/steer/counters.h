@@ -38,6 +38,8 @@ struct alignas(64) QueueCounters {
   Counter reordered;   // ordering audit: sequence below the last one sent on its flow
   Counter empty_polls;
   Counter busy_cycles;  // TSC cycles spent on non-empty bursts of this queue
+  Counter held;            // hardware steering: packets this queue parked during drains
+  Counter drain_timeouts;  // hardware steering: drains this queue released by timeout or hold budget
   Counter burst_hist[kBurstBuckets];
 };
 
@@ -65,6 +67,7 @@ struct alignas(64) DispatchCounters {
 // Plain-value snapshots for readers.
 struct QueueStats {
   uint64_t rx = 0, tx = 0, tx_dropped = 0, dropped = 0, reordered = 0, empty_polls = 0, busy_cycles = 0;
+  uint64_t held = 0, drain_timeouts = 0;
   uint64_t burst_hist[kBurstBuckets] = {};
   void read(const QueueCounters& c);
   QueueStats& operator+=(const QueueStats& o);

@@ -1,10 +1,13 @@
-// Change latency under load: live RETA moves on a software-steered ring port
-// (one device queue, a dispatcher, two echo workers) while a generator thread
-// injects steer-trafgen frames across 512 flows and collects the echoes.
+// Change latency under load: live RETA moves while a generator thread injects
+// steer-trafgen frames across 512 flows and collects the echoes.
+//   software:  a ring port with one device queue, a dispatcher, two echo workers;
+//   model-nic: the hardware backend on a model NIC (tools/model_nic) with two
+//              device queues, one echo worker each, no dispatcher.
 // Prints one line:
-//   change_latency changes=N pps=P apply_p50_us=.. apply_p99_us=.. drain_p50_us=.. drain_p99_us=..
+//   change_latency backend=B changes=N pps=P apply_p50_us=.. apply_p99_us=.. drain_p50_us=.. drain_p99_us=..
 //                  held_p50=.. held_p99=.. hold_p99_us=.. timeouts=.. reordered=.. lost=..
 // usage: steer-bench-change-latency [changes (default 2000)] [burst interval us (default 40)]
+//                                   [software|model-nic (default software)]
 #include <unistd.h>
 
 #include <rte_cycles.h>
@@ -24,6 +27,7 @@
 #include <vector>
 
 #include "engine.h"
+#include "model_nic.h"
 #include "ring_traffic.h"
 #include "steer/dataplane.h"
 #include "steer/steering.h"
@@ -43,6 +47,12 @@ double pct(std::vector<double> v, double q) {
 int main(int argc, char** argv) {
   const int changes = argc > 1 ? std::atoi(argv[1]) : 2000;
   const unsigned every_us = argc > 2 ? unsigned(std::atoi(argv[2])) : 40;
+  const std::string backend = argc > 3 ? argv[3] : "software";
+  if (backend != "software" && backend != "model-nic") {
+    std::fprintf(stderr, "backend: \"%s\" is not software or model-nic\n", backend.c_str());
+    return 2;
+  }
+  const bool hw = backend == "model-nic";
   const std::string prefix = "steer_chlat_" + std::to_string(getpid());
   std::vector<std::string> args = {"bench",       "--no-huge",     "--no-pci",      "-m",
                                    "512",         "--file-prefix", prefix,          "--lcores",
@@ -51,12 +61,22 @@ int main(int argc, char** argv) {
   for (auto& a : args) av.push_back(a.data());
   if (rte_eal_init(int(av.size()), av.data()) < 0) return 1;
   rte_mempool* pool = rte_pktmbuf_pool_create("bench_pool", 16383, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
-  rte_ring* rx = rte_ring_create("b_rx", 4096, 0, RING_F_SC_DEQ);
-  rte_ring* tx[2] = {rte_ring_create("b_tx0", 8192, 0, RING_F_SP_ENQ),
-                     rte_ring_create("b_tx1", 8192, 0, RING_F_SP_ENQ)};
-  int port = rte_eth_from_rings("bench0", &rx, 1, tx, 2, 0);
-  char devname[RTE_ETH_NAME_MAX_LEN];
-  rte_eth_dev_get_name_by_port(uint16_t(port), devname);
+  rte_ring* rx = nullptr;
+  std::vector<rte_ring*> tx;
+  std::unique_ptr<testing::ModelNic> nic;
+  std::string devname;
+  if (hw) {
+    nic = std::make_unique<testing::ModelNic>("bench_nic", 2, 2);
+    devname = nic->devname();
+    tx = nic->tx();
+  } else {
+    rx = rte_ring_create("b_rx", 4096, 0, RING_F_SC_DEQ);
+    tx = {rte_ring_create("b_tx0", 8192, 0, RING_F_SP_ENQ), rte_ring_create("b_tx1", 8192, 0, RING_F_SP_ENQ)};
+    int port = rte_eth_from_rings("bench0", &rx, 1, tx.data(), 2, 0);
+    char name[RTE_ETH_NAME_MAX_LEN];
+    rte_eth_dev_get_name_by_port(uint16_t(port), name);
+    devname = name;
+  }
 
   Deployment d;
   d.eal.lcores = "(0-3)@(0,1)";
@@ -74,15 +94,28 @@ int main(int argc, char** argv) {
   LcoreConfig disp;
   disp.lcore = 1;
   disp.dispatch = {{0, 0}};
-  d.lcores = {disp, {2, {{0, 0}}, {}, 0}, {3, {{0, 1}}, {}, 0}};
+  if (hw)
+    d.lcores = {{2, {{0, 0}}, {}, 0}, {3, {{0, 1}}, {}, 0}};
+  else
+    d.lcores = {disp, {2, {{0, 0}}, {}, 0}, {3, {{0, 1}}, {}, 0}};
   d.pipelines = {{{{0, 0}, {0, 1}}, Action::Echo, {}, {}}};
   Dataplane dp;
+  if (hw)
+    dp.set_steering_device_factory([&nic](const std::string&, uint16_t) { return nic->device(); });
   if (auto e = dp.start(d, nullptr); !e.empty()) {
     std::fprintf(stderr, "%s: %s\n", e[0].path.c_str(), e[0].message.c_str());
     return 1;
   }
 
-  trafgen::RingTraffic traffic(pool, rx, {tx[0], tx[1]}, 512, every_us, 3);
+  auto inject = [&](rte_mbuf** p, unsigned n) {
+    if (hw) {
+      nic->deliver(p, n);
+      return;
+    }
+    unsigned sent = 0;
+    while (sent < n) sent += rte_ring_enqueue_burst(rx, reinterpret_cast<void**>(p + sent), n - sent, nullptr);
+  };
+  trafgen::RingTraffic traffic(pool, inject, tx, 512, every_us, 3);
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
 
   std::mt19937 rng(1);
@@ -114,9 +147,9 @@ int main(int argc, char** argv) {
   uint64_t reordered = 0;
   for (const auto& q : dp.stats().queues) reordered += q.s.reordered;
   std::printf(
-      "change_latency changes=%zu pps=%.0f apply_p50_us=%.1f apply_p99_us=%.1f drain_p50_us=%.1f drain_p99_us=%.1f "
+      "change_latency backend=%s changes=%zu pps=%.0f apply_p50_us=%.1f apply_p99_us=%.1f drain_p50_us=%.1f drain_p99_us=%.1f "
       "held_p50=%.0f held_p99=%.0f hold_p99_us=%.1f timeouts=%llu reordered=%llu lost=%lld\n",
-      apply.size(), double(offered) / secs, pct(apply, 0.5), pct(apply, 0.99), pct(drain, 0.5),
+      backend.c_str(), apply.size(), double(offered) / secs, pct(apply, 0.5), pct(apply, 0.99), pct(drain, 0.5),
       pct(drain, 0.99), pct(held, 0.5), pct(held, 0.99), pct(hold, 0.99), (unsigned long long)timeouts,
       (unsigned long long)reordered, (long long)(traffic.injected() - traffic.collected()));
   dp.close();

@@ -94,6 +94,88 @@ FlowRule udp_rule(const std::string& name, uint32_t prio, uint16_t port, uint16_
   return r;
 }
 
+// A UDP frame from source port `sport`, IPv4 or IPv6.
+std::vector<uint8_t> udp_frame(uint16_t sport, bool v6) {
+  std::vector<uint8_t> f(v6 ? 14 + 40 + 8 : 14 + 20 + 8, 0);
+  f[12] = v6 ? 0x86 : 0x08;
+  f[13] = v6 ? 0xdd : 0x00;
+  uint8_t* ip = f.data() + 14;
+  if (v6) {
+    ip[0] = 0x60;
+    ip[5] = 8;   // payload length
+    ip[6] = 17;  // next header
+    ip[7] = 64;
+    ip[8] = 0x20;  // 2001:db8::1 -> 2001:db8::2
+    ip[9] = 0x01;
+    ip[10] = 0x0d;
+    ip[11] = 0xb8;
+    ip[23] = 1;
+    std::copy(ip + 8, ip + 24, ip + 24);
+    ip[39] = 2;
+  } else {
+    ip[0] = 0x45;
+    ip[3] = 28;
+    ip[8] = 64;
+    ip[9] = 17;
+    ip[12] = 10, ip[15] = 1, ip[16] = 10, ip[19] = 2;
+  }
+  uint8_t* udp = ip + (v6 ? 40 : 20);
+  udp[0] = uint8_t(sport >> 8);
+  udp[1] = uint8_t(sport);
+  udp[3] = 53;
+  udp[5] = 8;
+  return f;
+}
+
+int queue_of(const testing::ModelNic& nic, uint16_t sport, bool v6) {
+  const auto f = udp_frame(sport, v6);
+  return nic.queue_of(f.data(), f.size());
+}
+
+// Replacing a rule swaps its flows on the device; removing and re-adding it in
+// one change leaves it there; the IPv6 twin steers like the IPv4 flow.
+TEST(HardwareSteering, ReplacedAndRemovedRulesChangeTheDevice) {
+  testing::ModelNic nic("hw_replace", 2, 2);
+  Deployment d = deployment(nic, true);
+  d.ports[0].steering->flows = {udp_rule("dns", 10, 4000, 0xffff, 1)};
+  d.ports[0].steering->rss.reta = reta_spread(128, {0});  // without the rule, everything goes to 0
+  Dataplane dp;
+  use_model(dp, nic);
+  start_ok(dp, d);
+  EXPECT_EQ(queue_of(nic, 4000, false), 1);
+  EXPECT_EQ(queue_of(nic, 4000, true), 1);
+  EXPECT_EQ(queue_of(nic, 4001, false), 0);
+  ChangeReport rep;
+  SteeringChange replace;
+  replace.add = {udp_rule("dns", 10, 4000, 0xffff, 0)};
+  ASSERT_TRUE(dp.change_steering("p0", replace, &rep).empty());
+  EXPECT_EQ(nic.flow_count(), 2u);
+  EXPECT_EQ(queue_of(nic, 4000, false), 0);
+  EXPECT_EQ(queue_of(nic, 4000, true), 0);
+  SteeringChange again;  // removed and added back, identical, in one change
+  again.remove = {"dns"};
+  again.add = {udp_rule("dns", 10, 4000, 0xffff, 0)};
+  ASSERT_TRUE(dp.change_steering("p0", again, &rep).empty());
+  EXPECT_EQ(nic.flow_count(), 2u);
+  EXPECT_EQ(queue_of(nic, 4000, true), 0);
+  SteeringChange drop;
+  FlowRule blk{"blk", 0, {}, {}};
+  blk.match.udp_src = PortMatch{4001, 0xffff};
+  blk.action.drop = true;
+  drop.add = {blk};
+  drop.reta = reta_spread(128, {1});
+  ASSERT_TRUE(dp.change_steering("p0", drop, &rep).empty());
+  EXPECT_EQ(queue_of(nic, 4001, false), -1);
+  EXPECT_EQ(queue_of(nic, 4002, false), 1);
+  SteeringChange gone;
+  gone.remove = {"dns", "blk"};
+  ASSERT_TRUE(dp.change_steering("p0", gone, &rep).empty());
+  EXPECT_EQ(nic.flow_count(), 0u);
+  EXPECT_EQ(queue_of(nic, 4001, false), 1);
+  EXPECT_EQ(dp.generation("p0"), 4u);
+  dp.close();
+}
+
 TEST(HardwareSteering, AutoChoosesHardwareOnADeviceThatTakesEverything) {
   testing::ModelNic nic("hw_probe", 2, 2);
   Deployment d = deployment(nic, true);

@@ -1403,9 +1403,10 @@ std::vector<ConfigError> Dataplane::Impl::change_hardware(size_t i, const Steeri
   for (const FlowRule& r : c.add) {
     auto it =
         std::find_if(hp.cfg.flows.begin(), hp.cfg.flows.end(), [&](const FlowRule& x) { return x.name == r.name; });
-    if (it != hp.cfg.flows.end() && *it == r) continue;  // already so
+    const bool removed = std::find(c.remove.begin(), c.remove.end(), r.name) != c.remove.end();
+    if (it != hp.cfg.flows.end() && *it == r && !removed) continue;  // already so
     to_create.push_back(r);
-    if (it != hp.cfg.flows.end()) to_destroy.push_back(r.name);
+    if (it != hp.cfg.flows.end() && !removed) to_destroy.push_back(r.name);
   }
   const bool hash_changed = next.rss.key != hp.cfg.rss.key || next.rss.types != hp.cfg.rss.types;
   const bool reta_changed = next.rss.reta != hp.cfg.rss.reta;

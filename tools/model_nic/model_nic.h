@@ -66,34 +66,24 @@ class ModelNic {
     std::lock_guard<std::mutex> lock(mu_);
     for (unsigned i = 0; i < n; ++i) {
       rte_mbuf* m = pkts[i];
-      const uint8_t* d = rte_pktmbuf_mtod(m, const uint8_t*);
-      const PacketFields f = parse_fields(d, m->data_len);
-      uint8_t tuple[ToeplitzTable::kMaxInput];
-      const size_t len = rss_tuple(f, types_, tuple);
-      const uint32_t hash = len ? toeplitz_.hash(tuple, len) : 0;
-      m->hash.rss = hash;
+      const Verdict v = classify(rte_pktmbuf_mtod(m, const uint8_t*), m->data_len);
+      m->hash.rss = v.hash;
       m->ol_flags |= RTE_MBUF_F_RX_RSS_HASH;
-      uint16_t q = reta_[hash & (reta_.size() - 1)];
-      bool drop = false;
-      for (const Flow& fl : flows_) {
-        if (!matches(fl, d, m->data_len)) continue;
-        if (fl.mark) {
-          m->hash.fdir.hi = *fl.mark;
-          m->ol_flags |= RTE_MBUF_F_RX_FDIR | RTE_MBUF_F_RX_FDIR_ID;
-        }
-        if (fl.drop)
-          drop = true;
-        else if (fl.queue >= 0)
-          q = uint16_t(fl.queue);
-        else if (!fl.rss.empty())
-          q = fl.rss[hash % fl.rss.size()];
-        break;
+      if (v.mark) {
+        m->hash.fdir.hi = *v.mark;
+        m->ol_flags |= RTE_MBUF_F_RX_FDIR | RTE_MBUF_F_RX_FDIR_ID;
       }
-      if (drop || rte_ring_sp_enqueue(rx_[q], m) != 0) {
+      if (v.queue < 0 || rte_ring_sp_enqueue(rx_[size_t(v.queue)], m) != 0) {
         rte_pktmbuf_free(m);
         ++dropped_;
       }
     }
+  }
+
+  // Where the device would put a frame now: its RX queue, or -1 (dropped).
+  int queue_of(const uint8_t* frame, size_t len) const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return classify(frame, len).queue;
   }
 
   // What the device holds now.
@@ -132,6 +122,34 @@ class ModelNic {
     std::vector<uint16_t> rss;
     std::optional<uint32_t> mark;
   };
+
+  struct Verdict {
+    int queue = -1;
+    uint32_t hash = 0;
+    std::optional<uint32_t> mark;
+  };
+
+  // Rules in priority order, first match wins; else Toeplitz and the RETA.
+  Verdict classify(const uint8_t* d, size_t len) const {
+    Verdict v;
+    const PacketFields f = parse_fields(d, len);
+    uint8_t tuple[ToeplitzTable::kMaxInput];
+    const size_t n = rss_tuple(f, types_, tuple);
+    v.hash = n ? toeplitz_.hash(tuple, n) : 0;
+    v.queue = reta_[v.hash & (reta_.size() - 1)];
+    for (const Flow& fl : flows_) {
+      if (!matches(fl, d, len)) continue;
+      v.mark = fl.mark;
+      if (fl.drop)
+        v.queue = -1;
+      else if (fl.queue >= 0)
+        v.queue = fl.queue;
+      else if (!fl.rss.empty())
+        v.queue = fl.rss[v.hash % fl.rss.size()];
+      break;
+    }
+    return v;
+  }
 
   static size_t header_size(rte_flow_item_type t) {
     switch (t) {

@@ -227,6 +227,21 @@ TEST(HardwareSteering, ARuleTheDeviceRefusesMakesAutoSteerInSoftware) {
   EXPECT_EQ(nic2.flow_count(), 0u);
 }
 
+// Fewer TX queues than senders is a software-steering deployment (the TX
+// hand-back runs on the dispatcher), even on a device that could steer.
+TEST(HardwareSteering, TxHandBackKeepsAutoInSoftware) {
+  testing::ModelNic nic("hw_handback", 2, 1);
+  Deployment d = deployment(nic, true);
+  d.ports[0].tx_queues = 1;
+  d.lcores.push_back({3, {}, {{0, 0}}, 0});
+  Dataplane dp;
+  use_model(dp, nic);
+  start_ok(dp, d);
+  EXPECT_EQ(dp.ports()[0].backend, SteeringMode::Software);
+  EXPECT_THAT(dp.ports()[0].backend_reason, HasSubstr("TX hand-back runs on a software dispatcher"));
+  dp.close();
+}
+
 TEST(HardwareSteering, ThousandLiveChangesLoseAndReorderNothing) {
   testing::ModelNic nic("hw_live", 2, 2);
   Deployment d = deployment(nic, true);

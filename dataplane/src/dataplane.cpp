@@ -809,6 +809,9 @@ std::vector<ConfigError> Dataplane::Impl::probe_ports() {
                 std::to_string(sc.rss.key.size());
       else if (uint64_t missing = rss_hf_required(sc.rss.types) & ~hc.rss_offloads; missing)
         no_hw = "the device cannot hash every configured type (RTE_ETH_RSS_* bits 0x" + hex_u64(missing) + " missing)";
+      else if (tx_handback(d, i))
+        no_hw = "the port has " + std::to_string(pc.tx_queues) +
+                " TX queue(s) for more sending lcores, and the TX hand-back runs on a software dispatcher";
       else if (hc.reta_size % sc.rss.reta.size() != 0)
         no_hw = "the device's RETA has " + std::to_string(hc.reta_size) + " entries, which the configured " +
                 std::to_string(sc.rss.reta.size()) + " do not divide";

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "eal_env.h"
+#include "live_changes.h"
 #include "model_nic.h"
 #include "ring_traffic.h"
 #include "steer/dataplane.h"
@@ -254,42 +255,11 @@ TEST(HardwareSteering, ThousandLiveChangesLoseAndReorderNothing) {
   start_ok(dp, d);
   const auto baseline = rte_mempool_in_use_count(g_pool);
   Traffic traffic(nic, 32, 60);
-  std::mt19937 rng(7);
-  const std::vector<uint8_t> key_a = default_rss_key();
-  std::vector<uint8_t> key_b = key_a;
-  std::reverse(key_b.begin(), key_b.end());
-  uint64_t held = 0, drained = 0, timeouts = 0;
+  testing::ChangeTotals totals;
   while (traffic.injected_live() < 2000) std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  for (int i = 0; i < 1000; ++i) {
-    SteeringChange c;
-    switch (i % 4) {
-      case 0:
-      case 1: {  // move some buckets
-        auto reta = dp.steering("p0")->rss.reta;
-        for (int k = 0; k < 16; ++k) reta[rng() % reta.size()] = uint16_t(rng() % 2);
-        c.reta = reta;
-        break;
-      }
-      case 2:
-        c.key = (i / 4) % 2 ? key_a : key_b;
-        break;
-      case 3:
-        if ((i / 4) % 2)
-          c.add = {udp_rule("pin", 10, 0x0100, 0x0300, uint16_t(rng() % 2))};  // a quarter of the flows
-        else if (dp.steering("p0")->flows.size())
-          c.remove = {"pin"};
-        else
-          c.key = key_a;
-        break;
-    }
-    ChangeReport rep;
-    auto errs = dp.change_steering("p0", c, &rep);
-    ASSERT_TRUE(errs.empty()) << i << ": " << errs[0].path << ": " << errs[0].message;
-    ASSERT_EQ(rep.generation, uint64_t(i + 1));
-    held += rep.held;
-    drained += rep.drained;
-    timeouts += rep.timeouts;
-  }
+  testing::run_mixed_changes(dp, 1000, 7, &totals);
+  if (HasFatalFailure()) return;
+  const uint64_t held = totals.held, drained = totals.drained, timeouts = totals.timeouts;
   const SteeringConfig final_cfg = *dp.steering("p0");
   traffic.finish();
   dp.stop();

@@ -23,6 +23,7 @@
 
 #include "eal_env.h"
 #include "engine.h"
+#include "live_changes.h"
 #include "ring_traffic.h"
 #include "steer/dataplane.h"
 #include "steer/evidence.h"
@@ -197,46 +198,11 @@ TEST(Steering, ThousandLiveChangesLoseAndReorderNothing) {
   start_ok(dp, deployment(rp, true));
   const auto baseline = rte_mempool_in_use_count(g_pool);
   Traffic traffic(rp, 512, 40);
-  std::mt19937 rng(5);
-  const std::vector<uint8_t> key_a = default_rss_key();
-  std::vector<uint8_t> key_b = key_a;
-  std::reverse(key_b.begin(), key_b.end());
-  uint64_t held = 0, drained = 0, timeouts = 0;
+  testing::ChangeTotals totals;
   while (traffic.injected_live() < 2000) std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  for (int i = 0; i < 1000; ++i) {
-    SteeringChange c;
-    switch (i % 4) {
-      case 0:
-      case 1: {  // move some buckets
-        auto reta = dp.steering("p0")->rss.reta;
-        for (int k = 0; k < 16; ++k) reta[rng() % reta.size()] = uint16_t(rng() % 2);
-        c.reta = reta;
-        break;
-      }
-      case 2:
-        c.key = (i / 4) % 2 ? key_a : key_b;
-        break;
-      case 3:
-        if ((i / 4) % 2) {
-          FlowRule r{"pin", 10, {}, {}};
-          r.match.udp_src = PortMatch{0x0100, 0x0300};  // a quarter of the flows
-          r.action.queue = uint16_t(rng() % 2);
-          c.add = {r};
-        } else if (dp.steering("p0")->flows.size()) {
-          c.remove = {"pin"};
-        } else {
-          c.key = key_a;
-        }
-        break;
-    }
-    ChangeReport rep;
-    auto errs = dp.change_steering("p0", c, &rep);
-    ASSERT_TRUE(errs.empty()) << i << ": " << errs[0].path << ": " << errs[0].message;
-    ASSERT_EQ(rep.generation, uint64_t(i + 1));
-    held += rep.held;
-    drained += rep.drained;
-    timeouts += rep.timeouts;
-  }
+  testing::run_mixed_changes(dp, 1000, 5, &totals);
+  if (HasFatalFailure()) return;
+  const uint64_t held = totals.held, drained = totals.drained, timeouts = totals.timeouts;
   traffic.finish();
   dp.stop();
   auto s = dp.stats();

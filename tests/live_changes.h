@@ -1,0 +1,65 @@
+// The mix of live changes both steering backends are tested with: half RETA
+// moves (16 random buckets), a quarter key flips, a quarter a rule pinning a
+// quarter of the flows (udp_src 0x0100/0x0300) added and removed again.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <random>
+#include <vector>
+
+#include "steer/dataplane.h"
+#include "steer/steering.h"
+
+namespace steer::testing {
+
+struct ChangeTotals {
+  uint64_t held = 0, drained = 0, timeouts = 0;
+};
+
+// `n` changes on port p0, each checked to succeed and bump the generation.
+inline void run_mixed_changes(Dataplane& dp, int n, uint32_t seed, ChangeTotals* t) {
+  std::mt19937 rng(seed);
+  const std::vector<uint8_t> key_a = default_rss_key();
+  std::vector<uint8_t> key_b = key_a;
+  std::reverse(key_b.begin(), key_b.end());
+  const uint64_t gen0 = dp.generation("p0");
+  for (int i = 0; i < n; ++i) {
+    SteeringChange c;
+    switch (i % 4) {
+      case 0:
+      case 1: {
+        auto reta = dp.steering("p0")->rss.reta;
+        for (int k = 0; k < 16; ++k) reta[rng() % reta.size()] = uint16_t(rng() % 2);
+        c.reta = reta;
+        break;
+      }
+      case 2:
+        c.key = (i / 4) % 2 ? key_a : key_b;
+        break;
+      case 3:
+        if ((i / 4) % 2) {
+          FlowRule r{"pin", 10, {}, {}};
+          r.match.udp_src = PortMatch{0x0100, 0x0300};  // no IP family: an IPv4 and an IPv6 flow in hardware
+          r.action.queue = uint16_t(rng() % 2);
+          c.add = {r};
+        } else if (!dp.steering("p0")->flows.empty()) {
+          c.remove = {"pin"};
+        } else {
+          c.key = key_a;
+        }
+        break;
+    }
+    ChangeReport rep;
+    auto errs = dp.change_steering("p0", c, &rep);
+    ASSERT_TRUE(errs.empty()) << i << ": " << errs[0].path << ": " << errs[0].message;
+    ASSERT_EQ(rep.generation, gen0 + uint64_t(i + 1));
+    t->held += rep.held;
+    t->drained += rep.drained;
+    t->timeouts += rep.timeouts;
+  }
+}
+
+}  // namespace steer::testing

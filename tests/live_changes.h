@@ -1,4 +1,4 @@
-// The mix of live changes both steering backends are tested with: half RETA
+// The live changes both steering backends are tested with. The mix: half RETA
 // moves (16 random buckets), a quarter key flips, a quarter a rule pinning a
 // quarter of the flows (udp_src 0x0100/0x0300) added and removed again.
 #pragma once
@@ -6,8 +6,10 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdint>
 #include <random>
+#include <thread>
 #include <vector>
 
 #include "steer/dataplane.h"
@@ -59,6 +61,19 @@ inline void run_mixed_changes(Dataplane& dp, int n, uint32_t seed, ChangeTotals*
     t->held += rep.held;
     t->drained += rep.drained;
     t->timeouts += rep.timeouts;
+  }
+}
+
+// The negative control's changes: every bucket of p0 moves 0 -> 1 -> 0 ...,
+// `n` times, 5 ms apart, with the drain off.
+inline void flip_all_buckets(Dataplane& dp, int n) {
+  for (int i = 0; i < n; ++i) {
+    SteeringChange c;
+    c.reta = reta_spread(128, {uint16_t((i + 1) % 2)});
+    ChangeReport rep;
+    ASSERT_TRUE(dp.change_steering("p0", c, &rep).empty());
+    EXPECT_FALSE(rep.drained);
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
 }
 

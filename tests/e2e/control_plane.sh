@@ -19,7 +19,8 @@ C() { "$STEERCTL" --socket "$ctl" "$@"; }
 # Stubs for the Python client, generated here.
 mkdir -p "$E2E_DIR/py"
 protoc -I "$PROTO" -I "$here/../python" --python_out="$E2E_DIR/py" --grpc_python_out="$E2E_DIR/py" \
-  --plugin=protoc-gen-grpc_python=/usr/bin/grpc_python_plugin "$PROTO/steer/v1/steer.proto" "$here/../python/health.proto"
+  --plugin=protoc-gen-grpc_python=/usr/bin/grpc_python_plugin "$PROTO/steer/v1/steer.proto" "$here/../python/health.proto" \
+  "$here/../python/reflection.proto"
 "$STEERD" --config "$E2E_DIR/steerd.yaml" > "$E2E_DIR/steerd.log" 2>&1 &
 pid=$!
 E2E_PIDS+=("$pid")

@@ -9,6 +9,9 @@ import grpc  # noqa: E402
 
 import health_pb2  # noqa: E402
 import health_pb2_grpc  # noqa: E402
+import reflection_pb2  # noqa: E402
+import reflection_pb2_grpc  # noqa: E402
+from google.protobuf import descriptor_pb2  # noqa: E402
 from steer.v1 import steer_pb2, steer_pb2_grpc  # noqa: E402
 
 channel = grpc.insecure_channel("unix:" + sys.argv[2])
@@ -16,6 +19,25 @@ channel = grpc.insecure_channel("unix:" + sys.argv[2])
 health = health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(service=""), timeout=5)
 assert health.status == health_pb2.HealthCheckResponse.SERVING, health
 print("health:", health_pb2.HealthCheckResponse.ServingStatus.Name(health.status))
+
+# Server reflection, as grpcurl uses it: the services, then the file that
+# defines the steering service, parsed as a FileDescriptorProto.
+reflect = reflection_pb2_grpc.ServerReflectionStub(channel)
+asks = [reflection_pb2.ServerReflectionRequest(list_services=""),
+        reflection_pb2.ServerReflectionRequest(file_containing_symbol="steer.v1.SteeringService")]
+answers = list(reflect.ServerReflectionInfo(iter(asks), timeout=5))
+assert len(answers) == 2, answers
+services = {s.name for s in answers[0].list_services_response.service}
+for want in ("steer.v1.Ports", "steer.v1.SteeringService", "steer.v1.Stats", "steer.v1.Config", "steer.v1.Events",
+             "grpc.health.v1.Health"):
+    assert want in services, (want, services)
+assert answers[1].WhichOneof("message_response") == "file_descriptor_response", answers[1]
+files = [descriptor_pb2.FileDescriptorProto.FromString(b)
+         for b in answers[1].file_descriptor_response.file_descriptor_proto]
+steer_file = next(f for f in files if f.package == "steer.v1")
+assert "SteeringService" in [sv.name for sv in steer_file.service], steer_file.service
+print("reflection:", len(services), "services;", steer_file.name, "defines",
+      ", ".join(sv.name for sv in steer_file.service))
 
 ports = steer_pb2_grpc.PortsStub(channel).ListPorts(steer_pb2.ListPortsRequest(), timeout=5)
 p0 = ports.ports[0]

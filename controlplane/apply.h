@@ -21,7 +21,11 @@ struct PortPlan {
 };
 
 struct ApplyOutcome {
-  std::vector<ConfigError> errors;  // nothing was changed when non-empty
+  // Non-empty: nothing changed. Every port's change is validated before any
+  // is applied; if one still fails when applied (a concurrent change, a
+  // device refusing), the ports changed before it are changed back, and the
+  // message says so.
+  std::vector<ConfigError> errors;
   std::vector<PortPlan> plan;
   std::vector<ChangeReport> reports;  // empty for a dry run
 };

@@ -13,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "apply.h"
 #include "eal_env.h"
 #include "live_changes.h"
 #include "model_nic.h"
@@ -408,6 +409,48 @@ TEST(HardwareSteering, AFailedDeviceCallRollsTheWholeChangeBack) {
   EXPECT_EQ(rep.generation, 1u);
   expect_device_matches(nic, *dp.steering("p0"), 4);
   EXPECT_EQ(nic.key(), other_key);
+  dp.close();
+}
+
+// Declarative apply over two ports: validated on both first, then applied
+// port by port. When the second port's device refuses at apply time (after
+// rte_flow_validate said yes), the first port is changed back.
+TEST(HardwareSteering, ApplyChangesTheFirstPortBackWhenTheSecondFails) {
+  testing::ModelNic nic0("hw_apply0", 2, 2), nic1("hw_apply1", 2, 1);
+  Deployment d = deployment(nic0, true);
+  PortConfig p1 = d.ports[0];
+  p1.name = "p1";
+  p1.device = nic1.devname();
+  p1.tx_queues = 1;
+  d.ports.push_back(p1);
+  d.lcores.push_back({3, {{1, 0}, {1, 1}}, {}, 0});
+  d.pipelines.push_back({{{1, 0}, {1, 1}}, Action::Echo, {}, {}});
+  Dataplane dp;
+  dp.set_steering_device_factory(
+      [&](const std::string& port, uint16_t) { return port == "p0" ? nic0.device() : nic1.device(); });
+  start_ok(dp, d);
+  ASSERT_EQ(dp.ports()[1].backend, SteeringMode::Hardware);
+  Deployment want = d;
+  want.ports[0].steering->rss.reta = reta_spread(128, {1, 0});
+  want.ports[1].steering->flows = {udp_rule("dns", 10, 53, 0xffff, 1)};
+
+  nic1.creates_before_failure = 0;  // p1's device will refuse the rule when it is created
+  ApplyOutcome out = apply_deployment(dp, running_deployment(dp, d), want, false);
+  ASSERT_EQ(out.errors.size(), 1u);
+  EXPECT_EQ(out.errors[0].path, "ports[1].port");
+  EXPECT_THAT(out.errors[0].message, HasSubstr("out of flow table entries"));
+  EXPECT_THAT(out.errors[0].message, HasSubstr("rolled back ports changed before it: p0 (generation 2)"));
+  EXPECT_EQ(dp.steering("p0")->rss.reta, d.ports[0].steering->rss.reta);
+  expect_device_matches(nic0, *d.ports[0].steering, 0);
+  EXPECT_EQ(dp.generation("p1"), 0u);
+  EXPECT_EQ(nic1.flow_count(), 0u);
+
+  nic1.creates_before_failure = -1;
+  out = apply_deployment(dp, running_deployment(dp, d), want, false);
+  ASSERT_TRUE(out.errors.empty()) << out.errors[0].message;
+  EXPECT_EQ(out.reports.size(), 2u);
+  expect_device_matches(nic0, *want.ports[0].steering, 0);
+  EXPECT_EQ(nic1.flow_count(), 2u);
   dp.close();
 }
 

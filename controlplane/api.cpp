@@ -214,6 +214,26 @@ pb::StatsSnapshot delta(const pb::StatsSnapshot& now, const pb::StatsSnapshot& p
     q->set_held(q->held() - p.held());
     q->set_drain_timeouts(q->drain_timeouts() - p.drain_timeouts());
   }
+  for (int i = 0; i < d.dispatchers_size() && i < prev.dispatchers_size(); ++i) {
+    auto* x = d.mutable_dispatchers(i);
+    const auto& p = prev.dispatchers(i);
+    x->set_rx(x->rx() - p.rx());
+    x->set_rule_drops(x->rule_drops() - p.rule_drops());
+    x->set_ring_full(x->ring_full() - p.ring_full());
+    x->set_held(x->held() - p.held());
+    x->set_timeouts(x->timeouts() - p.timeouts());
+    x->set_marked(x->marked() - p.marked());
+  }
+  for (int i = 0; i < d.ports_size() && i < prev.ports_size(); ++i) {
+    auto* x = d.mutable_ports(i);
+    const auto& p = prev.ports(i);
+    x->set_ipackets(x->ipackets() - p.ipackets());
+    x->set_opackets(x->opackets() - p.opackets());
+    x->set_imissed(x->imissed() - p.imissed());
+    x->set_ierrors(x->ierrors() - p.ierrors());
+    x->set_oerrors(x->oerrors() - p.oerrors());
+    x->set_rx_nombuf(x->rx_nombuf() - p.rx_nombuf());
+  }
   d.set_rx(now.rx() - prev.rx());
   d.set_tx(now.tx() - prev.tx());
   d.set_reordered(now.reordered() - prev.reordered());

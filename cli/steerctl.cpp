@@ -482,8 +482,8 @@ int main(int argc, char** argv) {
     auto stub = pb::Stats::NewStub(channel);
     auto show = [](const pb::StatsSnapshot& s) {
       if (g_output != "table") return print_json(s);
-      std::printf("%-10s %5s %14s %14s %10s %10s %10s %10s %10s\n", "queue", "lcore", "rx", "tx", "tx_drop",
-                  "dropped", "reordered", "held", "drain_to");
+      std::printf("%-10s %5s %14s %14s %10s %10s %10s %10s %10s\n", "queue", "lcore", "rx", "tx", "tx_drop", "dropped",
+                  "reordered", "held", "drain_to");
       for (const auto& q : s.queues())
         std::printf("%-10s %5u %14llu %14llu %10llu %10llu %10llu %10llu %10llu\n",
                     (q.port() + ":" + std::to_string(q.queue())).c_str(), q.lcore(), (unsigned long long)q.rx(),

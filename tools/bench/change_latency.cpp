@@ -100,8 +100,7 @@ int main(int argc, char** argv) {
     d.lcores = {disp, {2, {{0, 0}}, {}, 0}, {3, {{0, 1}}, {}, 0}};
   d.pipelines = {{{{0, 0}, {0, 1}}, Action::Echo, {}, {}}};
   Dataplane dp;
-  if (hw)
-    dp.set_steering_device_factory([&nic](const std::string&, uint16_t) { return nic->device(); });
+  if (hw) dp.set_steering_device_factory([&nic](const std::string&, uint16_t) { return nic->device(); });
   if (auto e = dp.start(d, nullptr); !e.empty()) {
     std::fprintf(stderr, "%s: %s\n", e[0].path.c_str(), e[0].message.c_str());
     return 1;
@@ -147,7 +146,8 @@ int main(int argc, char** argv) {
   uint64_t reordered = 0;
   for (const auto& q : dp.stats().queues) reordered += q.s.reordered;
   std::printf(
-      "change_latency backend=%s changes=%zu pps=%.0f apply_p50_us=%.1f apply_p99_us=%.1f drain_p50_us=%.1f drain_p99_us=%.1f "
+      "change_latency backend=%s changes=%zu pps=%.0f apply_p50_us=%.1f apply_p99_us=%.1f drain_p50_us=%.1f "
+      "drain_p99_us=%.1f "
       "held_p50=%.0f held_p99=%.0f hold_p99_us=%.1f timeouts=%llu reordered=%llu lost=%lld\n",
       backend.c_str(), apply.size(), double(offered) / secs, pct(apply, 0.5), pct(apply, 0.99), pct(drain, 0.5),
       pct(drain, 0.99), pct(held, 0.5), pct(held, 0.99), pct(hold, 0.99), (unsigned long long)timeouts,

@@ -37,7 +37,7 @@ struct alignas(64) QueueCounters {
   Counter dropped;     // pipeline drop action
   Counter reordered;   // ordering audit: sequence below the last one sent on its flow
   Counter empty_polls;
-  Counter busy_cycles;  // TSC cycles spent on non-empty bursts of this queue
+  Counter busy_cycles;     // TSC cycles spent on non-empty bursts of this queue
   Counter held;            // hardware steering: packets this queue parked during drains
   Counter drain_timeouts;  // hardware steering: drains this queue released by timeout or hold budget
   Counter burst_hist[kBurstBuckets];

@@ -59,7 +59,7 @@ struct ChangeReport {
   // Software: adoption until the last loser crossed its fence (longest
   // dispatcher); hardware: the device change until the last gainer released.
   double drain_us = 0;
-  uint64_t held = 0;     // packets parked because their flow moved
+  uint64_t held = 0;  // packets parked because their flow moved
   double longest_hold_us = 0;
   uint64_t timeouts = 0;
 };
@@ -106,8 +106,7 @@ class SteeringDevice;
 // Where the hardware backend sends its device calls for a port: null means
 // the port's own rte_ethdev/rte_flow (what steerd uses). Tests return a model
 // NIC here.
-using SteeringDeviceFactory =
-    std::function<std::unique_ptr<SteeringDevice>(const std::string& port, uint16_t port_id)>;
+using SteeringDeviceFactory = std::function<std::unique_ptr<SteeringDevice>(const std::string& port, uint16_t port_id)>;
 
 class Dataplane {
  public:

@@ -26,6 +26,9 @@ using ::testing::HasSubstr;
 namespace steer {
 namespace {
 
+using testing::start_ok;
+using testing::total;
+
 rte_mempool* g_pool = nullptr;
 
 const auto* const kEnv = ::testing::AddGlobalTestEnvironment(
@@ -58,19 +61,6 @@ Deployment deployment(const testing::ModelNic& nic, bool drain) {
 void use_model(Dataplane& dp, testing::ModelNic& nic) {
   dp.set_steering_device_factory(
       [&nic](const std::string& port, uint16_t) { return port == "p0" ? nic.device() : nullptr; });
-}
-
-void start_ok(Dataplane& dp, const Deployment& d) {
-  auto v = validate(d);
-  ASSERT_TRUE(v.empty()) << v[0].path << ": " << v[0].message;
-  auto errs = dp.start(d, nullptr);
-  ASSERT_TRUE(errs.empty()) << errs[0].path << ": " << errs[0].message;
-}
-
-uint64_t total(const StatsSnapshot& s, uint64_t QueueStats::*f) {
-  uint64_t t = 0;
-  for (const auto& q : s.queues) t += q.s.*f;
-  return t;
 }
 
 struct Traffic : trafgen::RingTraffic {

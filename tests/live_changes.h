@@ -1,4 +1,5 @@
-// The live changes both steering backends are tested with. The mix: half RETA
+// What both steering backends' EAL tests share: starting a deployment,
+// summing a queue counter, and the live changes they make. The mix: half RETA
 // moves (16 random buckets), a quarter key flips, a quarter a rule pinning a
 // quarter of the flows (udp_src 0x0100/0x0300) added and removed again.
 #pragma once
@@ -16,6 +17,21 @@
 #include "steer/steering.h"
 
 namespace steer::testing {
+
+// Validates and starts `d`, failing the test with the first error.
+inline void start_ok(Dataplane& dp, const Deployment& d) {
+  auto v = validate(d);
+  ASSERT_TRUE(v.empty()) << v[0].path << ": " << v[0].message;
+  auto errs = dp.start(d, nullptr);
+  ASSERT_TRUE(errs.empty()) << errs[0].path << ": " << errs[0].message;
+}
+
+// One queue counter summed over every queue.
+inline uint64_t total(const StatsSnapshot& s, uint64_t QueueStats::*f) {
+  uint64_t t = 0;
+  for (const auto& q : s.queues) t += q.s.*f;
+  return t;
+}
 
 struct ChangeTotals {
   uint64_t held = 0, drained = 0, timeouts = 0;

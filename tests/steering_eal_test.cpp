@@ -34,6 +34,9 @@ using ::testing::HasSubstr;
 namespace steer {
 namespace {
 
+using testing::start_ok;
+using testing::total;
+
 rte_mempool* g_pool = nullptr;
 
 const auto* const kEnv = ::testing::AddGlobalTestEnvironment(
@@ -85,19 +88,6 @@ Deployment deployment(const RingPort& rp, bool drain) {
   d.lcores = {disp, {2, {{0, 0}}, {}, 0}, {3, {{0, 1}}, {}, 0}};
   d.pipelines = {{{{0, 0}, {0, 1}}, Action::Echo, {}, {}}};
   return d;
-}
-
-void start_ok(Dataplane& dp, const Deployment& d) {
-  auto v = validate(d);
-  ASSERT_TRUE(v.empty()) << v[0].path << ": " << v[0].message;
-  auto errs = dp.start(d, nullptr);
-  ASSERT_TRUE(errs.empty()) << errs[0].path << ": " << errs[0].message;
-}
-
-uint64_t total(const StatsSnapshot& s, uint64_t QueueStats::*f) {
-  uint64_t t = 0;
-  for (const auto& q : s.queues) t += q.s.*f;
-  return t;
 }
 
 // Steering traffic through a test port: steer-trafgen frames in, echoes out.

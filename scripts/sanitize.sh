@@ -5,7 +5,7 @@
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 "$top/scripts/setup.sh"
-cmake -S "$top" -B "$top/build-asan" -DSTEER_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug > /dev/null
+cmake -S "$top" -B "$top/build-asan" -DSTEER_SANITIZE=ON -DSTEER_WERROR=ON -DCMAKE_BUILD_TYPE=Debug > /dev/null
 cmake --build "$top/build-asan" -j"$(nproc)" --target unit_tests dataplane_tests steering_tests hw_live_tests hw_steering_tests trafgen_tests
 export ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 for t in unit_tests dataplane_tests steering_tests hw_live_tests hw_steering_tests trafgen_tests; do

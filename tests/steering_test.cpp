@@ -213,7 +213,7 @@ TEST(Steering, ThousandRulesAreFoundByPriority) {
   SteeringConfig cfg;
   cfg.rss.reta = reta_spread(128, {0});
   for (uint32_t i = 0; i < 1000; ++i) {
-    FlowRule r{"r" + std::to_string(i), 100 + i, {}, {}};
+    FlowRule r{std::string("r").append(std::to_string(i)), 100 + i, {}, {}};
     r.match.udp_dst = PortMatch{uint16_t(10000 + i), 0xffff};
     r.action.queue = uint16_t(i % 4);
     cfg.flows.push_back(r);

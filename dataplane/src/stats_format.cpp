@@ -72,8 +72,11 @@ std::string format_stats(const StatsSnapshot& s) {
   line(o, "%-16s %6s %10s %10s %10s\n", "pool", "socket", "size", "in_use", "free");
   for (const auto& p : s.pools)
     line(o, "%-16s %6d %10u %10u %10u\n", p.name.c_str(), p.socket, p.size, p.in_use, p.avail);
-  line(o, "\ntotals: rx=%llu tx=%llu tx_dropped=%llu dropped=%llu reordered=%llu\n", ull(total.rx), ull(total.tx),
-       ull(total.tx_dropped), ull(total.dropped), ull(total.reordered));
+  uint64_t ring_full = 0, rule_drops = 0;
+  for (const auto& d : s.dispatchers) ring_full += d.ring_full, rule_drops += d.rule_drops;
+  line(o, "\ntotals: rx=%llu tx=%llu tx_dropped=%llu dropped=%llu reordered=%llu ring_full=%llu rule_drops=%llu\n",
+       ull(total.rx), ull(total.tx), ull(total.tx_dropped), ull(total.dropped), ull(total.reordered), ull(ring_full),
+       ull(rule_drops));
   return o;
 }
 

@@ -114,8 +114,8 @@ class ModelNic {
     std::vector<uint8_t> spec, mask;  // header bytes as on the wire; empty: any
   };
   struct Flow {
-    uint32_t priority;
-    uint64_t order;
+    uint32_t priority = 0;
+    uint64_t order = 0;
     std::vector<Item> items;
     bool drop = false;
     int queue = -1;

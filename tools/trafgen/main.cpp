@@ -148,7 +148,7 @@ int main(int argc, char** argv) {
     else if (a == "--quiet")
       o.progress = false;
     else if (a == "--help" || a == "-h") {
-      std::printf(kUsage);
+      std::fputs(kUsage, stdout);
       return 0;
     } else
       die("unknown option \"" + a + "\"; see --help");

@@ -29,33 +29,6 @@
 
 namespace steer {
 
-void QueueStats::read(const QueueCounters& c) {
-  rx = c.rx.get();
-  tx = c.tx.get();
-  tx_dropped = c.tx_dropped.get();
-  dropped = c.dropped.get();
-  reordered = c.reordered.get();
-  empty_polls = c.empty_polls.get();
-  busy_cycles = c.busy_cycles.get();
-  held = c.held.get();
-  drain_timeouts = c.drain_timeouts.get();
-  for (unsigned i = 0; i < kBurstBuckets; ++i) burst_hist[i] = c.burst_hist[i].get();
-}
-
-QueueStats& QueueStats::operator+=(const QueueStats& o) {
-  rx += o.rx;
-  tx += o.tx;
-  tx_dropped += o.tx_dropped;
-  dropped += o.dropped;
-  reordered += o.reordered;
-  empty_polls += o.empty_polls;
-  busy_cycles += o.busy_cycles;
-  held += o.held;
-  drain_timeouts += o.drain_timeouts;
-  for (unsigned i = 0; i < kBurstBuckets; ++i) burst_hist[i] += o.burst_hist[i];
-  return *this;
-}
-
 namespace {
 
 // A worker's progress on one software-steering ring: packets it dequeued and
@@ -157,6 +130,7 @@ struct Worker {
   std::unique_ptr<WorkerPlan> owned_plan;        // keeps the published plan alive
   std::vector<std::unique_ptr<HwLocal>> hw_locals;
   std::vector<QueueId> polled;  // for stats labels
+  std::vector<int> via;         // per step: the dispatcher's device queue feeding its ring, or -1
 };
 
 constexpr unsigned kPrefetchAhead = 4;
@@ -1112,6 +1086,7 @@ void Dataplane::Impl::build_workers() {
           r.done = ds->done[q.queue];
           wp->steps.push_back(r);
           w->polled.push_back(q);
+          w->via.push_back(ds->dev_queue);
         }
       } else {
         if (hw[q.port]) {
@@ -1124,6 +1099,7 @@ void Dataplane::Impl::build_workers() {
         }
         wp->steps.push_back(s);
         w->polled.push_back(q);
+        w->via.push_back(-1);
       }
     }
     w->queues = std::make_unique<QueueCounters[]>(wp->steps.size());
@@ -1680,16 +1656,13 @@ StatsSnapshot Dataplane::stats() const {
   for (const auto& w : m.workers) {
     StatsSnapshot::Lcore l;
     l.lcore = w->lcore;
-    l.loops = w->counters.loops.get();
-    l.idle_loops = w->counters.idle_loops.get();
-    l.busy_cycles = w->counters.busy_cycles.get();
-    l.idle_cycles = w->counters.idle_cycles.get();
-    l.sleeps = w->counters.sleeps.get();
+    l.read(w->counters);
     for (size_t j = 0; j < w->polled.size(); ++j) {
       StatsSnapshot::Queue q;
       q.port = m.d.ports[w->polled[j].port].name;
       q.queue = w->polled[j].queue;
       q.lcore = w->lcore;
+      q.via_dispatch = w->via[j];
       q.s.read(w->queues[j]);
       l.total += q.s;
       s.queues.push_back(q);
@@ -1728,13 +1701,7 @@ StatsSnapshot Dataplane::stats() const {
       x.port = ds->port_name;
       x.queue = ds->dev_queue;
       x.lcore = ds->lcore;
-      x.rx = ds->counters.rx.get();
-      x.rule_drops = ds->counters.rule_drops.get();
-      x.ring_full = ds->counters.ring_full.get();
-      x.held = ds->counters.held.get();
-      x.timeouts = ds->counters.timeouts.get();
-      x.marked = ds->counters.marked.get();
-      x.empty_polls = ds->counters.empty_polls.get();
+      x.read(ds->counters);
       s.dispatchers.push_back(x);
     }
   }

@@ -13,9 +13,9 @@
 #include <utility>
 #include <vector>
 
-#include "steer/counters.h"
 #include "steer/model.h"
 #include "steer/plan.h"
+#include "steer/stats.h"
 #include "steer/validate.h"
 
 namespace steer {
@@ -62,43 +62,6 @@ struct ChangeReport {
   uint64_t held = 0;  // packets parked because their flow moved
   double longest_hold_us = 0;
   uint64_t timeouts = 0;
-};
-
-struct StatsSnapshot {
-  struct Queue {
-    std::string port;
-    uint16_t queue = 0;
-    unsigned lcore = 0;
-    QueueStats s;
-  };
-  struct Lcore {
-    unsigned lcore = 0;
-    uint64_t loops = 0, idle_loops = 0, busy_cycles = 0, idle_cycles = 0, sleeps = 0;
-    QueueStats total;  // sum of its queues
-  };
-  struct Port {
-    std::string name;
-    uint64_t ipackets = 0, opackets = 0, ibytes = 0, obytes = 0;
-    uint64_t imissed = 0, ierrors = 0, oerrors = 0, rx_nombuf = 0;
-    std::vector<std::pair<std::string, uint64_t>> xstats;  // non-zero ones
-  };
-  struct Pool {
-    std::string name;
-    int socket = 0;
-    unsigned size = 0, in_use = 0, avail = 0;
-  };
-  std::vector<Queue> queues;
-  std::vector<Lcore> lcores;
-  std::vector<Port> ports;
-  std::vector<Pool> pools;
-  struct Dispatcher {
-    std::string port;
-    uint16_t queue = 0;  // device RX queue
-    unsigned lcore = 0;
-    uint64_t rx = 0, rule_drops = 0, ring_full = 0, held = 0, timeouts = 0, marked = 0, empty_polls = 0;
-  };
-  std::vector<Dispatcher> dispatchers;
-  uint64_t tsc_hz = 0;
 };
 
 class SteeringDevice;
@@ -158,8 +121,5 @@ class Dataplane {
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
-
-// Fixed-width table of a snapshot, as printed at shutdown and on SIGUSR1.
-std::string format_stats(const StatsSnapshot& s);
 
 }  // namespace steer

@@ -64,13 +64,4 @@ struct alignas(64) DispatchCounters {
   Counter empty_polls;
 };
 
-// Plain-value snapshots for readers.
-struct QueueStats {
-  uint64_t rx = 0, tx = 0, tx_dropped = 0, dropped = 0, reordered = 0, empty_polls = 0, busy_cycles = 0;
-  uint64_t held = 0, drain_timeouts = 0;
-  uint64_t burst_hist[kBurstBuckets] = {};
-  void read(const QueueCounters& c);
-  QueueStats& operator+=(const QueueStats& o);
-};
-
 }  // namespace steer

@@ -150,7 +150,6 @@ struct LcoreConfig {
   unsigned lcore = 0;
   std::vector<QueueId> poll;      // RX queues this worker owns (logical queues under software steering)
   std::vector<QueueId> dispatch;  // device RX queues this lcore dispatches (software steering)
-  uint32_t test_delay_us = 0;     // tests only (not in YAML): a deliberately slow worker
 };
 
 enum class Action : uint8_t { Echo, Forward, Drop };

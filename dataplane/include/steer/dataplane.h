@@ -7,12 +7,14 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "steer/change.h"
 #include "steer/model.h"
 #include "steer/plan.h"
 #include "steer/stats.h"
@@ -26,42 +28,11 @@ struct PortInfo {
   int socket = -1;  // what the device reports (-1: unknown)
   MacAddr mac{};
   DeviceCaps caps;
-  // Steering: the backend chosen at start and why; the generation every
-  // successful change increments (0 before any change).
+  // Steering: the backend chosen at start and why (the generation, which
+  // changes, is Dataplane::generation()).
   bool steered = false;
   SteeringMode backend = SteeringMode::Software;
   std::string backend_reason;
-  uint64_t generation = 0;
-};
-
-// One live steering change, applied whole or not at all. Unset parts keep
-// their running value.
-struct SteeringChange {
-  std::optional<std::vector<uint8_t>> key;
-  std::optional<uint32_t> types;
-  std::optional<std::vector<uint16_t>> reta;
-  std::vector<FlowRule> add;        // a rule with an existing name replaces it
-  std::vector<std::string> remove;  // by name
-  std::optional<uint64_t> expected_generation;
-  bool dry_run = false;  // validate and report what would move; change nothing
-};
-
-struct ChangeReport {
-  uint64_t id = 0;
-  std::string port;
-  uint64_t generation = 0;
-  uint32_t buckets_moved = 0;  // RETA entries that changed queue (all of them for key/type/rule changes)
-  std::vector<uint16_t> losers, gainers;
-  bool drained = false;  // a drain ran (something moved and drain: true)
-  // Software: publish until every dispatcher adopted the new table; hardware:
-  // the device calls (rules created, key, RETA, old rules destroyed).
-  double apply_us = 0;
-  // Software: adoption until the last loser crossed its fence (longest
-  // dispatcher); hardware: the device change until the last gainer released.
-  double drain_us = 0;
-  uint64_t held = 0;  // packets parked because their flow moved
-  double longest_hold_us = 0;
-  uint64_t timeouts = 0;
 };
 
 class SteeringDevice;
@@ -70,6 +41,20 @@ class SteeringDevice;
 // the port's own rte_ethdev/rte_flow (what steerd uses). Tests return a model
 // NIC here.
 using SteeringDeviceFactory = std::function<std::unique_ptr<SteeringDevice>(const std::string& port, uint16_t port_id)>;
+
+// What tests and benchmarks change about a start; steerd passes none.
+struct StartOptions {
+  SteeringDeviceFactory device_factory;          // the hardware backend's device calls (null: rte_ethdev/rte_flow)
+  std::map<unsigned, uint32_t> slow_worker_us;   // worker lcore -> spin this long per burst (a slow worker)
+};
+
+// A steered port's running steering, read together with its generation.
+struct SteeringState {
+  SteeringConfig config;
+  uint64_t generation = 0;  // every applied change increments it (0 before any)
+  uint16_t queues = 0;      // logical RX queues
+  SteeringMode backend = SteeringMode::Software;
+};
 
 class Dataplane {
  public:
@@ -82,10 +67,8 @@ class Dataplane {
   // pools, configures and starts the ports and launches the workers. On any
   // error nothing is left running and the errors (with field paths) return.
   // `warnings` receives the numa: warn findings.
-  [[nodiscard]] std::vector<ConfigError> start(const Deployment& d, std::vector<std::string>* warnings);
-
-  // Before start(): the device calls of hardware-steered ports.
-  void set_steering_device_factory(SteeringDeviceFactory f);
+  [[nodiscard]] std::vector<ConfigError> start(const Deployment& d, std::vector<std::string>* warnings,
+                                               const StartOptions& options = {});
 
   // Stops RX on every worker, waits for them to finish what they hold, then
   // stops the ports. Counters stay readable. Idempotent.
@@ -94,12 +77,17 @@ class Dataplane {
   // Closes the ports (removing the devices it probed) and frees the pools.
   void close();
 
-  // Live steering: validated whole against the port before anything is
-  // touched, then published with the drain protocol. Errors name the field;
-  // on error nothing changed. One caller at a time (the Controller).
-  [[nodiscard]] std::vector<ConfigError> change_steering(const std::string& port, const SteeringChange& change,
-                                                         ChangeReport* report);
-  std::vector<ChangeReport> change_reports() const;  // the last 64
+  // Live steering, as the Controller drives it (controlplane/controller.h):
+  // the state a change is planned against; the device's own checks of a plan
+  // (rte_flow_validate, key size, hash types, RETA size; nothing touched);
+  // and the plan applied with the drain protocol as generation
+  // state.generation + 1. apply_change refuses a plan made against another
+  // generation. Errors name the field; after one nothing changed. One caller
+  // at a time; the state readers may run beside it.
+  [[nodiscard]] std::vector<ConfigError> steering_state(const std::string& port, SteeringState* out) const;
+  [[nodiscard]] std::vector<ConfigError> check_change(const std::string& port, const ChangePlan& p);
+  [[nodiscard]] std::vector<ConfigError> apply_change(const std::string& port, const ChangePlan& p,
+                                                      uint64_t base_generation, ChangeReport* report);
   std::optional<SteeringConfig> steering(const std::string& port) const;
   uint64_t generation(const std::string& port) const;  // 0 before any change
 
@@ -113,9 +101,7 @@ class Dataplane {
   bool running() const;
   StatsSnapshot stats() const;
   const Plan& plan() const;
-  // Fixed at start; read `generation` through generation(), which is
-  // synchronised with changes.
-  const std::vector<PortInfo>& ports() const;
+  const std::vector<PortInfo>& ports() const;  // fixed at start
 
  private:
   struct Impl;

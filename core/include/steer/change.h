@@ -1,0 +1,97 @@
+// A live steering change as data: what was asked (SteeringChange, a delta),
+// what it becomes once merged and validated against the running config
+// (ChangePlan: the one delta every backend applies), and what happened
+// (ChangeReport). Computed once per change by the controller; the backends
+// only act on it. Pure C++.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "steer/model.h"
+#include "steer/validate.h"
+
+namespace steer {
+
+// One live steering change, applied whole or not at all. Unset parts keep
+// their running value.
+struct SteeringChange {
+  std::optional<std::vector<uint8_t>> key;
+  std::optional<uint32_t> types;
+  std::optional<std::vector<uint16_t>> reta;
+  std::vector<FlowRule> add;        // a rule with an existing name replaces it
+  std::vector<std::string> remove;  // by name
+  std::optional<uint64_t> expected_generation;
+  bool dry_run = false;  // validate and report what would move; change nothing
+
+  bool empty() const { return !key && !types && !reta && add.empty() && remove.empty(); }
+};
+
+// How a change drains, decided once: whether moved flows are held at all
+// (something moved and drain: true) and for how long at most.
+struct DrainPolicy {
+  bool on = false;
+  uint32_t timeout_ms = 100;
+  // The bound on the control side's wait for lcores that take the change:
+  // the drain's own timeout plus slack for lcores that sleep (adaptive poll).
+  uint32_t wait_ms() const { return timeout_ms + 2000; }
+  uint64_t timeout_cycles(uint64_t tsc_hz) const { return uint64_t(timeout_ms) * tsc_hz / 1000; }
+};
+
+// A validated change against one port's running steering: the whole next
+// config and the delta between them, in the form each backend needs.
+struct ChangePlan {
+  SteeringConfig before, after;
+  uint16_t queues = 0;  // the port's logical RX queues
+  bool key_changed = false, types_changed = false, reta_changed = false;
+  std::vector<FlowRule> create;        // rules new or replaced, as they will be
+  std::vector<std::string> destroy;    // rules removed, or replaced (their old form)
+  // Any flow may move (key, types, RETA size or rules changed): every queue
+  // loses and gains, and the old table judges each packet. Otherwise only the
+  // RETA buckets in moved_from moved.
+  bool global = false;
+  uint32_t buckets_moved = 0;
+  std::vector<uint8_t> loser, gainer;  // per queue
+  std::vector<uint16_t> losers, gainers;
+  static constexpr uint16_t kStayed = UINT16_MAX;
+  std::vector<uint16_t> moved_from;  // RETA-only: per bucket, the queue it left, or kStayed
+  DrainPolicy drain;
+
+  bool changes_device_rules() const { return !create.empty() || !destroy.empty(); }
+};
+
+// Merges `c` into `before` and validates the result against `queues`. Errors
+// name the request's fields ("types", "remove", "steering.rss.reta[3]"); on
+// error `*out` is unspecified.
+std::vector<ConfigError> plan_change(const std::string& port, const SteeringConfig& before, uint16_t queues, const SteeringChange& c,
+                                     ChangePlan* out);
+
+// The change that turns `have` into `want` (rules by name; a rule present in
+// both but different is replaced).
+SteeringChange difference(const SteeringConfig& have, const SteeringConfig& want);
+
+struct ChangeReport {
+  uint64_t id = 0;
+  std::string port;
+  uint64_t generation = 0;
+  uint32_t buckets_moved = 0;  // RETA entries that changed queue (all of them for key/type/rule changes)
+  std::vector<uint16_t> losers, gainers;
+  bool drained = false;  // a drain ran (something moved and drain: true)
+  // Software: publish until every dispatcher adopted the new table; hardware:
+  // the device calls (rules created, key, RETA, old rules destroyed).
+  double apply_us = 0;
+  // Software: adoption until the last loser crossed its fence (longest
+  // dispatcher); hardware: the device change until the last gainer released.
+  double drain_us = 0;
+  uint64_t held = 0;  // packets parked because their flow moved
+  double longest_hold_us = 0;
+  uint64_t timeouts = 0;
+};
+
+// The report of a plan before it runs (a dry run's answer, and the start of
+// every real report).
+ChangeReport report_of(const std::string& port, const ChangePlan& p, uint64_t generation);
+
+}  // namespace steer

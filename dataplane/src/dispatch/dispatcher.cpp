@@ -1,0 +1,194 @@
+// The software dispatcher's loop, its hand-off to the workers' rings and its
+// side of the drain protocol.
+#include "dispatcher.h"
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+
+#include "steer/plan.h"
+
+namespace steer {
+namespace {
+
+// Enqueues in order; a full ring is retried briefly (a worker is behind),
+// then what is left is freed and counted: an mbuf never has two owners.
+void enqueue_or_count(Dispatch& d, uint16_t q, rte_mbuf** pkts, unsigned n, bool patient) {
+  unsigned sent = rte_ring_sp_enqueue_burst(d.rings[q], reinterpret_cast<void**>(pkts), n, nullptr);
+  if (patient && sent < n) {
+    const uint64_t until = rte_rdtsc() + rte_get_tsc_hz() / 1000;
+    while (sent < n && rte_rdtsc() < until) {
+      rte_pause();
+      sent += rte_ring_sp_enqueue_burst(d.rings[q], reinterpret_cast<void**>(pkts + sent), n - sent, nullptr);
+    }
+  }
+  d.enq[q] += sent;
+  if (sent < n) {
+    rte_pktmbuf_free_bulk(pkts + sent, n - sent);
+    d.counters.ring_full.add(n - sent);
+  }
+}
+
+void publish_done(Dispatch& d, uint64_t now) {
+  d.drained_tsc = now;
+  d.drained_generation.store(d.active->generation, std::memory_order_release);
+}
+
+// Releases what the drain held, in arrival order, ahead of anything newer.
+void end_drain(Dispatch& d, uint64_t now, bool timed_out) {
+  // Runs of consecutive packets for one queue go out together; the stage
+  // arrays may hold the current burst's unmoved packets, so they are not used.
+  rte_mbuf* run[kMaxBurst];
+  size_t i = 0;
+  while (i < d.hold_n) {
+    const uint16_t q = d.hold[i].queue;
+    unsigned k = 0;
+    while (i < d.hold_n && d.hold[i].queue == q && k < kMaxBurst) run[k++] = d.hold[i++].m;
+    enqueue_or_count(d, q, run, k, true);
+  }
+  d.report_held = d.hold_n;
+  d.report_hold_cycles = d.hold_n ? now - d.first_hold : 0;
+  d.report_timeouts = timed_out ? 1 : 0;
+  if (timed_out) d.counters.timeouts.add(1);
+  d.hold_n = 0;
+  d.draining = false;
+  d.prev = nullptr;
+  publish_done(d, now);
+}
+
+void try_end_drain(Dispatch& d, uint64_t now) {
+  for (uint16_t q = 0; q < d.queues; ++q)
+    if (d.active->loser[q] && d.done[q]->done.load(std::memory_order_acquire) < d.fence[q]) {
+      if (now - d.drain_start >= d.active->timeout_cycles) end_drain(d, now, true);
+      return;
+    }
+  end_drain(d, now, false);
+}
+
+void adopt(Dispatch& d, const SteerSnapshot* s, uint64_t now) {
+  if (d.draining) end_drain(d, now, false);  // the control side serialises changes; defensive
+  d.prev = d.active;
+  d.active = s;
+  d.adopted_tsc = now;
+  d.report_held = d.report_hold_cycles = d.report_timeouts = 0;
+  if (d.prev && s->drain) {
+    // The fence: everything enqueued so far to a losing queue must be finished
+    // by its worker before a moved flow may continue on its new queue.
+    d.fence = d.enq;
+    d.draining = true;
+    d.drain_start = now;
+    d.first_hold = 0;
+    try_end_drain(d, now);  // nothing in flight: done at once
+  } else {
+    d.prev = nullptr;
+    publish_done(d, now);
+  }
+}
+
+unsigned dispatch_step(Dispatch& d, rte_mbuf** pkts) {
+  const SteerSnapshot* s = d.current->get();
+  uint64_t now = rte_rdtsc();
+  if (s != d.active) adopt(d, s, now);
+  if (d.draining) try_end_drain(d, now);
+  const uint16_t n = rte_eth_rx_burst(d.port_id, d.dev_queue, pkts, d.burst);
+  if (!n) {
+    d.counters.empty_polls.add(1);
+    return 0;
+  }
+  d.counters.rx.add(n);
+  const SteeringTable& table = d.active->table;
+  uint64_t marked = 0, dropped = 0, held = 0;
+  for (uint16_t i = 0; i < n; ++i) {
+    rte_mbuf* m = pkts[i];
+    const PacketFields f = parse_fields(rte_pktmbuf_mtod(m, const uint8_t*), rte_pktmbuf_data_len(m));
+    const SteerVerdict v = table.classify(f);
+    m->hash.rss = v.hash;
+    m->ol_flags |= RTE_MBUF_F_RX_RSS_HASH;
+    if (v.marked) {
+      m->hash.fdir.hi = v.mark;
+      m->ol_flags |= RTE_MBUF_F_RX_FDIR | RTE_MBUF_F_RX_FDIR_ID;
+      ++marked;
+    }
+    if (v.kind == SteerVerdict::Drop) {
+      rte_pktmbuf_free(m);
+      ++dropped;
+      continue;
+    }
+    if (d.draining) {
+      const SteerVerdict old = d.prev->table.classify(f);
+      if (old.kind == SteerVerdict::Queue && old.queue != v.queue) {  // this flow moved: park it
+        if (d.hold_n == d.hold.size()) end_drain(d, now, true);       // hold budget spent: counted as a timeout
+        if (d.draining) {
+          if (!d.hold_n) d.first_hold = now;
+          d.hold[d.hold_n++] = HeldPacket{m, v.queue};
+          ++held;
+          continue;
+        }
+      }
+    }
+    d.stage[size_t(v.queue) * kMaxBurst + d.stage_n[v.queue]++] = m;
+  }
+  for (uint16_t q = 0; q < d.queues; ++q)
+    if (d.stage_n[q]) {
+      enqueue_or_count(d, q, &d.stage[size_t(q) * kMaxBurst], d.stage_n[q], false);
+      d.stage_n[q] = 0;
+    }
+  if (marked) d.counters.marked.add(marked);
+  if (dropped) d.counters.rule_drops.add(dropped);
+  if (held) d.counters.held.add(held);
+  return n;
+}
+
+}  // namespace
+
+unsigned transmit_handback(Dispatch& d, uint16_t tx_retries) {
+  rte_mbuf* out[kMaxBurst];
+  const unsigned n = rte_ring_sc_dequeue_burst(d.tx_ring, reinterpret_cast<void**>(out), kMaxBurst, nullptr);
+  if (!n) return 0;
+  unsigned sent = rte_eth_tx_burst(d.port_id, 0, out, uint16_t(n));
+  for (unsigned r = 0; sent < n && r < tx_retries; ++r) {
+    rte_pause();
+    sent += rte_eth_tx_burst(d.port_id, 0, out + sent, uint16_t(n - sent));
+  }
+  if (sent < n) {
+    rte_pktmbuf_free_bulk(out + sent, n - sent);
+    d.counters.ring_full.add(n - sent);
+  }
+  return n;
+}
+
+int dispatcher_main(void* arg) {
+  DispatcherLcore& l = *static_cast<DispatcherLcore*>(arg);
+  rte_mbuf* pkts[kMaxBurst];
+  unsigned idle_streak = 0;
+  uint64_t prev = rte_rdtsc();
+  while (!l.stop.load(std::memory_order_acquire)) {
+    unsigned moved = 0;
+    for (Dispatch* d : l.items) {
+      moved += dispatch_step(*d, pkts);
+      if (d->tx_ring) moved += transmit_handback(*d, l.tx_retries);
+    }
+    const uint64_t now = rte_rdtsc();
+    l.counters.loops.add(1);
+    bool draining = false;
+    for (Dispatch* d : l.items) draining |= d->draining;
+    if (moved || draining) {  // a drain in progress is never slept through
+      l.counters.busy_cycles.add(now - prev);
+      idle_streak = 0;
+    } else {
+      l.counters.idle_cycles.add(now - prev);
+      l.counters.idle_loops.add(1);
+      if (l.poll == PollMode::Adaptive) back_off(++idle_streak, l.counters);
+    }
+    prev = now;
+  }
+  // Stopping: adopt whatever is published and release anything held.
+  for (Dispatch* d : l.items) {
+    const uint64_t now = rte_rdtsc();
+    const SteerSnapshot* s = d->current->get();
+    if (s != d->active) adopt(*d, s, now);
+    if (d->draining) end_drain(*d, now, false);
+  }
+  return 0;
+}
+
+}  // namespace steer

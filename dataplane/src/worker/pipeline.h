@@ -1,0 +1,104 @@
+// The pipeline a worker runs on a burst: drop, or rewrite MACs and send,
+// with the ordering audit on the way out. Inline: it is the hot path of both
+// the plain loop and the hardware drain.
+#pragma once
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_prefetch.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "steer/packet.h"
+#include "worker.h"
+
+namespace steer {
+
+constexpr unsigned kPrefetchAhead = 4;
+
+// Tests only (StartOptions::slow_worker_us): a worker that takes this long
+// per burst, to build a backlog on a losing queue. Called after a burst's
+// pipeline, never inside it.
+inline void slow_down(uint64_t cycles) {
+  const uint64_t until = rte_rdtsc() + cycles;
+  while (rte_rdtsc() < until) rte_pause();
+}
+
+// Bounded retries on partial TX; what still does not fit is freed and counted,
+// so every mbuf leaves the lcore with exactly one owner.
+inline void audit_burst(const Audit& a, rte_mbuf** pkts, uint16_t n, QueueCounters& c) {
+  const uint32_t need = uint32_t(std::max(a.flow_offset, a.seq_offset)) + 4;
+  uint64_t regressions = 0;
+  for (uint16_t i = 0; i < n; ++i) {
+    const rte_mbuf* m = pkts[i];
+    if (unlikely(rte_pktmbuf_data_len(m) < need)) continue;
+    const uint8_t* d = rte_pktmbuf_mtod(m, const uint8_t*);
+    uint32_t flow, seq;
+    std::memcpy(&flow, d + a.flow_offset, 4);
+    std::memcpy(&seq, d + a.seq_offset, 4);
+    std::atomic<uint64_t>& slot = a.last[flow & (Audit::kSlots - 1)];
+    const uint64_t prev = slot.load(std::memory_order_relaxed);
+    if ((prev >> 32) && int32_t(seq - uint32_t(prev)) < 0) ++regressions;
+    slot.store((uint64_t(1) << 32) | seq, std::memory_order_relaxed);
+  }
+  if (regressions) c.reordered.add(regressions);
+}
+
+inline void send(const RxStep& s, const WorkerPlan& plan, rte_mbuf** pkts, uint16_t n) {
+  if (s.audit) audit_burst(*s.audit, pkts, n, *s.counters);
+  if (s.tx_ring) {  // one FIFO to the dispatcher keeps the order the drain fence set
+    unsigned sent = rte_ring_mp_enqueue_burst(s.tx_ring, reinterpret_cast<void**>(pkts), n, nullptr);
+    for (unsigned r = 0; sent < n && r < plan.tx_retries; ++r) {
+      rte_pause();
+      sent += rte_ring_mp_enqueue_burst(s.tx_ring, reinterpret_cast<void**>(pkts + sent), n - sent, nullptr);
+    }
+    if (sent < n) {
+      rte_pktmbuf_free_bulk(pkts + sent, n - sent);
+      s.counters->tx_dropped.add(n - sent);
+    }
+    s.counters->tx.add(sent);
+    return;
+  }
+  uint16_t sent = rte_eth_tx_burst(s.out_port_id, s.out_txq, pkts, n);
+  for (unsigned r = 0; sent < n && r < plan.tx_retries; ++r) {
+    rte_pause();
+    sent += rte_eth_tx_burst(s.out_port_id, s.out_txq, pkts + sent, uint16_t(n - sent));
+  }
+  if (sent < n) {
+    rte_pktmbuf_free_bulk(pkts + sent, unsigned(n - sent));
+    s.counters->tx_dropped.add(n - sent);
+  }
+  s.counters->tx.add(sent);
+}
+
+// Packets taken from a queue through the pipeline: dropped, or MACs rewritten
+// and sent.
+inline void process(const RxStep& s, const WorkerPlan& plan, rte_mbuf** pkts, uint16_t n) {
+  QueueCounters& c = *s.counters;
+  switch (s.action) {
+    case Action::Drop:
+      rte_pktmbuf_free_bulk(pkts, n);
+      c.dropped.add(n);
+      break;
+    case Action::Echo:
+      for (unsigned i = 0; i < n; ++i) {
+        if (i + kPrefetchAhead < n) rte_prefetch0(rte_pktmbuf_mtod(pkts[i + kPrefetchAhead], void*));
+        rte_mbuf* m = pkts[i];
+        if (likely(rte_pktmbuf_data_len(m) >= packet::kEtherHdrLen)) packet::swap_macs(rte_pktmbuf_mtod(m, uint8_t*));
+      }
+      send(s, plan, pkts, n);
+      break;
+    case Action::Forward:
+      for (unsigned i = 0; i < n; ++i) {
+        if (i + kPrefetchAhead < n) rte_prefetch0(rte_pktmbuf_mtod(pkts[i + kPrefetchAhead], void*));
+        rte_mbuf* m = pkts[i];
+        if (likely(rte_pktmbuf_data_len(m) >= packet::kEtherHdrLen))
+          packet::set_macs(rte_pktmbuf_mtod(m, uint8_t*), s.src_mac, s.set_dst ? s.dst_mac : nullptr);
+      }
+      send(s, plan, pkts, n);
+      break;
+  }
+}
+
+}  // namespace steer

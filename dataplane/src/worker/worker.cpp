@@ -1,0 +1,102 @@
+// The worker loop: poll each step's queue, run its pipeline, count, and back
+// off when idle (adaptive poll).
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_ring.h>
+
+#include <ctime>
+
+#include "pipeline.h"
+#include "worker.h"
+
+namespace steer {
+namespace {
+
+constexpr unsigned kSpinBeforePause = 64;
+constexpr unsigned kPauseBeforeSleep = 1024;
+
+// One RX burst through its pipeline. Cycle accounting is the caller's: one
+// TSC read per non-empty burst is all the loop can afford.
+inline unsigned run_step(const RxStep& s, const WorkerPlan& plan, rte_mbuf** pkts) {
+  if (s.hw) {
+    const HwDrain* dr = s.hw->drain.get();
+    if (unlikely(dr || s.hwl->parked)) return run_hw_drain_step(s, plan, pkts, dr);
+  }
+  QueueCounters& c = *s.counters;
+  const uint16_t n =
+      s.ring ? uint16_t(rte_ring_sc_dequeue_burst(s.ring, reinterpret_cast<void**>(pkts), plan.burst, nullptr))
+             : rte_eth_rx_burst(s.port_id, s.queue, pkts, plan.burst);
+  c.burst_hist[burst_bucket(n)].add(1);
+  if (n == 0) {
+    c.empty_polls.add(1);
+    return 0;
+  }
+  c.rx.add(n);
+  process(s, plan, pkts, n);
+  if (unlikely(s.delay_cycles)) slow_down(s.delay_cycles);
+  if (s.done) s.done->done.store(s.done->done.load(std::memory_order_relaxed) + n, std::memory_order_release);
+  return n;
+}
+
+
+}  // namespace
+
+// Adaptive poll: spin, then pause, then sleep with a growing interval, so idle
+// workers give the CPU back on an oversubscribed machine.
+void back_off(unsigned streak, LcoreCounters& lc) {
+  if (streak < kSpinBeforePause) return;
+  if (streak < kPauseBeforeSleep) {
+    rte_pause();
+    return;
+  }
+  unsigned step = (streak - kPauseBeforeSleep) / 256;
+  long us = step >= 6 ? 100 : (1L << step) + 4;
+  timespec ts{0, us * 1000};
+  nanosleep(&ts, nullptr);
+  lc.sleeps.add(1);
+}
+
+int worker_main(void* arg) {
+  Worker& w = *static_cast<Worker*>(arg);
+  rte_mbuf* pkts[kMaxBurst];
+  unsigned idle_streak = 0;
+  uint64_t prev = rte_rdtsc();  // end of the previous iteration
+  uint64_t iteration = 0;
+  while (!w.stop.load(std::memory_order_acquire)) {
+    const WorkerPlan& plan = *w.plan.get();
+    uint64_t mark = prev;
+    unsigned moved = 0;
+    for (const RxStep& s : plan.steps) {
+      const unsigned n = run_step(s, plan, pkts);
+      if (n) {  // a queue's busy cycles run from the previous TSC read to the end of its burst
+        const uint64_t now = rte_rdtsc();
+        s.counters->busy_cycles.add(now - mark);
+        mark = now;
+        moved += n;
+      }
+    }
+    w.counters.loops.add(1);
+    if (moved) {
+      w.counters.busy_cycles.add(mark - prev);
+      prev = mark;
+      idle_streak = 0;
+    } else {
+      const uint64_t now = rte_rdtsc();
+      w.counters.idle_cycles.add(now - prev);
+      w.counters.idle_loops.add(1);
+      prev = now;
+      if (plan.poll == PollMode::Adaptive) back_off(++idle_streak, w.counters);
+    }
+    // Nothing read from this iteration's plan or drain is used after this:
+    // the control side's grace period for freeing a drain.
+    w.quiescent.store(++iteration, std::memory_order_release);
+  }
+  // Stopping: let go of anything parked by a drain.
+  const WorkerPlan& plan = *w.plan.get();
+  for (const RxStep& s : plan.steps)
+    if (s.hwl && s.hwl->parked) hw_release(s, plan, rte_rdtsc(), false);
+  return 0;
+}
+
+
+}  // namespace steer

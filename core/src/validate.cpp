@@ -1,3 +1,4 @@
+#include "steer/text.h"
 #include "steer/validate.h"
 
 #include <algorithm>

@@ -26,6 +26,7 @@
 #include <thread>
 #include <vector>
 
+#include "controller.h"
 #include "engine.h"
 #include "model_nic.h"
 #include "ring_traffic.h"
@@ -95,13 +96,14 @@ int main(int argc, char** argv) {
   disp.lcore = 1;
   disp.dispatch = {{0, 0}};
   if (hw)
-    d.lcores = {{2, {{0, 0}}, {}, 0}, {3, {{0, 1}}, {}, 0}};
+    d.lcores = {{2, {{0, 0}}, {}}, {3, {{0, 1}}, {}}};
   else
-    d.lcores = {disp, {2, {{0, 0}}, {}, 0}, {3, {{0, 1}}, {}, 0}};
+    d.lcores = {disp, {2, {{0, 0}}, {}}, {3, {{0, 1}}, {}}};
   d.pipelines = {{{{0, 0}, {0, 1}}, Action::Echo, {}, {}}};
   Dataplane dp;
-  if (hw) dp.set_steering_device_factory([&nic](const std::string&, uint16_t) { return nic->device(); });
-  if (auto e = dp.start(d, nullptr); !e.empty()) {
+  StartOptions options;
+  if (hw) options.device_factory = [&nic](const std::string&, uint16_t) { return nic->device(); };
+  if (auto e = dp.start(d, nullptr, options); !e.empty()) {
     std::fprintf(stderr, "%s: %s\n", e[0].path.c_str(), e[0].message.c_str());
     return 1;
   }
@@ -114,6 +116,7 @@ int main(int argc, char** argv) {
     unsigned sent = 0;
     while (sent < n) sent += rte_ring_enqueue_burst(rx, reinterpret_cast<void**>(p + sent), n - sent, nullptr);
   };
+  Controller controller(dp, d);
   trafgen::RingTraffic traffic(pool, inject, tx, 512, every_us, 3);
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
 
@@ -128,7 +131,7 @@ int main(int argc, char** argv) {
     for (int k = 0; k < 16; ++k) reta[rng() % reta.size()] = uint16_t(rng() % 2);
     c.reta = reta;
     ChangeReport rep;
-    if (auto e = dp.change_steering("p0", c, &rep); !e.empty()) {
+    if (auto e = controller.change("p0", c, &rep); !e.empty()) {
       std::fprintf(stderr, "change %d: %s\n", i, e[0].message.c_str());
       return 1;
     }

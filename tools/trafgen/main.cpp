@@ -11,6 +11,7 @@
 #include <fstream>
 #include <string>
 
+#include "steer/text.h"
 #include "engine.h"
 #include "steer/model.h"
 

@@ -52,25 +52,6 @@ enum RssType : uint32_t {
 // The key of Microsoft's RSS verification suite, the usual NIC default.
 std::vector<uint8_t> default_rss_key();
 
-// Hash-type names as YAML, the API and steerctl spell them.
-struct RssTypeName {
-  const char* name;
-  uint32_t bit;
-};
-inline constexpr RssTypeName kRssTypeNames[] = {{"ipv4", kRssIpv4},        {"ipv4-tcp", kRssIpv4Tcp},
-                                                {"ipv4-udp", kRssIpv4Udp}, {"ipv6", kRssIpv6},
-                                                {"ipv6-tcp", kRssIpv6Tcp}, {"ipv6-udp", kRssIpv6Udp}};
-
-// Keys as hex: to_hex writes lowercase pairs; parse_hex also skips ':' and ' '.
-std::string to_hex(const std::vector<uint8_t>& bytes);
-bool parse_hex(const std::string& text, std::vector<uint8_t>* out);
-
-// Address prefixes over `bytes` (4 or 16): "10.0.0.0/24", "2001:db8::/32".
-// A bare address is a full-length prefix.
-void prefix_mask(uint8_t* mask, size_t bytes, unsigned len);
-std::string format_prefix(const uint8_t* addr, size_t bytes, uint8_t len);
-bool parse_prefix(const std::string& text, size_t bytes, uint8_t* addr, uint8_t* len);
-
 struct RssConfig {
   uint32_t types = kRssAll;
   std::vector<uint8_t> key = default_rss_key();  // 40 or 52 bytes
@@ -199,8 +180,6 @@ const char* to_string(Action a);
 const char* to_string(PollMode p);
 const char* to_string(NumaPolicy n);
 const char* to_string(SteeringMode m);
-std::string format_mac(const MacAddr& m);
-std::optional<MacAddr> parse_mac(const std::string& s);
-std::string format_queue(const Deployment& d, QueueId q);  // "p0:1"
+// Text forms of MACs, keys, prefixes, queues, hash types and rules: steer/text.h.
 
 }  // namespace steer

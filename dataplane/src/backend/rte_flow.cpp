@@ -1,3 +1,4 @@
+#include "steer/text.h"
 #include "steer/hw_steering.h"
 
 #include <rte_byteorder.h>

@@ -1,4 +1,5 @@
 // Tier 1: the YAML loader, validation, sizing and NUMA rules. No EAL.
+#include "steer/text.h"
 #include "config.h"
 
 #include <gmock/gmock.h>

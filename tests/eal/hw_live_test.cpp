@@ -13,7 +13,7 @@
 #include <thread>
 #include <vector>
 
-#include "apply.h"
+#include "controller.h"
 #include "eal_env.h"
 #include "live_changes.h"
 #include "model_nic.h"
@@ -53,14 +53,18 @@ Deployment deployment(const testing::ModelNic& nic, bool drain) {
   pc.steering = sc;
   pc.audit = AuditConfig{46, 50};
   d.ports = {pc};
-  d.lcores = {{1, {{0, 0}}, {}, 0}, {2, {{0, 1}}, {}, 0}};
+  d.lcores = {{1, {{0, 0}}, {}}, {2, {{0, 1}}, {}}};
   d.pipelines = {{{{0, 0}, {0, 1}}, Action::Echo, {}, {}}};
   return d;
 }
 
-void use_model(Dataplane& dp, testing::ModelNic& nic) {
-  dp.set_steering_device_factory(
-      [&nic](const std::string& port, uint16_t) { return port == "p0" ? nic.device() : nullptr; });
+// Start options that put `nic` behind p0's device calls; `slow_us` makes
+// both workers (lcores 1 and 2) spend that long per burst.
+StartOptions use_model(testing::ModelNic& nic, uint32_t slow_us = 0) {
+  StartOptions o;
+  o.device_factory = [&nic](const std::string& port, uint16_t) { return port == "p0" ? nic.device() : nullptr; };
+  if (slow_us) o.slow_worker_us = {{1, slow_us}, {2, slow_us}};
+  return o;
 }
 
 struct Traffic : trafgen::RingTraffic {
@@ -132,22 +136,22 @@ TEST(HardwareSteering, ReplacedAndRemovedRulesChangeTheDevice) {
   d.ports[0].steering->flows = {udp_rule("dns", 10, 4000, 0xffff, 1)};
   d.ports[0].steering->rss.reta = reta_spread(128, {0});  // without the rule, everything goes to 0
   Dataplane dp;
-  use_model(dp, nic);
-  start_ok(dp, d);
+  start_ok(dp, d, use_model(nic));
+  Controller ctl(dp, d);
   EXPECT_EQ(queue_of(nic, 4000, false), 1);
   EXPECT_EQ(queue_of(nic, 4000, true), 1);
   EXPECT_EQ(queue_of(nic, 4001, false), 0);
   ChangeReport rep;
   SteeringChange replace;
   replace.add = {udp_rule("dns", 10, 4000, 0xffff, 0)};
-  ASSERT_TRUE(dp.change_steering("p0", replace, &rep).empty());
+  ASSERT_TRUE(ctl.change("p0", replace, &rep).empty());
   EXPECT_EQ(nic.flow_count(), 2u);
   EXPECT_EQ(queue_of(nic, 4000, false), 0);
   EXPECT_EQ(queue_of(nic, 4000, true), 0);
   SteeringChange again;  // removed and added back, identical, in one change
   again.remove = {"dns"};
   again.add = {udp_rule("dns", 10, 4000, 0xffff, 0)};
-  ASSERT_TRUE(dp.change_steering("p0", again, &rep).empty());
+  ASSERT_TRUE(ctl.change("p0", again, &rep).empty());
   EXPECT_EQ(nic.flow_count(), 2u);
   EXPECT_EQ(queue_of(nic, 4000, true), 0);
   SteeringChange drop;
@@ -156,12 +160,12 @@ TEST(HardwareSteering, ReplacedAndRemovedRulesChangeTheDevice) {
   blk.action.drop = true;
   drop.add = {blk};
   drop.reta = reta_spread(128, {1});
-  ASSERT_TRUE(dp.change_steering("p0", drop, &rep).empty());
+  ASSERT_TRUE(ctl.change("p0", drop, &rep).empty());
   EXPECT_EQ(queue_of(nic, 4001, false), -1);
   EXPECT_EQ(queue_of(nic, 4002, false), 1);
   SteeringChange gone;
   gone.remove = {"dns", "blk"};
-  ASSERT_TRUE(dp.change_steering("p0", gone, &rep).empty());
+  ASSERT_TRUE(ctl.change("p0", gone, &rep).empty());
   EXPECT_EQ(nic.flow_count(), 0u);
   EXPECT_EQ(queue_of(nic, 4001, false), 1);
   EXPECT_EQ(dp.generation("p0"), 4u);
@@ -173,8 +177,8 @@ TEST(HardwareSteering, AutoChoosesHardwareOnADeviceThatTakesEverything) {
   Deployment d = deployment(nic, true);
   d.ports[0].steering->flows = {udp_rule("dns", 10, 53, 0xffff, 1)};
   Dataplane dp;
-  use_model(dp, nic);
-  start_ok(dp, d);
+  start_ok(dp, d, use_model(nic));
+  Controller ctl(dp, d);
   ASSERT_EQ(dp.ports().size(), 1u);
   EXPECT_EQ(dp.ports()[0].backend, SteeringMode::Hardware);
   EXPECT_THAT(dp.ports()[0].backend_reason, HasSubstr("the device took the RSS key, hash types, RETA and 1 rules"));
@@ -192,11 +196,11 @@ TEST(HardwareSteering, ARuleTheDeviceRefusesMakesAutoSteerInSoftware) {
   r.match.vlan = 100;
   r.action.queue = 1;
   d.ports[0].steering->flows = {udp_rule("dns", 10, 53, 0xffff, 1), r};
-  d.lcores.push_back({3, {}, {{0, 0}}, 0});  // a dispatcher, for the fallback
+  d.lcores.push_back({3, {}, {{0, 0}}});  // a dispatcher, for the fallback
   {
     Dataplane dp;
-    use_model(dp, nic);
-    start_ok(dp, d);
+    start_ok(dp, d, use_model(nic));
+    Controller ctl(dp, d);
     EXPECT_EQ(dp.ports()[0].backend, SteeringMode::Software);
     EXPECT_THAT(dp.ports()[0].backend_reason,
                 HasSubstr("rule tagged: rte_flow_validate refused a pattern item: VLAN matching is not supported"));
@@ -210,8 +214,7 @@ TEST(HardwareSteering, ARuleTheDeviceRefusesMakesAutoSteerInSoftware) {
   d.ports[0].device = nic2.devname();
   d.ports[0].steering->mode = SteeringMode::Hardware;
   Dataplane dp;
-  use_model(dp, nic2);
-  auto errs = dp.start(d, nullptr);
+  auto errs = dp.start(d, nullptr, use_model(nic2));
   ASSERT_FALSE(errs.empty());
   EXPECT_EQ(errs[0].path, "ports[0].steering.mode");
   EXPECT_THAT(errs[0].message, HasSubstr("cannot steer in hardware: rule tagged: rte_flow_validate refused"));
@@ -225,10 +228,10 @@ TEST(HardwareSteering, TxHandBackKeepsAutoInSoftware) {
   testing::ModelNic nic("hw_handback", 2, 1);
   Deployment d = deployment(nic, true);
   d.ports[0].tx_queues = 1;
-  d.lcores.push_back({3, {}, {{0, 0}}, 0});
+  d.lcores.push_back({3, {}, {{0, 0}}});
   Dataplane dp;
-  use_model(dp, nic);
-  start_ok(dp, d);
+  start_ok(dp, d, use_model(nic));
+  Controller ctl(dp, d);
   EXPECT_EQ(dp.ports()[0].backend, SteeringMode::Software);
   EXPECT_THAT(dp.ports()[0].backend_reason, HasSubstr("TX hand-back runs on a software dispatcher"));
   dp.close();
@@ -240,15 +243,14 @@ TEST(HardwareSteering, ThousandLiveChangesLoseAndReorderNothing) {
   // Both workers spend 40 us per burst and 32 flows share ~500 kpps, so a
   // moved flow usually still has packets queued on its loser when the change
   // lands: with the parking disabled this run reorders (2-66 in 3 runs).
-  d.lcores[0].test_delay_us = d.lcores[1].test_delay_us = 40;
   Dataplane dp;
-  use_model(dp, nic);
-  start_ok(dp, d);
+  start_ok(dp, d, use_model(nic, 40));
+  Controller ctl(dp, d);
   const auto baseline = rte_mempool_in_use_count(g_pool);
   Traffic traffic(nic, 32, 60);
   testing::ChangeTotals totals;
   while (traffic.injected_live() < 2000) std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  testing::run_mixed_changes(dp, 1000, 7, &totals);
+  testing::run_mixed_changes(dp, ctl, 1000, 7, &totals);
   if (HasFatalFailure()) return;
   const uint64_t held = totals.held, drained = totals.drained, timeouts = totals.timeouts;
   const SteeringConfig final_cfg = *dp.steering("p0");
@@ -280,8 +282,8 @@ TEST(HardwareSteering, WithoutABacklogCountTheFenceIsAnEmptyPoll) {
   testing::ModelNic nic("hw_nocount", 2, 2);
   nic.count_backlog = false;
   Dataplane dp;
-  use_model(dp, nic);
-  start_ok(dp, deployment(nic, true));
+  start_ok(dp, deployment(nic, true), use_model(nic));
+  Controller ctl(dp, deployment(nic, true));
   Traffic traffic(nic, 256, 60);
   std::mt19937 rng(3);
   while (traffic.injected_live() < 2000) std::this_thread::sleep_for(std::chrono::milliseconds(1));
@@ -292,7 +294,7 @@ TEST(HardwareSteering, WithoutABacklogCountTheFenceIsAnEmptyPoll) {
     for (int k = 0; k < 32; ++k) reta[rng() % reta.size()] = uint16_t(rng() % 2);
     c.reta = reta;
     ChangeReport rep;
-    ASSERT_TRUE(dp.change_steering("p0", c, &rep).empty());
+    ASSERT_TRUE(ctl.change("p0", c, &rep).empty());
     EXPECT_EQ(rep.timeouts, 0u);
     held += rep.held;
   }
@@ -309,14 +311,15 @@ TEST(HardwareSteering, WithoutABacklogCountTheFenceIsAnEmptyPoll) {
 TEST(HardwareSteering, WithoutDrainASlowLoserShowsReordering) {
   testing::ModelNic nic("hw_nodrain", 2, 2);
   Deployment d = deployment(nic, false);
-  d.lcores[0].test_delay_us = 1000;  // queue 0's worker is slow: a backlog builds on it
   d.ports[0].steering->rss.reta = reta_spread(128, {0});
   Dataplane dp;
-  use_model(dp, nic);
-  start_ok(dp, d);
+  StartOptions slow = use_model(nic);
+  slow.slow_worker_us[1] = 1000;  // queue 0's worker (lcore 1) is slow: a backlog builds on it
+  start_ok(dp, d, slow);
+  Controller ctl(dp, d);
   Traffic traffic(nic, 256, 100);
   while (traffic.injected_live() < 2000) std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  testing::flip_all_buckets(dp, 20);
+  testing::flip_all_buckets(ctl, 20);
   if (HasFatalFailure()) return;
   traffic.finish();
   dp.stop();
@@ -331,8 +334,8 @@ TEST(HardwareSteering, AFailedDeviceCallRollsTheWholeChangeBack) {
   Deployment d = deployment(nic, true);
   d.ports[0].steering->flows = {udp_rule("dns", 10, 53, 0xffff, 1)};
   Dataplane dp;
-  use_model(dp, nic);
-  start_ok(dp, d);
+  start_ok(dp, d, use_model(nic));
+  Controller ctl(dp, d);
   const SteeringConfig before = *dp.steering("p0");
   auto unchanged = [&] {
     EXPECT_EQ(dp.generation("p0"), 0u);
@@ -351,7 +354,7 @@ TEST(HardwareSteering, AFailedDeviceCallRollsTheWholeChangeBack) {
   c.reta = reta_spread(128, {1, 0});
   c.add = {udp_rule("pin", 20, 0x0100, 0x0300, 0)};
   ChangeReport rep;
-  auto errs = dp.change_steering("p0", c, &rep);
+  auto errs = ctl.change("p0", c, &rep);
   ASSERT_EQ(errs.size(), 1u);
   EXPECT_THAT(errs[0].message, HasSubstr("rte_eth_dev_rss_reta_update refused the RETA"));
   EXPECT_THAT(errs[0].message, HasSubstr("rolled back, the port stays at generation 0"));
@@ -362,7 +365,7 @@ TEST(HardwareSteering, AFailedDeviceCallRollsTheWholeChangeBack) {
   nic.creates_before_failure = 1;
   SteeringChange add;
   add.add = {udp_rule("pin", 20, 0x0100, 0x0300, 0)};
-  errs = dp.change_steering("p0", add, &rep);
+  errs = ctl.change("p0", add, &rep);
   ASSERT_EQ(errs.size(), 1u);
   EXPECT_THAT(errs[0].message, HasSubstr("rule pin: rte_flow_create refused the rule: out of flow table entries"));
   unchanged();
@@ -377,7 +380,7 @@ TEST(HardwareSteering, AFailedDeviceCallRollsTheWholeChangeBack) {
   SteeringChange v;
   v.add = {tagged};
   v.reta = reta_spread(128, {1});
-  errs = dp.change_steering("p0", v, &rep);
+  errs = ctl.change("p0", v, &rep);
   ASSERT_EQ(errs.size(), 1u);
   EXPECT_EQ(errs[0].path, "steering.flows[1]");
   EXPECT_THAT(errs[0].message, HasSubstr("VLAN matching is not supported by the model NIC"));
@@ -387,14 +390,14 @@ TEST(HardwareSteering, AFailedDeviceCallRollsTheWholeChangeBack) {
   // A RETA size the device cannot repeat evenly is refused before any call.
   SteeringChange odd;
   odd.reta = reta_spread(96, {0, 1});
-  errs = dp.change_steering("p0", odd, &rep);
+  errs = ctl.change("p0", odd, &rep);
   ASSERT_EQ(errs.size(), 1u);
   EXPECT_EQ(errs[0].path, "steering.rss.reta");
   EXPECT_EQ(nic.device_calls(), calls);
   unchanged();
 
   // And the same change goes through once the device takes it.
-  errs = dp.change_steering("p0", c, &rep);
+  errs = ctl.change("p0", c, &rep);
   ASSERT_TRUE(errs.empty()) << errs[0].message;
   EXPECT_EQ(rep.generation, 1u);
   expect_device_matches(nic, *dp.steering("p0"), 4);
@@ -413,19 +416,20 @@ TEST(HardwareSteering, ApplyChangesTheFirstPortBackWhenTheSecondFails) {
   p1.device = nic1.devname();
   p1.tx_queues = 1;
   d.ports.push_back(p1);
-  d.lcores.push_back({3, {{1, 0}, {1, 1}}, {}, 0});
+  d.lcores.push_back({3, {{1, 0}, {1, 1}}, {}});
   d.pipelines.push_back({{{1, 0}, {1, 1}}, Action::Echo, {}, {}});
   Dataplane dp;
-  dp.set_steering_device_factory(
-      [&](const std::string& port, uint16_t) { return port == "p0" ? nic0.device() : nic1.device(); });
-  start_ok(dp, d);
+  StartOptions two;
+  two.device_factory = [&](const std::string& port, uint16_t) { return port == "p0" ? nic0.device() : nic1.device(); };
+  start_ok(dp, d, two);
+  Controller ctl(dp, d);
   ASSERT_EQ(dp.ports()[1].backend, SteeringMode::Hardware);
   Deployment want = d;
   want.ports[0].steering->rss.reta = reta_spread(128, {1, 0});
   want.ports[1].steering->flows = {udp_rule("dns", 10, 53, 0xffff, 1)};
 
   nic1.creates_before_failure = 0;  // p1's device will refuse the rule when it is created
-  ApplyOutcome out = apply_deployment(dp, running_deployment(dp, d), want, false);
+  ApplyOutcome out = ctl.apply(want, false);
   ASSERT_EQ(out.errors.size(), 1u);
   EXPECT_EQ(out.errors[0].path, "ports[1].port");
   EXPECT_THAT(out.errors[0].message, HasSubstr("out of flow table entries"));
@@ -436,7 +440,7 @@ TEST(HardwareSteering, ApplyChangesTheFirstPortBackWhenTheSecondFails) {
   EXPECT_EQ(nic1.flow_count(), 0u);
 
   nic1.creates_before_failure = -1;
-  out = apply_deployment(dp, running_deployment(dp, d), want, false);
+  out = ctl.apply(want, false);
   ASSERT_TRUE(out.errors.empty()) << out.errors[0].message;
   EXPECT_EQ(out.reports.size(), 2u);
   expect_device_matches(nic0, *want.ports[0].steering, 0);

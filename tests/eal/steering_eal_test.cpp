@@ -23,6 +23,7 @@
 
 #include "eal_env.h"
 #include "engine.h"
+#include "controller.h"
 #include "live_changes.h"
 #include "ring_traffic.h"
 #include "steer/dataplane.h"
@@ -85,7 +86,7 @@ Deployment deployment(const RingPort& rp, bool drain) {
   LcoreConfig disp;
   disp.lcore = 1;
   disp.dispatch = {{0, 0}};
-  d.lcores = {disp, {2, {{0, 0}}, {}, 0}, {3, {{0, 1}}, {}, 0}};
+  d.lcores = {disp, {2, {{0, 0}}, {}}, {3, {{0, 1}}, {}}};
   d.pipelines = {{{{0, 0}, {0, 1}}, Action::Echo, {}, {}}};
   return d;
 }
@@ -101,6 +102,7 @@ TEST(Steering, SoftwareIsChosenOnARingPortForAStatedReason) {
   Deployment d = deployment(rp, true);
   Dataplane dp;
   start_ok(dp, d);
+  Controller ctl(dp, d);
   ASSERT_EQ(dp.ports().size(), 1u);
   EXPECT_TRUE(dp.ports()[0].steered);
   EXPECT_EQ(dp.ports()[0].backend, SteeringMode::Software);
@@ -131,6 +133,7 @@ TEST(Steering, FlowsLandOnTheRetaQueueAndMarksReachTheMbuf) {
   d.ports[0].steering->flows = {mark};
   Dataplane dp;
   start_ok(dp, d);
+  Controller ctl(dp, d);
   SteeringTable reference(*d.ports[0].steering);
 
   auto flows = trafgen::make_flows(300, trafgen::FlowMode::Sequential, 0, 17, false);
@@ -186,11 +189,12 @@ TEST(Steering, ThousandLiveChangesLoseAndReorderNothing) {
   RingPort rp = make_port("st_live");
   Dataplane dp;
   start_ok(dp, deployment(rp, true));
+  Controller ctl(dp, deployment(rp, true));
   const auto baseline = rte_mempool_in_use_count(g_pool);
   Traffic traffic(rp, 512, 40);
   testing::ChangeTotals totals;
   while (traffic.injected_live() < 2000) std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  testing::run_mixed_changes(dp, 1000, 5, &totals);
+  testing::run_mixed_changes(dp, ctl, 1000, 5, &totals);
   if (HasFatalFailure()) return;
   const uint64_t held = totals.held, drained = totals.drained, timeouts = totals.timeouts;
   traffic.finish();
@@ -205,7 +209,7 @@ TEST(Steering, ThousandLiveChangesLoseAndReorderNothing) {
   ASSERT_EQ(s.dispatchers.size(), 1u);
   EXPECT_EQ(s.dispatchers[0].ring_full, 0u);
   EXPECT_EQ(total(s, &QueueStats::tx_dropped), 0u);
-  EXPECT_EQ(dp.change_reports().size(), 64u);
+  EXPECT_EQ(ctl.reports().size(), 64u);
   std::printf("1000 changes: %llu packets, %llu held, %llu drains\n", (unsigned long long)traffic.injected(),
               (unsigned long long)held, (unsigned long long)drained);
   dp.close();
@@ -217,13 +221,15 @@ TEST(Steering, ThousandLiveChangesLoseAndReorderNothing) {
 TEST(Steering, WithoutDrainASlowLoserShowsReordering) {
   RingPort rp = make_port("st_nodrain");
   Deployment d = deployment(rp, false);
-  d.lcores[1].test_delay_us = 1000;  // queue 0's worker is slow: a backlog builds on it
   d.ports[0].steering->rss.reta = reta_spread(128, {0});
   Dataplane dp;
-  start_ok(dp, d);
+  StartOptions slow;
+  slow.slow_worker_us[2] = 1000;  // queue 0's worker (lcore 2) is slow: a backlog builds on it
+  start_ok(dp, d, slow);
+  Controller ctl(dp, d);
   Traffic traffic(rp, 256, 100);
   while (traffic.injected_live() < 2000) std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  testing::flip_all_buckets(dp, 20);
+  testing::flip_all_buckets(ctl, 20);
   if (HasFatalFailure()) return;
   traffic.finish();
   dp.stop();
@@ -242,6 +248,7 @@ TEST(Steering, SingleQueueDeviceWithTwoWorkersHandsTxBack) {
   ASSERT_TRUE(tx_handback(d, 0));
   Dataplane dp;
   start_ok(dp, d);
+  Controller ctl(dp, d);
   Traffic traffic(rp, 512, 40);
   while (traffic.injected_live() < 2000) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   std::mt19937 rng(9);
@@ -251,7 +258,7 @@ TEST(Steering, SingleQueueDeviceWithTwoWorkersHandsTxBack) {
     for (int k = 0; k < 16; ++k) reta[rng() % reta.size()] = uint16_t(rng() % 2);
     c.reta = reta;
     ChangeReport rep;
-    ASSERT_TRUE(dp.change_steering("p0", c, &rep).empty());
+    ASSERT_TRUE(ctl.change("p0", c, &rep).empty());
   }
   traffic.finish();
   dp.stop();
@@ -277,15 +284,16 @@ TEST(Steering, BadChangesAreRefusedAndChangeNothing) {
   d.ports[0].steering->flows = {a};
   Dataplane dp;
   start_ok(dp, d);
+  Controller ctl(dp, d);
   ChangeReport ok;
-  ASSERT_TRUE(dp.change_steering("p0", SteeringChange{}, &ok).empty());
+  ASSERT_TRUE(ctl.change("p0", SteeringChange{}, &ok).empty());
   const auto before = *dp.steering("p0");
   const uint64_t gen = dp.generation("p0");
-  const auto reports = dp.change_reports().size();
+  const auto reports = ctl.reports().size();
 
   auto refused = [&](SteeringChange c, const std::string& path, const std::string& text) {
     ChangeReport rep;
-    auto errs = dp.change_steering("p0", c, &rep);
+    auto errs = ctl.change("p0", c, &rep);
     ASSERT_FALSE(errs.empty()) << path;
     EXPECT_EQ(errs[0].path, path);
     EXPECT_THAT(errs[0].message, HasSubstr(text));
@@ -321,14 +329,14 @@ TEST(Steering, BadChangesAreRefusedAndChangeNothing) {
   c.expected_generation = gen + 7;
   refused(c, "expected_generation", "the port is at generation 1");
   ChangeReport rep;
-  EXPECT_THAT(dp.change_steering("p9", {}, &rep)[0].message, HasSubstr("no port named \"p9\""));
+  EXPECT_THAT(ctl.change("p9", {}, &rep)[0].message, HasSubstr("no port named \"p9\""));
 
   const auto after = *dp.steering("p0");
   EXPECT_EQ(after.rss.reta, before.rss.reta);
   EXPECT_EQ(after.rss.key, before.rss.key);
   EXPECT_EQ(after.flows.size(), before.flows.size());
   EXPECT_EQ(dp.generation("p0"), gen);
-  EXPECT_EQ(dp.change_reports().size(), reports);
+  EXPECT_EQ(ctl.reports().size(), reports);
   dp.stop();
   dp.close();
 }
@@ -337,16 +345,17 @@ TEST(Steering, AChangeThatMovesNothingDrainsNothing) {
   RingPort rp = make_port("st_nop");
   Dataplane dp;
   start_ok(dp, deployment(rp, true));
+  Controller ctl(dp, deployment(rp, true));
   SteeringChange c;
   c.reta = dp.steering("p0")->rss.reta;
   ChangeReport rep;
-  ASSERT_TRUE(dp.change_steering("p0", c, &rep).empty());
+  ASSERT_TRUE(ctl.change("p0", c, &rep).empty());
   EXPECT_EQ(rep.buckets_moved, 0u);
   EXPECT_FALSE(rep.drained);
   EXPECT_EQ(rep.held, 0u);
   EXPECT_EQ(rep.generation, 1u);
   c.reta->at(0) = uint16_t(1 - c.reta->at(0));
-  ASSERT_TRUE(dp.change_steering("p0", c, &rep).empty());
+  ASSERT_TRUE(ctl.change("p0", c, &rep).empty());
   EXPECT_EQ(rep.buckets_moved, 1u);
   EXPECT_TRUE(rep.drained);
   EXPECT_EQ(rep.losers.size(), 1u);

@@ -1,4 +1,5 @@
-// What both steering backends' EAL tests share: starting a deployment,
+// What both steering backends' EAL tests share: starting a deployment (with
+// the tests' start options: a model NIC, slow workers),
 // summing a queue counter, and the live changes they make. The mix: half RETA
 // moves (16 random buckets), a quarter key flips, a quarter a rule pinning a
 // quarter of the flows (udp_src 0x0100/0x0300) added and removed again.
@@ -13,16 +14,17 @@
 #include <thread>
 #include <vector>
 
+#include "controller.h"
 #include "steer/dataplane.h"
 #include "steer/steering.h"
 
 namespace steer::testing {
 
 // Validates and starts `d`, failing the test with the first error.
-inline void start_ok(Dataplane& dp, const Deployment& d) {
+inline void start_ok(Dataplane& dp, const Deployment& d, const StartOptions& options = {}) {
   auto v = validate(d);
   ASSERT_TRUE(v.empty()) << v[0].path << ": " << v[0].message;
-  auto errs = dp.start(d, nullptr);
+  auto errs = dp.start(d, nullptr, options);
   ASSERT_TRUE(errs.empty()) << errs[0].path << ": " << errs[0].message;
 }
 
@@ -38,7 +40,7 @@ struct ChangeTotals {
 };
 
 // `n` changes on port p0, each checked to succeed and bump the generation.
-inline void run_mixed_changes(Dataplane& dp, int n, uint32_t seed, ChangeTotals* t) {
+inline void run_mixed_changes(Dataplane& dp, Controller& ctl, int n, uint32_t seed, ChangeTotals* t) {
   std::mt19937 rng(seed);
   const std::vector<uint8_t> key_a = default_rss_key();
   std::vector<uint8_t> key_b = key_a;
@@ -71,7 +73,7 @@ inline void run_mixed_changes(Dataplane& dp, int n, uint32_t seed, ChangeTotals*
         break;
     }
     ChangeReport rep;
-    auto errs = dp.change_steering("p0", c, &rep);
+    auto errs = ctl.change("p0", c, &rep);
     ASSERT_TRUE(errs.empty()) << i << ": " << errs[0].path << ": " << errs[0].message;
     ASSERT_EQ(rep.generation, gen0 + uint64_t(i + 1));
     t->held += rep.held;
@@ -82,12 +84,12 @@ inline void run_mixed_changes(Dataplane& dp, int n, uint32_t seed, ChangeTotals*
 
 // The negative control's changes: every bucket of p0 moves 0 -> 1 -> 0 ...,
 // `n` times, 5 ms apart, with the drain off.
-inline void flip_all_buckets(Dataplane& dp, int n) {
+inline void flip_all_buckets(Controller& ctl, int n) {
   for (int i = 0; i < n; ++i) {
     SteeringChange c;
     c.reta = reta_spread(128, {uint16_t((i + 1) % 2)});
     ChangeReport rep;
-    ASSERT_TRUE(dp.change_steering("p0", c, &rep).empty());
+    ASSERT_TRUE(ctl.change("p0", c, &rep).empty());
     EXPECT_FALSE(rep.drained);
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }

@@ -15,9 +15,10 @@
 #include <string>
 #include <vector>
 
-#include "api.h"
-#include "apply.h"
-#include "config.h"
+#include "steer/text.h"
+#include "../config/config.h"
+#include "../controller.h"
+#include "../rpc/server.h"
 #include "demo_config.h"
 #include "steer/dataplane.h"
 #include "steer/eal.h"
@@ -168,7 +169,8 @@ int main(int argc, char** argv) {
           spdlog::info("port {}: steering in {} ({})", p.name, steer::to_string(p.backend), p.backend_reason);
       for (const auto& pp : dp.plan().pools)
         spdlog::info("mempool socket {}: {} mbufs ({})", pp.socket, pp.mbufs, pp.auto_sized ? "auto" : "explicit");
-      steer::ControlServer control(dp, d);
+      steer::Controller controller(dp, d);
+      steer::ControlServer control(dp, controller, d);
       if (!d.control.socket.empty() || !d.control.tcp_address.empty()) {
         std::string why;
         if (!control.start(d.control, &why)) {
@@ -184,9 +186,10 @@ int main(int argc, char** argv) {
                    d.lcores.size(), steer::to_string(d.dataplane.poll));
       std::fflush(stdout);
 
-      // SIGHUP: re-read the file and apply the difference through the same
-      // path as the control plane's Apply (steering changes only, live).
-      auto reload = [&](steer::Dataplane& plane) {
+      // SIGHUP: re-read the file and apply the difference through the
+      // Controller, as the control plane's Apply does (steering changes only,
+      // live; events published the same way).
+      auto reload = [&] {
         if (config_path.empty()) {
           spdlog::warn("SIGHUP: steerd runs the embedded demo, there is no file to re-read");
           return;
@@ -197,7 +200,7 @@ int main(int argc, char** argv) {
           spdlog::error("SIGHUP: {} is invalid; nothing changed", config_path);
           return;
         }
-        auto out = steer::apply_deployment(plane, steer::running_deployment(plane, d), next.deployment, false);
+        auto out = controller.apply(next.deployment, false);
         for (const auto& e : out.errors) spdlog::error("SIGHUP: {}{}", e.path.empty() ? "" : e.path + ": ", e.message);
         if (!out.errors.empty()) return;
         if (out.reports.empty()) spdlog::info("SIGHUP: {} matches the running deployment", config_path);
@@ -218,7 +221,7 @@ int main(int argc, char** argv) {
           std::printf("%s\n", steer::format_stats(dp.stats()).c_str());
           std::fflush(stdout);
         } else if (sig == SIGHUP) {
-          reload(dp);
+          reload();
         }
       }
       control.shutdown();

@@ -1,0 +1,269 @@
+#include "convert.h"
+
+#include <google/protobuf/descriptor.h>
+#include <google/protobuf/message.h>
+
+#include <algorithm>
+#include <map>
+
+#include "steer/steering.h"
+#include "steer/text.h"
+
+namespace steer::rpc {
+namespace {
+
+using google::protobuf::Descriptor;
+using google::protobuf::FieldDescriptor;
+using google::protobuf::Message;
+
+// ---- rules: model text <-> proto fields, by name ---------------------------
+
+// One rule field's text into the proto field of the same name.
+void set_field(Message* m, const std::string& key, const std::string& text, const FlowRule& r) {
+  const FieldDescriptor* fd = m->GetDescriptor()->FindFieldByName(key);
+  const auto* refl = m->GetReflection();
+  if (!fd) return;  // every text key has a proto field: the RuleFieldsMatchTheProto test
+  if (key == "rss") {
+    for (uint16_t q : r.action.rss) refl->AddUInt32(m, fd, q);
+  } else if (fd->type() == FieldDescriptor::TYPE_STRING) {
+    refl->SetString(m, fd, text);
+  } else if (fd->type() == FieldDescriptor::TYPE_BOOL) {
+    refl->SetBool(m, fd, text == "true");
+  } else if (fd->type() == FieldDescriptor::TYPE_MESSAGE) {  // PortMatch: value/mask
+    auto* pm = static_cast<pb::PortMatch*>(refl->MutableMessage(m, fd));
+    const size_t slash = text.find('/');
+    pm->set_value(uint32_t(std::stoul(text.substr(0, slash), nullptr, 0)));
+    pm->set_mask(slash == std::string::npos ? 0xffff : uint32_t(std::stoul(text.substr(slash + 1), nullptr, 0)));
+  } else {
+    refl->SetUInt32(m, fd, uint32_t(std::stoul(text, nullptr, 0)));
+  }
+}
+
+// Every set field of a proto match or action as (name, text).
+std::vector<std::pair<std::string, std::string>> field_texts(const Message& m) {
+  std::vector<const FieldDescriptor*> set;
+  m.GetReflection()->ListFields(m, &set);
+  const auto* refl = m.GetReflection();
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const FieldDescriptor* fd : set) {
+    std::string t;
+    if (fd->is_repeated()) {
+      for (int i = 0; i < refl->FieldSize(m, fd); ++i) {
+        if (i) t += ',';
+        t += std::to_string(refl->GetRepeatedUInt32(m, fd, i));
+      }
+    } else if (fd->type() == FieldDescriptor::TYPE_STRING) {
+      t = refl->GetString(m, fd);
+    } else if (fd->type() == FieldDescriptor::TYPE_BOOL) {
+      t = refl->GetBool(m, fd) ? "true" : "false";
+    } else if (fd->type() == FieldDescriptor::TYPE_MESSAGE) {
+      const auto& pm = static_cast<const pb::PortMatch&>(refl->GetMessage(m, fd));
+      t = std::to_string(pm.value()) + "/" + std::to_string(pm.mask() ? pm.mask() : 0xffff);
+    } else {
+      t = std::to_string(refl->GetUInt32(m, fd));
+    }
+    out.emplace_back(fd->name(), t);
+  }
+  return out;
+}
+
+// ---- counters: field tables <-> proto fields, by name ------------------------
+
+template <class Stats, class Counters, size_t N>
+void fill(const CounterField<Stats, Counters> (&fields)[N], const Stats& s, Message* m) {
+  const Descriptor* d = m->GetDescriptor();
+  for (const auto& f : fields)
+    if (const FieldDescriptor* fd = d->FindFieldByName(f.name)) m->GetReflection()->SetUInt64(m, fd, s.*f.value);
+}
+
+template <class Stats, class Counters, size_t N>
+void subtract(const CounterField<Stats, Counters> (&fields)[N], const Message& prev, Message* now) {
+  const Descriptor* d = now->GetDescriptor();
+  const auto* r = now->GetReflection();
+  for (const auto& f : fields)
+    if (const FieldDescriptor* fd = d->FindFieldByName(f.name))
+      r->SetUInt64(now, fd, r->GetUInt64(*now, fd) - r->GetUInt64(prev, fd));
+}
+
+template <class Stats, class Counters, size_t N>
+void missing(const CounterField<Stats, Counters> (&fields)[N], const Descriptor* d, std::vector<std::string>* out) {
+  for (const auto& f : fields)
+    if (!d->FindFieldByName(f.name)) out->push_back(d->name() + "." + f.name);
+}
+
+// Row i of `now` minus row i of `prev`, for every row both have.
+template <class Row, class Fields>
+void subtract_rows(google::protobuf::RepeatedPtrField<Row>* now, const google::protobuf::RepeatedPtrField<Row>& prev,
+                   const Fields& fields) {
+  for (int i = 0; i < now->size() && i < prev.size(); ++i) subtract(fields, prev.Get(i), now->Mutable(i));
+}
+
+}  // namespace
+
+grpc::Status status_of(const std::vector<ConfigError>& errs) {
+  const ConfigError& e = errs.front();
+  std::string msg = (e.path.empty() ? "" : e.path + ": ") + e.message;
+  for (size_t i = 1; i < errs.size(); ++i) msg += "; " + errs[i].path + ": " + errs[i].message;
+  switch (e.kind) {
+    case ErrorKind::NotFound:
+      return {grpc::StatusCode::NOT_FOUND, msg};
+    case ErrorKind::Precondition:
+      return {grpc::StatusCode::FAILED_PRECONDITION, msg};
+    case ErrorKind::Unavailable:
+      return {grpc::StatusCode::UNAVAILABLE, msg};
+    case ErrorKind::Invalid:
+      break;
+  }
+  return {grpc::StatusCode::INVALID_ARGUMENT, msg};
+}
+
+grpc::Status invalid(const std::string& path, const std::string& msg) {
+  return {grpc::StatusCode::INVALID_ARGUMENT, path + ": " + msg};
+}
+
+void to_proto(const FlowRule& r, pb::FlowRule* o) {
+  o->set_name(r.name);
+  o->set_priority(r.priority);
+  for (const auto& f : rule_fields(r))
+    set_field(f.action ? static_cast<Message*>(o->mutable_action()) : o->mutable_match(), f.key, f.text, r);
+}
+
+grpc::Status from_proto(const pb::FlowRule& o, const std::string& path, FlowRule* r) {
+  r->name = o.name();
+  r->priority = o.priority();
+  for (const auto& [part, msg] : {std::pair<const char*, const Message*>{"match", &o.match()}, {"action", &o.action()}})
+    for (const auto& [key, text] : field_texts(*msg))
+      if (std::string why = set_rule_field(r, key, text); !why.empty())
+        return invalid(path + "." + part + "." + key, why);
+  return grpc::Status::OK;
+}
+
+grpc::Status from_proto(const pb::ChangeRequest& req, size_t reta_size, SteeringChange* c) {
+  if (req.has_expected_generation()) c->expected_generation = req.expected_generation();
+  if (!req.key().empty()) {
+    std::vector<uint8_t> k;
+    if (!parse_hex(req.key(), &k)) return invalid("key", "\"" + req.key() + "\" is not hex");
+    c->key = k;
+  }
+  if (req.types_size()) {
+    uint32_t t = 0;
+    for (int i = 0; i < req.types_size(); ++i) {
+      const uint32_t bit = rss_type_bit(req.types(i));
+      if (!bit)
+        return invalid("types[" + std::to_string(i) + "]",
+                       "\"" + req.types(i) + "\" is not a hash type; use " + kRssTypeList);
+      t |= bit;
+    }
+    c->types = t;
+  }
+  if (req.has_reta()) {
+    const auto& r = req.reta();
+    const uint32_t size = r.size() ? r.size() : uint32_t(reta_size ? reta_size : 128);
+    const int kinds = int(r.entries_size() > 0) + int(r.spread_size() > 0) + int(r.weights_size() > 0);
+    if (kinds != 1) return invalid("reta", "give exactly one of entries, spread or weights");
+    if (size > 65536) return invalid("reta.size", std::to_string(size) + " entries; a RETA has 1 to 65536");
+    auto q16 = [](uint32_t q) { return uint16_t(std::min<uint32_t>(q, 0xffff)); };
+    if (r.entries_size()) {
+      std::vector<uint16_t> e;
+      for (uint32_t q : r.entries()) e.push_back(q16(q));
+      c->reta = e;
+    } else if (r.spread_size()) {
+      std::vector<uint16_t> qs;
+      for (uint32_t q : r.spread()) qs.push_back(q16(q));
+      c->reta = reta_spread(size, qs);
+    } else {
+      std::map<uint16_t, uint32_t> w;
+      for (const auto& [q, wt] : r.weights()) w[q16(q)] = wt;
+      c->reta = reta_weights(size, w);
+    }
+  }
+  for (int i = 0; i < req.add_size(); ++i) {
+    FlowRule r;
+    if (auto s = from_proto(req.add(i), "add[" + std::to_string(i) + "]", &r); !s.ok()) return s;
+    c->add.push_back(r);
+  }
+  for (const auto& n : req.remove()) c->remove.push_back(n);
+  return grpc::Status::OK;
+}
+
+void to_proto(const ChangeReport& r, pb::ChangeReport* o) {
+  o->set_id(r.id);
+  o->set_port(r.port);
+  o->set_generation(r.generation);
+  o->set_buckets_moved(r.buckets_moved);
+  for (auto q : r.losers) o->add_losers(q);
+  for (auto q : r.gainers) o->add_gainers(q);
+  o->set_drained(r.drained);
+  o->set_apply_us(r.apply_us);
+  o->set_drain_us(r.drain_us);
+  o->set_held(r.held);
+  o->set_longest_hold_us(r.longest_hold_us);
+  o->set_timeouts(r.timeouts);
+}
+
+void to_proto(const StatsSnapshot& s, pb::StatsSnapshot* o) {
+  QueueStats total;
+  for (const auto& q : s.queues) {
+    auto* x = o->add_queues();
+    x->set_port(q.port);
+    x->set_queue(q.queue);
+    x->set_lcore(q.lcore);
+    x->set_via_dispatch(q.via_dispatch);
+    fill(kQueueFields, q.s, x);
+    total += q.s;
+  }
+  for (const auto& l : s.lcores) {
+    auto* x = o->add_lcores();
+    x->set_lcore(l.lcore);
+    fill(kLcoreFields, static_cast<const LcoreStats&>(l), x);
+  }
+  for (const auto& d : s.dispatchers) {
+    auto* x = o->add_dispatchers();
+    x->set_port(d.port);
+    x->set_queue(d.queue);
+    x->set_lcore(d.lcore);
+    fill(kDispatchFields, static_cast<const DispatchStats&>(d), x);
+  }
+  for (const auto& p : s.ports) {
+    auto* x = o->add_ports();
+    x->set_name(p.name);
+    fill(kPortFields, static_cast<const PortStats&>(p), x);
+  }
+  for (const auto& p : s.pools) {
+    auto* x = o->add_pools();
+    x->set_name(p.name);
+    x->set_size(p.size);
+    x->set_in_use(p.in_use);
+  }
+  o->set_rx(total.rx);
+  o->set_tx(total.tx);
+  o->set_reordered(total.reordered);
+  o->set_tsc_hz(s.tsc_hz);
+}
+
+pb::StatsSnapshot delta(const pb::StatsSnapshot& now, const pb::StatsSnapshot& prev) {
+  pb::StatsSnapshot d = now;
+  subtract_rows(d.mutable_queues(), prev.queues(), kQueueFields);
+  subtract_rows(d.mutable_lcores(), prev.lcores(), kLcoreFields);
+  subtract_rows(d.mutable_dispatchers(), prev.dispatchers(), kDispatchFields);
+  subtract_rows(d.mutable_ports(), prev.ports(), kPortFields);
+  d.set_rx(now.rx() - prev.rx());
+  d.set_tx(now.tx() - prev.tx());
+  d.set_reordered(now.reordered() - prev.reordered());
+  return d;
+}
+
+std::vector<std::string> unfilled_stats_fields() {
+  std::vector<std::string> out;
+  missing(kQueueFields, pb::QueueStats::descriptor(), &out);
+  missing(kLcoreFields, pb::LcoreStats::descriptor(), &out);
+  missing(kDispatchFields, pb::DispatcherStats::descriptor(), &out);
+  missing(kPortFields, pb::PortStats::descriptor(), &out);
+  for (const auto& k : kRuleMatchKeys)
+    if (!pb::FlowMatch::descriptor()->FindFieldByName(k)) out.push_back("FlowMatch." + k);
+  for (const auto& k : kRuleActionKeys)
+    if (!pb::FlowAction::descriptor()->FindFieldByName(k)) out.push_back("FlowAction." + k);
+  return out;
+}
+
+}  // namespace steer::rpc

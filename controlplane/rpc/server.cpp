@@ -1,0 +1,164 @@
+#include "server.h"
+
+#include <grp.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/grpcpp.h>
+#include <grpcpp/health_check_service_interface.h>
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "events.h"
+#include "services.h"
+
+namespace steer {
+
+struct ControlServer::Impl {
+  Dataplane& dp;
+  const Deployment& d;
+  rpc::EventBus events;
+  std::atomic<bool> stopping{false};
+  rpc::Context ctx;
+  rpc::PortsService ports{ctx};
+  rpc::ConfigService config{ctx};
+  rpc::SteeringService steering{ctx};
+  rpc::StatsService stats{ctx};
+  rpc::EventsService events_service{ctx};
+  std::unique_ptr<grpc::Server> server;
+  std::string where;
+  std::thread link_watcher;
+
+  Impl(Dataplane& p, Controller& c, const Deployment& dep) : dp(p), d(dep), ctx{p, c, dep, events, stopping} {}
+
+  // Link changes become events: polled twice a second, off the lcores.
+  void watch_links() {
+    std::vector<Dataplane::Link> last = dp.links();
+    while (!stopping.load()) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(500));
+      if (!dp.running()) continue;
+      auto now = dp.links();
+      for (size_t i = 0; i < now.size() && i < last.size() && i < d.ports.size(); ++i)
+        if (now[i].up != last[i].up || now[i].speed_mbps != last[i].speed_mbps) {
+          ::steer::v1::Event e;
+          e.mutable_link()->set_port(d.ports[i].name);
+          e.mutable_link()->set_up(now[i].up);
+          e.mutable_link()->set_speed_mbps(now[i].speed_mbps);
+          events.publish(std::move(e));
+        }
+      last = now;
+    }
+  }
+};
+
+ControlServer::ControlServer(Dataplane& dp, Controller& ctl, const Deployment& d)
+    : impl_(std::make_unique<Impl>(dp, ctl, d)) {
+  // Every applied change is an event, whichever path it took (gRPC, SIGHUP).
+  ctl.on_change([this](const ChangeReport& r) { impl_->events.publish(r); });
+}
+
+ControlServer::~ControlServer() {
+  shutdown();
+}
+
+namespace {
+
+bool read_file(const std::string& path, std::string* out) {
+  std::ifstream in(path);
+  if (!in) return false;
+  std::stringstream b;
+  b << in.rdbuf();
+  *out = b.str();
+  return true;
+}
+
+}  // namespace
+
+bool ControlServer::start(const ControlConfig& c, std::string* why) {
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder b;
+  std::string where;
+  if (!c.socket.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(std::filesystem::path(c.socket).parent_path(), ec);
+    std::filesystem::remove(c.socket, ec);  // a stale socket from a previous run
+    b.AddListeningPort("unix:" + c.socket, grpc::InsecureServerCredentials());
+    where = "unix:" + c.socket;
+  }
+  if (!c.tcp_address.empty()) {
+    std::shared_ptr<grpc::ServerCredentials> creds;
+    if (c.tls_cert.empty()) {
+      creds = grpc::InsecureServerCredentials();  // validate() allowed it: loopback + insecure: true
+    } else {
+      grpc::SslServerCredentialsOptions o;
+      grpc::SslServerCredentialsOptions::PemKeyCertPair pair;
+      if (!read_file(c.tls_key, &pair.private_key) || !read_file(c.tls_cert, &pair.cert_chain)) {
+        *why = "control.tcp: cannot read the TLS cert \"" + c.tls_cert + "\" or key \"" + c.tls_key + "\"";
+        return false;
+      }
+      o.pem_key_cert_pairs.push_back(pair);
+      if (!c.tls_client_ca.empty()) {
+        if (!read_file(c.tls_client_ca, &o.pem_root_certs)) {
+          *why = "control.tcp.client_ca: cannot read \"" + c.tls_client_ca + "\"";
+          return false;
+        }
+        o.client_certificate_request = GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY;
+      }
+      creds = grpc::SslServerCredentials(o);
+    }
+    b.AddListeningPort(c.tcp_address, creds);
+    where += (where.empty() ? "" : ", ") +
+             std::string(c.tls_cert.empty()        ? "tcp:"
+                         : c.tls_client_ca.empty() ? "tls:"
+                                                   : "mtls:") +
+             c.tcp_address;
+  }
+  b.RegisterService(&impl_->ports);
+  b.RegisterService(&impl_->config);
+  b.RegisterService(&impl_->steering);
+  b.RegisterService(&impl_->stats);
+  b.RegisterService(&impl_->events_service);
+  impl_->server = b.BuildAndStart();
+  if (!impl_->server) {
+    *why = "the control plane could not listen on " + where + "; check the socket directory and the TCP address";
+    return false;
+  }
+  if (!c.socket.empty()) {
+    chmod(c.socket.c_str(), 0660);
+    if (!c.group.empty()) {
+      group* g = getgrnam(c.group.c_str());
+      if (!g || chown(c.socket.c_str(), uid_t(-1), g->gr_gid) != 0) {
+        *why = "control.group: cannot give the socket to group \"" + c.group + "\"; does the group exist?";
+        impl_->server->Shutdown();
+        impl_->server.reset();
+        return false;
+      }
+    }
+  }
+  impl_->link_watcher = std::thread([this] { impl_->watch_links(); });
+  impl_->server->GetHealthCheckService()->SetServingStatus(true);
+  impl_->where = where;
+  return true;
+}
+
+const std::string& ControlServer::where() const {
+  return impl_->where;
+}
+
+void ControlServer::shutdown() {
+  if (!impl_->server) return;
+  impl_->stopping.store(true);
+  impl_->events.wake_all();
+  impl_->server->GetHealthCheckService()->SetServingStatus(false);
+  impl_->server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
+  impl_->server.reset();
+  if (impl_->link_watcher.joinable()) impl_->link_watcher.join();
+}
+
+}  // namespace steer

@@ -1,0 +1,133 @@
+// core/change.h: a change planned once, as the backends receive it.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "steer/change.h"
+#include "steer/steering.h"
+
+namespace steer {
+namespace {
+
+using ::testing::HasSubstr;
+
+SteeringConfig two_queues() {
+  SteeringConfig s;
+  s.rss.reta = reta_spread(8, {0, 1});
+  FlowRule dns{"dns", 10, {}, {}};
+  dns.match.udp_dst = PortMatch{53, 0xffff};
+  dns.action.queue = 1;
+  s.flows = {dns};
+  return s;
+}
+
+TEST(Change, RetaMoveNamesItsBucketsLosersAndGainers) {
+  const SteeringConfig s = two_queues();
+  SteeringChange c;
+  c.reta = s.rss.reta;
+  (*c.reta)[0] = 1;  // bucket 0: queue 0 -> 1
+  ChangePlan p;
+  ASSERT_TRUE(plan_change("p0", s, 2, c, &p).empty());
+  EXPECT_FALSE(p.global);
+  EXPECT_TRUE(p.reta_changed);
+  EXPECT_FALSE(p.key_changed || p.types_changed || p.changes_device_rules());
+  EXPECT_EQ(p.buckets_moved, 1u);
+  EXPECT_EQ(p.losers, (std::vector<uint16_t>{0}));
+  EXPECT_EQ(p.gainers, (std::vector<uint16_t>{1}));
+  EXPECT_EQ(p.moved_from[0], 0);
+  EXPECT_EQ(p.moved_from[1], ChangePlan::kStayed);
+  EXPECT_TRUE(p.drain.on);
+  EXPECT_EQ(p.drain.timeout_ms, s.drain_timeout_ms);
+  EXPECT_EQ(p.after.rss.reta, *c.reta);
+  EXPECT_EQ(p.before.rss.reta, s.rss.reta);
+}
+
+TEST(Change, RulesBecomeWhatTheDeviceMustCreateAndDestroy) {
+  const SteeringConfig s = two_queues();
+  FlowRule same = s.flows[0];
+  FlowRule moved = s.flows[0];
+  moved.action.queue = 0;
+  FlowRule web{"web", 20, {}, {}};
+  web.match.tcp_dst = PortMatch{80, 0xffff};
+  web.action.queue = 0;
+  ChangePlan p;
+  SteeringChange unchanged;
+  unchanged.add = {same};
+  ASSERT_TRUE(plan_change("p0", s, 2, unchanged, &p).empty());
+  EXPECT_TRUE(p.create.empty()) << "a rule added as it is stays on the device";
+  EXPECT_TRUE(p.global) << "a rule change may move any flow";
+
+  SteeringChange replace;
+  replace.add = {moved, web};
+  ASSERT_TRUE(plan_change("p0", s, 2, replace, &p).empty());
+  ASSERT_EQ(p.create.size(), 2u);
+  EXPECT_EQ(p.destroy, (std::vector<std::string>{"dns"}));
+  EXPECT_EQ(p.buckets_moved, 8u);
+  EXPECT_EQ(p.losers.size(), 2u);
+
+  SteeringChange readd;  // removed and added back unchanged: re-created
+  readd.remove = {"dns"};
+  readd.add = {same};
+  ASSERT_TRUE(plan_change("p0", s, 2, readd, &p).empty());
+  EXPECT_EQ(p.create.size(), 1u);
+  EXPECT_EQ(p.destroy, (std::vector<std::string>{"dns"}));
+}
+
+TEST(Change, RefusalsNameTheField) {
+  const SteeringConfig s = two_queues();
+  ChangePlan p;
+  SteeringChange gone;
+  gone.remove = {"nope"};
+  auto e = plan_change("p0", s, 2, gone, &p);
+  ASSERT_EQ(e.size(), 1u);
+  EXPECT_EQ(e[0].path, "remove");
+  EXPECT_EQ(e[0].kind, ErrorKind::NotFound);
+  EXPECT_THAT(e[0].message, HasSubstr("no rule named \"nope\" on port p0"));
+  SteeringChange bad;
+  bad.reta = std::vector<uint16_t>{0, 5};
+  e = plan_change("p0", s, 2, bad, &p);
+  ASSERT_FALSE(e.empty());
+  EXPECT_EQ(e[0].path, "steering.rss.reta[1]");
+  SteeringChange types;
+  types.types = 0;
+  e = plan_change("p0", s, 2, types, &p);
+  ASSERT_FALSE(e.empty());
+  EXPECT_EQ(e[0].path, "types");
+}
+
+TEST(Change, NothingMovedDrainsNothing) {
+  const SteeringConfig s = two_queues();
+  ChangePlan p;
+  ASSERT_TRUE(plan_change("p0", s, 2, SteeringChange{}, &p).empty());
+  EXPECT_EQ(p.buckets_moved, 0u);
+  EXPECT_FALSE(p.drain.on);
+  SteeringConfig off = s;
+  off.drain = false;
+  SteeringChange c;
+  c.reta = reta_spread(8, {1});
+  ASSERT_TRUE(plan_change("p0", off, 2, c, &p).empty());
+  EXPECT_GT(p.buckets_moved, 0u);
+  EXPECT_FALSE(p.drain.on) << "drain: false is kept";
+}
+
+TEST(Change, DifferenceAppliedGivesTheWantedConfig) {
+  const SteeringConfig have = two_queues();
+  SteeringConfig want = have;
+  want.rss.key[0] ^= 1;
+  want.rss.reta = reta_spread(8, {1, 0});
+  want.flows[0].priority = 11;
+  FlowRule web{"web", 20, {}, {}};
+  web.action.drop = true;
+  want.flows.push_back(web);
+  const SteeringChange c = difference(have, want);
+  EXPECT_TRUE(c.key && c.reta && !c.types);
+  EXPECT_EQ(c.add.size(), 2u);
+  ChangePlan p;
+  ASSERT_TRUE(plan_change("p0", have, 2, c, &p).empty());
+  EXPECT_EQ(p.after.rss.key, want.rss.key);
+  EXPECT_EQ(p.after.rss.reta, want.rss.reta);
+  EXPECT_EQ(p.after.flows, want.flows);
+  EXPECT_TRUE(difference(want, want).empty());
+}
+
+}  // namespace
+}  // namespace steer

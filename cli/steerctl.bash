@@ -19,7 +19,7 @@ _steerctl() {
     rss) [ -z "$sub" ] && COMPREPLY=($(compgen -W "show set-reta set-key" -- "$cur")) ||
            COMPREPLY=($(compgen -W "--spread --weights --entries --size --types --expect-generation" -- "$cur")) ;;
     flow) [ -z "$sub" ] && COMPREPLY=($(compgen -W "list add replace del" -- "$cur")) ||
-            COMPREPLY=($(compgen -W "--priority --ipv4-src --ipv4-dst --ipv6-src --ipv6-dst --udp-src --udp-dst --tcp-src --tcp-dst --vlan --queue --rss --drop --mark --expect-generation" -- "$cur")) ;;
+            COMPREPLY=($(compgen -W "--priority --eth-type --vlan --ipv4-src --ipv4-dst --ipv6-src --ipv6-dst --ip-proto --tcp-src --tcp-dst --udp-src --udp-dst --queue --rss --drop --mark --expect-generation" -- "$cur")) ;;
     stats) COMPREPLY=($(compgen -W "--watch --count" -- "$cur")) ;;
     events) COMPREPLY=($(compgen -W "--count" -- "$cur")) ;;
     apply) COMPREPLY=($(compgen -W "-f --file --dry-run" -- "$cur")) ;;

@@ -77,6 +77,13 @@ void fill(const CounterField<Stats, Counters> (&fields)[N], const Stats& s, Mess
 }
 
 template <class Stats, class Counters, size_t N>
+void read(const CounterField<Stats, Counters> (&fields)[N], const Message& m, Stats* s) {
+  const Descriptor* d = m.GetDescriptor();
+  for (const auto& f : fields)
+    if (const FieldDescriptor* fd = d->FindFieldByName(f.name)) s->*f.value = m.GetReflection()->GetUInt64(m, fd);
+}
+
+template <class Stats, class Counters, size_t N>
 void subtract(const CounterField<Stats, Counters> (&fields)[N], const Message& prev, Message* now) {
   const Descriptor* d = now->GetDescriptor();
   const auto* r = now->GetReflection();
@@ -234,11 +241,58 @@ void to_proto(const StatsSnapshot& s, pb::StatsSnapshot* o) {
     x->set_name(p.name);
     x->set_size(p.size);
     x->set_in_use(p.in_use);
+    x->set_socket(p.socket);
   }
   o->set_rx(total.rx);
   o->set_tx(total.tx);
   o->set_reordered(total.reordered);
   o->set_tsc_hz(s.tsc_hz);
+}
+
+StatsSnapshot from_proto(const pb::StatsSnapshot& o) {
+  StatsSnapshot s;
+  s.tsc_hz = o.tsc_hz();
+  for (const auto& x : o.queues()) {
+    StatsSnapshot::Queue q;
+    q.port = x.port();
+    q.queue = uint16_t(x.queue());
+    q.lcore = x.lcore();
+    q.via_dispatch = x.via_dispatch();
+    read(kQueueFields, x, &q.s);
+    s.queues.push_back(q);
+  }
+  for (const auto& x : o.lcores()) {
+    StatsSnapshot::Lcore l;
+    l.lcore = x.lcore();
+    read(kLcoreFields, x, static_cast<LcoreStats*>(&l));
+    for (const auto& q : s.queues)
+      if (q.lcore == l.lcore) l.total += q.s;
+    s.lcores.push_back(l);
+  }
+  for (const auto& x : o.dispatchers()) {
+    StatsSnapshot::Dispatcher d;
+    d.port = x.port();
+    d.queue = uint16_t(x.queue());
+    d.lcore = x.lcore();
+    read(kDispatchFields, x, static_cast<DispatchStats*>(&d));
+    s.dispatchers.push_back(d);
+  }
+  for (const auto& x : o.ports()) {
+    StatsSnapshot::Port p;
+    p.name = x.name();
+    read(kPortFields, x, static_cast<PortStats*>(&p));
+    s.ports.push_back(p);
+  }
+  for (const auto& x : o.pools()) {
+    StatsSnapshot::Pool p;
+    p.name = x.name();
+    p.size = x.size();
+    p.in_use = x.in_use();
+    p.socket = x.socket();
+    p.avail = x.size() - x.in_use();
+    s.pools.push_back(p);
+  }
+  return s;
 }
 
 pb::StatsSnapshot delta(const pb::StatsSnapshot& now, const pb::StatsSnapshot& prev) {

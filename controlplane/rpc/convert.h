@@ -30,6 +30,8 @@ grpc::Status from_proto(const pb::FlowRule& o, const std::string& path, FlowRule
 grpc::Status from_proto(const pb::ChangeRequest& req, size_t reta_size, SteeringChange* c);
 void to_proto(const ChangeReport& r, pb::ChangeReport* o);
 void to_proto(const StatsSnapshot& s, pb::StatsSnapshot* o);
+// Back again (steerctl prints with format_stats, as steerd does).
+StatsSnapshot from_proto(const pb::StatsSnapshot& o);
 
 // Counters minus the previous snapshot's, row by row (gauges such as pool use
 // stay as they are).

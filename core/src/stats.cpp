@@ -64,16 +64,16 @@ std::string format_stats(const StatsSnapshot& s) {
   QueueStats total;
   line(o, "%-12s %5s", "queue", "lcore");
   header(o, kQueueFields);
-  line(o, " %10s %5s\n", "avg_burst", "via");
+  line(o, " %10s %12s\n", "avg_burst", "via_dispatch");
   for (const auto& q : s.queues) {
     const std::string name = q.port + ":" + std::to_string(q.queue);
     uint64_t bursts = 0;
     for (unsigned b = 1; b < kBurstBuckets; ++b) bursts += q.s.burst_hist[b];
     line(o, "%-12s %5u", name.c_str(), q.lcore);
     cells(o, kQueueFields, q.s);
-    // via: the dispatcher's device queue that fed this ring ("-": a device queue)
-    line(o, " %10.1f %5s\n", bursts ? double(q.s.rx) / double(bursts) : 0.0,
-         q.via_dispatch < 0 ? "-" : (":" + std::to_string(q.via_dispatch)).c_str());
+    // via_dispatch: the device queue whose dispatcher fed this ring ("-": a device queue)
+    line(o, " %10.1f %12s\n", bursts ? double(q.s.rx) / double(bursts) : 0.0,
+         q.via_dispatch < 0 ? "-" : std::to_string(q.via_dispatch).c_str());
     total += q.s;
   }
   o += "burst sizes (non-empty polls):";

@@ -50,8 +50,7 @@ int apply(Session& s, std::shared_ptr<grpc::Channel> ch, const ConfigOptions& o)
   req.set_dry_run(o.dry_run);
   for (const auto& e : o.expect) {
     const size_t eq = e.find('=');
-    if (eq == std::string::npos || eq + 1 == e.size() ||
-        e.find_first_not_of("0123456789", eq + 1) != std::string::npos)
+    if (eq == std::string::npos || eq + 1 == e.size() || e.find_first_not_of("0123456789", eq + 1) != std::string::npos)
       return usage("--expect-generation " + e + ": write PORT=GENERATION");
     (*req.mutable_expected_generation())[e.substr(0, eq)] = std::stoull(e.substr(eq + 1));
   }

@@ -38,7 +38,8 @@ int set_reta(Session& s, std::shared_ptr<grpc::Channel> ch, const RssOptions& o)
   r->set_size(o.size);
   std::vector<uint16_t> qs;
   if (!o.spread.empty()) {
-    if (!steer::parse_queue_list(o.spread, &qs)) return usage("--spread " + o.spread + ": write queues like 0-3 or 0,2");
+    if (!steer::parse_queue_list(o.spread, &qs))
+      return usage("--spread " + o.spread + ": write queues like 0-3 or 0,2");
     for (auto q : qs) r->add_spread(q);
   } else if (!o.entries.empty()) {
     std::stringstream ss(o.entries);

@@ -34,7 +34,8 @@ PortPlan describe(const std::string& port, const SteeringConfig& have, const Ste
   pp.reta_changed = c.reta.has_value();
   pp.removed = c.remove;
   for (const auto& r : c.add) {
-    const bool had = std::any_of(have.flows.begin(), have.flows.end(), [&](const FlowRule& x) { return x.name == r.name; });
+    const bool had =
+        std::any_of(have.flows.begin(), have.flows.end(), [&](const FlowRule& x) { return x.name == r.name; });
     (had ? pp.replaced : pp.added).push_back(r.name);
   }
   pp.changes = !c.empty();

@@ -44,8 +44,7 @@ class Controller {
   void on_change(Listener l);  // before any change; called for every applied change
 
   // One port's change, whole or not at all.
-  [[nodiscard]] std::vector<ConfigError> change(const std::string& port, const SteeringChange& c,
-                                                ChangeReport* report);
+  [[nodiscard]] std::vector<ConfigError> change(const std::string& port, const SteeringChange& c, ChangeReport* report);
 
   // The running deployment made `desired`: only ports[].steering changes live;
   // anything else needs a restart and is refused whole. `expected` (port ->

@@ -13,7 +13,6 @@
 namespace steer {
 namespace {
 
-
 class Loader : public YamlReader {
  public:
   explicit Loader(ConfigResult& r) : YamlReader(r) {}
@@ -66,7 +65,6 @@ class Loader : public YamlReader {
     }
     choice(root, "numa", "", d.numa, {{"warn", NumaPolicy::Warn}, {"strict", NumaPolicy::Strict}});
   }
-
 
  private:
   void load_eal(const YAML::Node& n) {
@@ -333,6 +331,5 @@ ConfigResult load_config_file(const std::string& path) {
   }
   return load_config(in, path);
 }
-
 
 }  // namespace steer

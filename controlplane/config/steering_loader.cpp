@@ -39,8 +39,7 @@ void SteeringLoader::load_rss(const YAML::Node& rss, const std::string& rp, cons
     out.types = 0;
     for (size_t i = 0; i < t.size(); ++i) {
       const uint32_t bit = t[i].IsScalar() ? rss_type_bit(t[i].Scalar()) : 0;
-      if (!bit)
-        error(t[i], index_path(rp + ".types", i), shown(t[i]) + " is not a hash type; use " + kRssTypeList);
+      if (!bit) error(t[i], index_path(rp + ".types", i), shown(t[i]) + " is not a hash type; use " + kRssTypeList);
       out.types |= bit;
     }
   }

@@ -17,7 +17,6 @@ namespace steer::rpc {
 
 namespace pb = ::steer::v1;
 
-
 // A refusal as its own status: INVALID_ARGUMENT with the field path,
 // NOT_FOUND, FAILED_PRECONDITION or UNAVAILABLE.
 grpc::Status status_of(const std::vector<ConfigError>& errs);

@@ -14,9 +14,9 @@ void EventBus::publish(const ChangeReport& r) {
 }
 
 void EventBus::publish(pb::Event e) {
-  e.set_time_unix_ns(uint64_t(
-      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
-          .count()));
+  e.set_time_unix_ns(
+      uint64_t(std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
+                   .count()));
   {
     std::lock_guard<std::mutex> lock(mu_);
     events_.push_back(std::move(e));

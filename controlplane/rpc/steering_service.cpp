@@ -4,8 +4,7 @@
 
 namespace steer::rpc {
 
-grpc::Status SteeringService::GetSteering(grpc::ServerContext*, const pb::GetSteeringRequest* req,
-                                          pb::Steering* out) {
+grpc::Status SteeringService::GetSteering(grpc::ServerContext*, const pb::GetSteeringRequest* req, pb::Steering* out) {
   SteeringState st;
   if (auto errs = m.dp.steering_state(req->port(), &st); !errs.empty()) return status_of(errs);
   const SteeringConfig& cfg = st.config;

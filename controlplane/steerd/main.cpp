@@ -15,7 +15,6 @@
 #include <string>
 #include <vector>
 
-#include "steer/text.h"
 #include "../config/config.h"
 #include "../controller.h"
 #include "../rpc/server.h"
@@ -23,6 +22,7 @@
 #include "steer/dataplane.h"
 #include "steer/eal.h"
 #include "steer/plan.h"
+#include "steer/text.h"
 
 namespace {
 

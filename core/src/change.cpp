@@ -14,8 +14,8 @@ const FlowRule* find_rule(const std::vector<FlowRule>& rules, const std::string&
 
 }  // namespace
 
-std::vector<ConfigError> plan_change(const std::string& port, const SteeringConfig& before, uint16_t queues, const SteeringChange& c,
-                                     ChangePlan* out) {
+std::vector<ConfigError> plan_change(const std::string& port, const SteeringConfig& before, uint16_t queues,
+                                     const SteeringChange& c, ChangePlan* out) {
   ChangePlan& p = *out;
   p = ChangePlan{};
   p.before = before;
@@ -27,7 +27,8 @@ std::vector<ConfigError> plan_change(const std::string& port, const SteeringConf
   if (c.reta) next.rss.reta = *c.reta;
   for (const auto& name : c.remove) {
     auto it = std::find_if(next.flows.begin(), next.flows.end(), [&](const FlowRule& r) { return r.name == name; });
-    if (it == next.flows.end()) return {{"remove", "no rule named \"" + name + "\" on port " + port, ErrorKind::NotFound}};
+    if (it == next.flows.end())
+      return {{"remove", "no rule named \"" + name + "\" on port " + port, ErrorKind::NotFound}};
     next.flows.erase(it);
   }
   for (const auto& r : c.add) {

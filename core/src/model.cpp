@@ -1,6 +1,5 @@
 #include "steer/model.h"
 
-
 namespace steer {
 
 const char* to_string(Action a) {

@@ -1,8 +1,9 @@
-#include "steer/text.h"
 #include "steer/plan.h"
 
 #include <set>
 #include <sstream>
+
+#include "steer/text.h"
 
 namespace steer {
 namespace {

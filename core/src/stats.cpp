@@ -87,8 +87,8 @@ std::string format_stats(const StatsSnapshot& s) {
     const uint64_t all = l.busy_cycles + l.idle_cycles;
     line(o, "%-6u", l.lcore);
     cells(o, kLcoreFields, l);
-    line(o, " %6.1f%% %14llu %14llu %11.1f\n", all ? 100.0 * double(l.busy_cycles) / double(all) : 0.0,
-         ull(l.total.rx), ull(l.total.tx), l.total.rx ? double(l.busy_cycles) / double(l.total.rx) : 0.0);
+    line(o, " %6.1f%% %14llu %14llu %11.1f\n", all ? 100.0 * double(l.busy_cycles) / double(all) : 0.0, ull(l.total.rx),
+         ull(l.total.tx), l.total.rx ? double(l.busy_cycles) / double(l.total.rx) : 0.0);
   }
   DispatchStats dispatched;
   if (!s.dispatchers.empty()) {

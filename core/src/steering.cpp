@@ -1,8 +1,9 @@
-#include "steer/text.h"
 #include "steer/steering.h"
 
 #include <algorithm>
 #include <cstring>
+
+#include "steer/text.h"
 
 namespace steer {
 namespace {

@@ -98,7 +98,6 @@ std::string format_queue(const Deployment& d, QueueId q) {
   return port + ":" + std::to_string(q.queue);
 }
 
-
 uint32_t rss_type_bit(const std::string& name) {
   for (auto [n, bit] : kRssTypeNames)
     if (name == n) return bit;
@@ -167,8 +166,8 @@ std::string join_queues(const std::vector<uint16_t>& qs) {
 
 }  // namespace
 
-const std::vector<std::string> kRuleMatchKeys = {"eth_type", "vlan",     "ipv4_src", "ipv4_dst", "ipv6_src", "ipv6_dst",
-                                                 "ip_proto", "tcp_src",  "tcp_dst",  "udp_src",  "udp_dst"};
+const std::vector<std::string> kRuleMatchKeys = {"eth_type", "vlan",    "ipv4_src", "ipv4_dst", "ipv6_src", "ipv6_dst",
+                                                 "ip_proto", "tcp_src", "tcp_dst",  "udp_src",  "udp_dst"};
 const std::vector<std::string> kRuleActionKeys = {"queue", "rss", "drop", "mark"};
 
 std::vector<RuleField> rule_fields(const FlowRule& r) {

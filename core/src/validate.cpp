@@ -1,4 +1,3 @@
-#include "steer/text.h"
 #include "steer/validate.h"
 
 #include <algorithm>
@@ -7,6 +6,7 @@
 #include <set>
 
 #include "steer/steering.h"
+#include "steer/text.h"
 
 namespace steer {
 namespace {

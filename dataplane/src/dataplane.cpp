@@ -21,25 +21,25 @@ namespace steer {
 
 std::vector<ConfigError> Dataplane::Impl::create_pools() {
   std::vector<ConfigError> errs;
-    for (size_t k = 0; k < plan.pools.size(); ++k) {
-      const auto& pp = plan.pools[k];
-      if (pp.ports.empty()) {
-        pools.push_back(nullptr);
-        continue;
-      }
-      std::string name = "steer" + std::to_string(instance) + "_s" + std::to_string(pp.socket);
-      rte_mempool* mp = rte_pktmbuf_pool_create(name.c_str(), pp.mbufs, pp.cache, 0,
-                                                uint16_t(d.mempools[k].data_room + RTE_PKTMBUF_HEADROOM), pp.socket);
-      if (!mp) {
-        errs.push_back({"mempools[" + std::to_string(k) + "]",
-                        "creating " + std::to_string(pp.mbufs) + " mbufs on socket " + std::to_string(pp.socket) +
-                            " failed (" + errno_text(rte_errno) +
-                            "); give the EAL more memory (eal.memory_mb) or lower mbufs"});
-        break;
-      }
-      pools.push_back(mp);
+  for (size_t k = 0; k < plan.pools.size(); ++k) {
+    const auto& pp = plan.pools[k];
+    if (pp.ports.empty()) {
+      pools.push_back(nullptr);
+      continue;
     }
-    return errs;
+    std::string name = "steer" + std::to_string(instance) + "_s" + std::to_string(pp.socket);
+    rte_mempool* mp = rte_pktmbuf_pool_create(name.c_str(), pp.mbufs, pp.cache, 0,
+                                              uint16_t(d.mempools[k].data_room + RTE_PKTMBUF_HEADROOM), pp.socket);
+    if (!mp) {
+      errs.push_back(
+          {"mempools[" + std::to_string(k) + "]", "creating " + std::to_string(pp.mbufs) + " mbufs on socket " +
+                                                      std::to_string(pp.socket) + " failed (" + errno_text(rte_errno) +
+                                                      "); give the EAL more memory (eal.memory_mb) or lower mbufs"});
+      break;
+    }
+    pools.push_back(mp);
+  }
+  return errs;
 }
 
 // The audits and each software-steered port's rings, dispatchers and first
@@ -57,8 +57,8 @@ std::vector<ConfigError> Dataplane::Impl::setup_steering() {
     }
     if (steering[i].hw) steering[i].hw->attach_queues(pc.rx_queues);
     if (!ports[i].steered || ports[i].backend != SteeringMode::Software) continue;
-    auto errs = SoftwareBackend::create(d, i, ports[i].port_id, plan.port_socket[i], instance, dispatchers,
-                                        &steering[i].soft);
+    auto errs =
+        SoftwareBackend::create(d, i, ports[i].port_id, plan.port_socket[i], instance, dispatchers, &steering[i].soft);
     if (!errs.empty()) return errs;
   }
   return {};
@@ -240,7 +240,8 @@ std::vector<ConfigError> Dataplane::steering_state(const std::string& port, Stee
   if (i == m.d.ports.size()) return {{"port", "no port named \"" + port + "\"", ErrorKind::NotFound}};
   if (!m.running) return {{"port", "the dataplane is not running", ErrorKind::Unavailable}};
   if (i >= m.steering.size() || !m.steering[i].backend())
-    return {{"port", "port " + port + " has no steering; add steering: to it in the deployment", ErrorKind::Precondition}};
+    return {
+        {"port", "port " + port + " has no steering; add steering: to it in the deployment", ErrorKind::Precondition}};
   std::lock_guard<std::mutex> lock(m.state_mutex);
   out->config = m.steering[i].cfg;
   out->generation = m.steering[i].generation;
@@ -255,15 +256,15 @@ std::vector<ConfigError> Dataplane::check_change(const std::string& port, const 
   return impl_->steering[impl_->port_index(port)].backend()->check(port, p);
 }
 
-std::vector<ConfigError> Dataplane::apply_change(const std::string& port, const ChangePlan& p,
-                                                 uint64_t base_generation, ChangeReport* report) {
+std::vector<ConfigError> Dataplane::apply_change(const std::string& port, const ChangePlan& p, uint64_t base_generation,
+                                                 ChangeReport* report) {
   Impl& m = *impl_;
   SteeringState st;
   if (auto errs = steering_state(port, &st); !errs.empty()) return errs;
   if (st.generation != base_generation)
     return {{"port",
-             "port " + port + " moved to generation " + std::to_string(st.generation) + " while this change (planned at " +
-                 std::to_string(base_generation) + ") waited; plan it again",
+             "port " + port + " moved to generation " + std::to_string(st.generation) +
+                 " while this change (planned at " + std::to_string(base_generation) + ") waited; plan it again",
              ErrorKind::Precondition}};
   Impl::PortSteering& ps = m.steering[m.port_index(port)];
   const uint64_t gen = base_generation + 1;

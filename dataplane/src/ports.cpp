@@ -11,9 +11,9 @@ namespace steer {
 
 ConfigError Dataplane::Impl::needs_dispatcher(size_t i, const std::string& why) const {
   const std::string& name = d.ports[i].name;
-  return {"ports[" + std::to_string(i) + "].steering", "port " + name + " steers in software (" + why +
-                                                           ") and needs a dispatcher lcore: add {lcore: N, dispatch: [" +
-                                                           name + ":0]} to lcores"};
+  return {"ports[" + std::to_string(i) + "].steering",
+          "port " + name + " steers in software (" + why +
+              ") and needs a dispatcher lcore: add {lcore: N, dispatch: [" + name + ":0]} to lcores"};
 }
 
 // Every port probed (or found), its capabilities read, its steering backend

@@ -76,5 +76,4 @@ StatsSnapshot Dataplane::stats() const {
   return s;
 }
 
-
 }  // namespace steer

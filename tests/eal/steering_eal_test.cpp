@@ -21,9 +21,9 @@
 #include <thread>
 #include <vector>
 
+#include "controller.h"
 #include "eal_env.h"
 #include "engine.h"
-#include "controller.h"
 #include "live_changes.h"
 #include "ring_traffic.h"
 #include "steer/dataplane.h"

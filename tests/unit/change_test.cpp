@@ -1,8 +1,9 @@
 // core/change.h: a change planned once, as the backends receive it.
+#include "steer/change.h"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "steer/change.h"
 #include "steer/steering.h"
 
 namespace steer {

@@ -1,5 +1,4 @@
 // Tier 1: the YAML loader, validation, sizing and NUMA rules. No EAL.
-#include "steer/text.h"
 #include "config.h"
 
 #include <gmock/gmock.h>
@@ -10,6 +9,7 @@
 
 #include "steer/eal.h"
 #include "steer/plan.h"
+#include "steer/text.h"
 #include "steer/validate.h"
 
 using ::testing::AllOf;

@@ -1,9 +1,10 @@
 // rpc/convert: proto <-> model by field name, so a counter or a rule field
 // that the proto lacks is found here rather than dropped on the wire.
+#include "convert.h"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "convert.h"
 #include "steer/text.h"
 
 namespace steer::rpc {
@@ -15,9 +16,15 @@ TEST(Convert, EveryCounterAndRuleFieldHasItsProtoField) {
 
 TEST(Convert, RuleRoundTripsThroughTheProto) {
   FlowRule r{"all", 7, {}, {}};
-  for (auto [k, v] : std::vector<std::pair<std::string, std::string>>{
-           {"eth_type", "0x0800"}, {"vlan", "7"}, {"ipv4_dst", "10.1.0.0/16"}, {"ipv6_src", "2001:db8::/48"},
-           {"ip_proto", "6"}, {"tcp_dst", "0x50/0xfff0"}, {"udp_src", "53"}, {"rss", "0,1"}, {"mark", "9"}})
+  for (auto [k, v] : std::vector<std::pair<std::string, std::string>>{{"eth_type", "0x0800"},
+                                                                      {"vlan", "7"},
+                                                                      {"ipv4_dst", "10.1.0.0/16"},
+                                                                      {"ipv6_src", "2001:db8::/48"},
+                                                                      {"ip_proto", "6"},
+                                                                      {"tcp_dst", "0x50/0xfff0"},
+                                                                      {"udp_src", "53"},
+                                                                      {"rss", "0,1"},
+                                                                      {"mark", "9"}})
     ASSERT_EQ(set_rule_field(&r, k, v), "") << k;
   pb::FlowRule o;
   to_proto(r, &o);

@@ -1,8 +1,8 @@
 // The text forms of steer/text.h: what YAML, the API and steerctl share.
+#include "steer/text.h"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-
-#include "steer/text.h"
 
 namespace steer {
 namespace {

@@ -11,9 +11,9 @@
 #include <fstream>
 #include <string>
 
-#include "steer/text.h"
 #include "engine.h"
 #include "steer/model.h"
+#include "steer/text.h"
 
 namespace {
 

@@ -46,8 +46,8 @@ struct ChangePlan {
   SteeringConfig before, after;
   uint16_t queues = 0;  // the port's logical RX queues
   bool key_changed = false, types_changed = false, reta_changed = false;
-  std::vector<FlowRule> create;        // rules new or replaced, as they will be
-  std::vector<std::string> destroy;    // rules removed, or replaced (their old form)
+  std::vector<FlowRule> create;      // rules new or replaced, as they will be
+  std::vector<std::string> destroy;  // rules removed, or replaced (their old form)
   // Any flow may move (key, types, RETA size or rules changed): every queue
   // loses and gains, and the old table judges each packet. Otherwise only the
   // RETA buckets in moved_from moved.
@@ -65,8 +65,8 @@ struct ChangePlan {
 // Merges `c` into `before` and validates the result against `queues`. Errors
 // name the request's fields ("types", "remove", "steering.rss.reta[3]"); on
 // error `*out` is unspecified.
-std::vector<ConfigError> plan_change(const std::string& port, const SteeringConfig& before, uint16_t queues, const SteeringChange& c,
-                                     ChangePlan* out);
+std::vector<ConfigError> plan_change(const std::string& port, const SteeringConfig& before, uint16_t queues,
+                                     const SteeringChange& c, ChangePlan* out);
 
 // The change that turns `have` into `want` (rules by name; a rule present in
 // both but different is replaced).

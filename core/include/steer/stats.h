@@ -73,7 +73,8 @@ inline constexpr CounterField<QueueStats, QueueCounters> kQueueFields[] = {
 inline constexpr CounterField<LcoreStats, LcoreCounters> kLcoreFields[] = {
     {"loops", &LcoreStats::loops, &LcoreCounters::loops, "loop iterations"},
     {"idle_loops", &LcoreStats::idle_loops, &LcoreCounters::idle_loops, "iterations where every queue was empty"},
-    {"busy_cycles", &LcoreStats::busy_cycles, &LcoreCounters::busy_cycles, "TSC cycles of iterations that moved packets"},
+    {"busy_cycles", &LcoreStats::busy_cycles, &LcoreCounters::busy_cycles,
+     "TSC cycles of iterations that moved packets"},
     {"idle_cycles", &LcoreStats::idle_cycles, &LcoreCounters::idle_cycles, "TSC cycles of empty iterations"},
     {"sleeps", &LcoreStats::sleeps, &LcoreCounters::sleeps, "adaptive poll: times the lcore slept"},
 };

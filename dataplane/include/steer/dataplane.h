@@ -44,8 +44,8 @@ using SteeringDeviceFactory = std::function<std::unique_ptr<SteeringDevice>(cons
 
 // What tests and benchmarks change about a start; steerd passes none.
 struct StartOptions {
-  SteeringDeviceFactory device_factory;          // the hardware backend's device calls (null: rte_ethdev/rte_flow)
-  std::map<unsigned, uint32_t> slow_worker_us;   // worker lcore -> spin this long per burst (a slow worker)
+  SteeringDeviceFactory device_factory;         // the hardware backend's device calls (null: rte_ethdev/rte_flow)
+  std::map<unsigned, uint32_t> slow_worker_us;  // worker lcore -> spin this long per burst (a slow worker)
 };
 
 // A steered port's running steering, read together with its generation.

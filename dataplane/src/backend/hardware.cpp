@@ -92,13 +92,13 @@ std::vector<ConfigError> HardwareBackend::check(const std::string& port, const C
                                        ") cannot hash every type asked for (RTE_ETH_RSS_* bits 0x" + hex_u64(missing) +
                                        " missing); drop those types"}};
   if (caps_.reta_size % next.rss.reta.size() != 0)
-    return {{"steering.rss.reta", "port " + port + "'s RETA has " + std::to_string(caps_.reta_size) + " entries; give " +
-                                      std::to_string(caps_.reta_size) + " or a power of two below it, not " +
-                                      std::to_string(next.rss.reta.size())}};
+    return {{"steering.rss.reta", "port " + port + "'s RETA has " + std::to_string(caps_.reta_size) +
+                                      " entries; give " + std::to_string(caps_.reta_size) +
+                                      " or a power of two below it, not " + std::to_string(next.rss.reta.size())}};
   for (const FlowRule& r : p.create) {
-    const size_t j = size_t(
-        std::find_if(next.flows.begin(), next.flows.end(), [&](const FlowRule& x) { return x.name == r.name; }) -
-        next.flows.begin());
+    const size_t j =
+        size_t(std::find_if(next.flows.begin(), next.flows.end(), [&](const FlowRule& x) { return x.name == r.name; }) -
+               next.flows.begin());
     for (const auto& spec : translate_rule(r, next.rss, p.queues)) {
       rte_flow_error e{};
       if (int rc = dev_->flow_validate(*spec, &e); rc != 0)
@@ -154,7 +154,8 @@ std::string HardwareBackend::device_change(const ChangePlan& p, Flows* created, 
     if (fs == flows_.end()) continue;
     for (auto f = fs->second.begin(); f != fs->second.end();) {
       rte_flow_error e{};
-      if (int rc = dev_->flow_destroy(*f, &e); rc != 0) return "rule " + name + ": " + flow_error_text("rte_flow_destroy", e, rc);
+      if (int rc = dev_->flow_destroy(*f, &e); rc != 0)
+        return "rule " + name + ": " + flow_error_text("rte_flow_destroy", e, rc);
       f = fs->second.erase(f);
     }
     destroyed->push_back(rule_named(p.before.flows, name));
@@ -249,11 +250,11 @@ std::vector<ConfigError> HardwareBackend::apply(const std::string& port, const C
   }
   const uint64_t prev_gen = gen - 1;
   if (!why.empty())
-    return {{"port", "port " + port + ": " + why +
-                         (undo_failed.empty()
-                              ? "; rolled back, the port stays at generation " + std::to_string(prev_gen)
-                              : "; rolling back failed too" + undo_failed + ": the device may differ from generation " +
-                                    std::to_string(prev_gen))}};
+    return {{"port",
+             "port " + port + ": " + why +
+                 (undo_failed.empty() ? "; rolled back, the port stays at generation " + std::to_string(prev_gen)
+                                      : "; rolling back failed too" + undo_failed +
+                                            ": the device may differ from generation " + std::to_string(prev_gen))}};
   for (auto& [name, fs] : created) flows_[name] = fs;
   rep.apply_us = double(t1 - t0) * 1e6 / double(hz);
   return {};

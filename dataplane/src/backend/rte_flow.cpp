@@ -1,11 +1,11 @@
-#include "steer/text.h"
-#include "steer/hw_steering.h"
-
 #include <rte_byteorder.h>
 #include <rte_errno.h>
 
 #include <cstring>
 #include <map>
+
+#include "steer/hw_steering.h"
+#include "steer/text.h"
 
 namespace steer {
 

@@ -43,9 +43,9 @@ struct Dispatch {
   uint16_t port_id = 0, dev_queue = 0, queues = 0, burst = 32;
   unsigned lcore = 0;
   std::string port_name;
-  std::vector<rte_ring*> rings;                          // per logical queue
-  std::vector<RingDone*> done;                           // per logical queue: the worker's progress on that ring
-  const Published<SteerSnapshot>* current = nullptr;    // the port's steering, as the control side published it
+  std::vector<rte_ring*> rings;                       // per logical queue
+  std::vector<RingDone*> done;                        // per logical queue: the worker's progress on that ring
+  const Published<SteerSnapshot>* current = nullptr;  // the port's steering, as the control side published it
   rte_ring* tx_ring = nullptr;  // TX hand-back ring this dispatcher transmits from (queue 0), or null
   // Dispatcher lcore only.
   const SteerSnapshot* active = nullptr;
@@ -71,7 +71,6 @@ struct DispatcherLcore {
   std::atomic<bool> stop{false};  // controlplane: rw, dispatcher: ro
   LcoreCounters counters;
 };
-
 
 // The lcore entry point (rte_eal_remote_launch); arg is a DispatcherLcore.
 int dispatcher_main(void* arg);

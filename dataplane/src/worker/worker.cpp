@@ -1,5 +1,7 @@
 // The worker loop: poll each step's queue, run its pipeline, count, and back
 // off when idle (adaptive poll).
+#include "worker.h"
+
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_ring.h>
@@ -7,7 +9,6 @@
 #include <ctime>
 
 #include "pipeline.h"
-#include "worker.h"
 
 namespace steer {
 namespace {
@@ -37,7 +38,6 @@ inline unsigned run_step(const RxStep& s, const WorkerPlan& plan, rte_mbuf** pkt
   if (s.done) s.done->done.store(s.done->done.load(std::memory_order_relaxed) + n, std::memory_order_release);
   return n;
 }
-
 
 }  // namespace
 
@@ -97,6 +97,5 @@ int worker_main(void* arg) {
     if (s.hwl && s.hwl->parked) hw_release(s, plan, rte_rdtsc(), false);
   return 0;
 }
-
 
 }  // namespace steer

@@ -110,27 +110,23 @@ std::unique_ptr<FlowRuleSpec> translate_one(const FlowRule& r, const RssConfig& 
     return p ? rte_cpu_to_be_16(uint16_t(p->value & p->mask)) : 0;
   };
   auto mask_of = [](const std::optional<PortMatch>& p) { return p ? rte_cpu_to_be_16(p->mask) : 0; };
-  if (tcp) {
+  // TCP and UDP items differ only in their header type: ports under mask.
+  auto l4_item = [&](rte_flow_item_type type, auto& spec, auto& mask, const std::optional<PortMatch>& src,
+                     const std::optional<PortMatch>& dst) {
     rte_flow_item it{};
-    it.type = RTE_FLOW_ITEM_TYPE_TCP;
-    s->tcp_spec.hdr.src_port = spec_of(m.tcp_src);
-    s->tcp_mask.hdr.src_port = mask_of(m.tcp_src);
-    s->tcp_spec.hdr.dst_port = spec_of(m.tcp_dst);
-    s->tcp_mask.hdr.dst_port = mask_of(m.tcp_dst);
-    it.spec = &s->tcp_spec;
-    it.mask = &s->tcp_mask;
+    it.type = type;
+    spec.hdr.src_port = spec_of(src);
+    mask.hdr.src_port = mask_of(src);
+    spec.hdr.dst_port = spec_of(dst);
+    mask.hdr.dst_port = mask_of(dst);
+    it.spec = &spec;
+    it.mask = &mask;
     s->pattern.push_back(it);
-  } else if (udp) {
-    rte_flow_item it{};
-    it.type = RTE_FLOW_ITEM_TYPE_UDP;
-    s->udp_spec.hdr.src_port = spec_of(m.udp_src);
-    s->udp_mask.hdr.src_port = mask_of(m.udp_src);
-    s->udp_spec.hdr.dst_port = spec_of(m.udp_dst);
-    s->udp_mask.hdr.dst_port = mask_of(m.udp_dst);
-    it.spec = &s->udp_spec;
-    it.mask = &s->udp_mask;
-    s->pattern.push_back(it);
-  }
+  };
+  if (tcp)
+    l4_item(RTE_FLOW_ITEM_TYPE_TCP, s->tcp_spec, s->tcp_mask, m.tcp_src, m.tcp_dst);
+  else if (udp)
+    l4_item(RTE_FLOW_ITEM_TYPE_UDP, s->udp_spec, s->udp_mask, m.udp_src, m.udp_dst);
   rte_flow_item end{};
   end.type = RTE_FLOW_ITEM_TYPE_END;
   s->pattern.push_back(end);

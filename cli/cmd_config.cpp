@@ -28,9 +28,11 @@ void print_plan(const pb::ApplyResponse& r, bool dry_run) {
     if (p.key_changed()) std::printf("  ~ rss.key\n");
     if (p.types_changed()) std::printf("  ~ rss.types\n");
     if (p.reta_changed()) {
+      // Appended piece by piece: `" " + std::to_string(q)` trips GCC 12's
+      // -Wrestrict false positive at -O3 (PR 105329).
       std::string l, g;
-      for (auto q : p.losers()) l += " " + std::to_string(q);
-      for (auto q : p.gainers()) g += " " + std::to_string(q);
+      for (auto q : p.losers()) l.append(" ").append(std::to_string(q));
+      for (auto q : p.gainers()) g.append(" ").append(std::to_string(q));
       std::printf("  ~ rss.reta: %u bucket(s) move, from queues%s to queues%s\n", p.buckets_moved(), l.c_str(),
                   g.c_str());
     }

@@ -21,7 +21,10 @@ void add_ports(CLI::App& app, Session& s) {
     for (const auto& p : r.ports()) {
       std::string owners;
       for (const auto& q : p.queues())
-        owners += " " + std::to_string(q.queue()) + (q.role() == "dispatcher" ? "<d" : "<") + std::to_string(q.lcore());
+        owners.append(" ")
+            .append(std::to_string(q.queue()))
+            .append(q.role() == "dispatcher" ? "<d" : "<")
+            .append(std::to_string(q.lcore()));
       std::printf("%-8s %-12s %-18s %-5s %5u %5u %4u/%-4u %-9s %4llu  %s;%s\n", p.name().c_str(), p.driver().c_str(),
                   p.mac().c_str(), p.link_up() ? "up" : "down", p.rx_queues(), p.tx_queues(), p.max_rx_queues(),
                   p.max_tx_queues(), p.steered() ? p.steering_backend().c_str() : "-",

@@ -145,8 +145,13 @@ set -e
 # SIGHUP re-reads the file steerd started with and applies the difference
 sed -i 's/reta: {size: 128, spread: \[0, 1\]}/reta: {size: 128, spread: [1]}/' "$E2E_DIR/steerd.yaml"
 grep -q "spread: \[1\]" "$E2E_DIR/steerd.yaml" || fail "test setup: RETA line not found"
+timeout 20 "$STEERCTL" --socket "$ctl" events > "$E2E_DIR/hup_events.txt" &
+E2E_PIDS+=("$!")
+sleep 0.3
 kill -HUP "$pid"
 wait_for_line "$E2E_DIR/steerd.log" "SIGHUP: port p0 generation" 10
+# the reload went through the Controller: its change is an event like any other
+wait_for_line "$E2E_DIR/hup_events.txt" "^change .* on p0" 5 || fail "SIGHUP change not streamed as an event"
 C -o json rss show p0 | /usr/bin/python3 -c "
 import json,sys
 r = json.load(sys.stdin)['rss']['reta']

@@ -24,13 +24,13 @@ echo "control: {socket: $work/ctl.sock}" >> "$work/steerd.yaml"
 "$build/controlplane/steerd" --config "$work/steerd.yaml" > "$work/steerd.log" 2>&1 &
 pid=$!
 until grep -q "control plane on" "$work/steerd.log"; do sleep 0.1; done
-echo "rpc_change idle $("$build/cli/steer-bench-rpc" "$work/ctl.sock" p0 "$N" | sed 's/^rpc_change //')"
+echo "rpc_change idle $("$build/tools/bench/steer-bench-rpc" "$work/ctl.sock" p0 "$N" | sed 's/^rpc_change //')"
 "$build/tools/trafgen/steer-trafgen" --lcores "0@0,1@0" --no-huge -m 256 --no-pci --file-prefix "steer-cl-g$id" \
   --log-level=lib.eal:warning --vdev "net_memif0,role=client,socket=$sock" -- --flows 256 --queues 2 --rate 200000 \
   --duration 30 --quiet --expect loss=0 > "$work/gen.log" 2>&1 &
 gen=$!
 sleep 1
-line=$("$build/cli/steer-bench-rpc" "$work/ctl.sock" p0 "$N" | sed 's/^rpc_change //')
+line=$("$build/tools/bench/steer-bench-rpc" "$work/ctl.sock" p0 "$N" | sed 's/^rpc_change //')
 kill -INT "$gen"; wait "$gen" || { cat "$work/gen.log" >&2; echo "traffic lost packets" >&2; exit 1; }
 reordered=$("$build/cli/steerctl" --socket "$work/ctl.sock" -o json stats | /usr/bin/python3 -c "import json,sys; print(json.load(sys.stdin).get('reordered', 0))")
 echo "rpc_change traffic $line reordered=$reordered"

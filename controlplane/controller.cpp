@@ -71,13 +71,13 @@ std::vector<ConfigError> Controller::change_locked(const std::string& port, cons
              ErrorKind::Precondition}};
   ChangePlan plan;
   if (auto errs = plan_change(port, st.config, st.queues, c, &plan); !errs.empty()) return errs;
-  if (auto errs = dp_.check_change(port, plan); !errs.empty()) return errs;
+  if (auto errs = dp_.check_change(st, plan); !errs.empty()) return errs;
   if (c.dry_run) {
     if (report) *report = report_of(port, plan, st.generation);
     return {};
   }
   ChangeReport rep;
-  if (auto errs = dp_.apply_change(port, plan, st.generation, &rep); !errs.empty()) return errs;
+  if (auto errs = dp_.apply_change(st, plan, &rep); !errs.empty()) return errs;
   rep.id = next_id_++;
   history_.push_back(rep);
   if (history_.size() > kHistory) history_.pop_front();

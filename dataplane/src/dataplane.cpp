@@ -243,6 +243,8 @@ std::vector<ConfigError> Dataplane::steering_state(const std::string& port, Stee
     return {
         {"port", "port " + port + " has no steering; add steering: to it in the deployment", ErrorKind::Precondition}};
   std::lock_guard<std::mutex> lock(m.state_mutex);
+  out->port = port;
+  out->index = i;
   out->config = m.steering[i].cfg;
   out->generation = m.steering[i].generation;
   out->queues = m.d.ports[i].rx_queues;
@@ -250,26 +252,27 @@ std::vector<ConfigError> Dataplane::steering_state(const std::string& port, Stee
   return {};
 }
 
-std::vector<ConfigError> Dataplane::check_change(const std::string& port, const ChangePlan& p) {
-  SteeringState st;
-  if (auto errs = steering_state(port, &st); !errs.empty()) return errs;
-  return impl_->steering[impl_->port_index(port)].backend()->check(port, p);
+std::vector<ConfigError> Dataplane::check_change(const SteeringState& st, const ChangePlan& p) {
+  return impl_->steering.at(st.index).backend()->check(st.port, p);
 }
 
-std::vector<ConfigError> Dataplane::apply_change(const std::string& port, const ChangePlan& p, uint64_t base_generation,
-                                                 ChangeReport* report) {
+std::vector<ConfigError> Dataplane::apply_change(const SteeringState& st, const ChangePlan& p, ChangeReport* report) {
   Impl& m = *impl_;
-  SteeringState st;
-  if (auto errs = steering_state(port, &st); !errs.empty()) return errs;
-  if (st.generation != base_generation)
+  Impl::PortSteering& ps = m.steering.at(st.index);
+  if (!m.running) return {{"port", "the dataplane is not running", ErrorKind::Unavailable}};
+  uint64_t now;
+  {
+    std::lock_guard<std::mutex> lock(m.state_mutex);
+    now = ps.generation;
+  }
+  if (now != st.generation)
     return {{"port",
-             "port " + port + " moved to generation " + std::to_string(st.generation) +
-                 " while this change (planned at " + std::to_string(base_generation) + ") waited; plan it again",
+             "port " + st.port + " moved to generation " + std::to_string(now) + " while this change (planned at " +
+                 std::to_string(st.generation) + ") waited; plan it again",
              ErrorKind::Precondition}};
-  Impl::PortSteering& ps = m.steering[m.port_index(port)];
-  const uint64_t gen = base_generation + 1;
-  ChangeReport rep = report_of(port, p, gen);
-  if (auto errs = ps.backend()->apply(port, p, gen, rep); !errs.empty()) return errs;
+  const uint64_t gen = st.generation + 1;
+  ChangeReport rep = report_of(st.port, p, gen);
+  if (auto errs = ps.backend()->apply(st.port, p, gen, rep); !errs.empty()) return errs;
   {
     std::lock_guard<std::mutex> lock(m.state_mutex);
     ps.cfg = p.after;

@@ -50,6 +50,8 @@ struct StartOptions {
 
 // A steered port's running steering, read together with its generation.
 struct SteeringState {
+  std::string port;
+  size_t index = 0;  // into the deployment's ports: the handle check/apply_change take
   SteeringConfig config;
   uint64_t generation = 0;  // every applied change increments it (0 before any)
   uint16_t queues = 0;      // logical RX queues
@@ -78,16 +80,17 @@ class Dataplane {
   void close();
 
   // Live steering, as the Controller drives it (controlplane/controller.h):
-  // the state a change is planned against; the device's own checks of a plan
+  // the state a change is planned against (the port found once, by name);
+  // the device's own checks of a plan made against that state
   // (rte_flow_validate, key size, hash types, RETA size; nothing touched);
   // and the plan applied with the drain protocol as generation
-  // state.generation + 1. apply_change refuses a plan made against another
-  // generation. Errors name the field; after one nothing changed. One caller
-  // at a time; the state readers may run beside it.
+  // state.generation + 1, refused if the port moved on since. Errors name
+  // the field; after one nothing changed. One caller at a time; the state
+  // readers may run beside it.
   [[nodiscard]] std::vector<ConfigError> steering_state(const std::string& port, SteeringState* out) const;
-  [[nodiscard]] std::vector<ConfigError> check_change(const std::string& port, const ChangePlan& p);
-  [[nodiscard]] std::vector<ConfigError> apply_change(const std::string& port, const ChangePlan& p,
-                                                      uint64_t base_generation, ChangeReport* report);
+  [[nodiscard]] std::vector<ConfigError> check_change(const SteeringState& st, const ChangePlan& p);
+  [[nodiscard]] std::vector<ConfigError> apply_change(const SteeringState& st, const ChangePlan& p,
+                                                      ChangeReport* report);
   std::optional<SteeringConfig> steering(const std::string& port) const;
   uint64_t generation(const std::string& port) const;  // 0 before any change
 

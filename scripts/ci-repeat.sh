@@ -12,14 +12,16 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 n=${1:-10}
 logs=$(mktemp -d /tmp/steer-ci-repeat.XXXXXX)
 if command -v ccache > /dev/null; then
-  export CMAKE_C_COMPILER_LAUNCHER=ccache CMAKE_CXX_COMPILER_LAUNCHER=ccache
+  # every clone has another path: hash paths relative to /tmp, ignore the cwd
+  export CMAKE_C_COMPILER_LAUNCHER=ccache CMAKE_CXX_COMPILER_LAUNCHER=ccache CCACHE_BASEDIR=/tmp CCACHE_NOHASHDIR=1
 fi
 if [ "${STRESS:-0}" = 1 ] && ! command -v stress-ng > /dev/null; then
   apt-get update > /dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y stress-ng > /dev/null
 fi
 pass=0
 for i in $(seq 1 "$n"); do
-  clone=$(mktemp -d /tmp/steer-ci-clone.XXXXXX)
+  clone=/tmp/steer-ci-clone  # the same path each time, so compiles are cached; emptied below
+  rm -rf "$clone"
   git clone -q "$top" "$clone"
   stress=
   if [ "${STRESS:-0}" = 1 ]; then

@@ -37,25 +37,8 @@ const auto* const kEnv = ::testing::AddGlobalTestEnvironment(
 
 // Lcores 1 and 2 poll device queues 0 and 1 and echo on TX queues 0 and 1.
 Deployment deployment(const testing::ModelNic& nic, bool drain) {
-  Deployment d;
-  d.eal.lcores = "(0-3)@(0,1)";
-  d.mempools[0].cache = 32;
-  d.dataplane.poll = PollMode::Adaptive;
-  PortConfig pc;
-  pc.name = "p0";
-  pc.device = nic.devname();
-  pc.rx_queues = 2;
-  pc.tx_queues = 2;
-  pc.rx_desc = pc.tx_desc = 1024;
-  SteeringConfig sc;
-  sc.rss.reta = reta_spread(128, {0, 1});
-  sc.drain = drain;
-  sc.drain_timeout_ms = 500;
-  pc.steering = sc;
-  pc.audit = AuditConfig{46, 50};
-  d.ports = {pc};
+  Deployment d = testing::two_queue_deployment(nic.devname(), drain);
   d.lcores = {{1, {{0, 0}}, {}}, {2, {{0, 1}}, {}}};
-  d.pipelines = {{{{0, 0}, {0, 1}}, Action::Echo, {}, {}}};
   return d;
 }
 

@@ -55,7 +55,8 @@ TYPED_TEST(LiveSteering, ThousandLiveChangesLoseAndReorderNothing) {
   TypeParam rig(this->port_name("live"));
   const Deployment d = rig.deployment(true);
   StartOptions o = rig.options();
-  if (TypeParam::kSlowUs) o.slow_worker_us = {{1, TypeParam::kSlowUs}, {2, TypeParam::kSlowUs}, {3, TypeParam::kSlowUs}};
+  if (TypeParam::kSlowUs)
+    o.slow_worker_us = {{1, TypeParam::kSlowUs}, {2, TypeParam::kSlowUs}, {3, TypeParam::kSlowUs}};
   Dataplane dp;
   start_ok(dp, d, o);
   Controller ctl(dp, d);

@@ -25,6 +25,7 @@
 #include "eal_env.h"
 #include "engine.h"
 #include "live_changes.h"
+#include "rigs.h"
 #include "ring_traffic.h"
 #include "steer/dataplane.h"
 #include "steer/evidence.h"
@@ -66,28 +67,11 @@ RingPort make_port(const std::string& name, unsigned tx_queues = 2) {
 // Lcore 1 dispatches the device queue; lcores 2 and 3 echo logical queues 0
 // and 1 (worker k owns TX queue k, so TX ring k shows what queue k carried).
 Deployment deployment(const RingPort& rp, bool drain) {
-  Deployment d;
-  d.eal.lcores = "(0-3)@(0,1)";
-  d.mempools[0].cache = 32;
-  d.dataplane.poll = PollMode::Adaptive;
-  PortConfig pc;
-  pc.name = "p0";
-  pc.device = rp.name;
-  pc.rx_queues = 2;
-  pc.tx_queues = 2;
-  pc.rx_desc = pc.tx_desc = 1024;
-  SteeringConfig sc;
-  sc.rss.reta = reta_spread(128, {0, 1});
-  sc.drain = drain;
-  sc.drain_timeout_ms = 500;
-  pc.steering = sc;
-  pc.audit = AuditConfig{46, 50};
-  d.ports = {pc};
+  Deployment d = testing::two_queue_deployment(rp.name, drain);
   LcoreConfig disp;
   disp.lcore = 1;
   disp.dispatch = {{0, 0}};
   d.lcores = {disp, {2, {{0, 0}}, {}}, {3, {{0, 1}}, {}}};
-  d.pipelines = {{{{0, 0}, {0, 1}}, Action::Echo, {}, {}}};
   return d;
 }
 

@@ -18,33 +18,12 @@
 #include <string>
 #include <vector>
 
+#include "deployments.h"
 #include "live_changes.h"
 #include "model_nic.h"
 #include "ring_traffic.h"
 
 namespace steer::testing {
-
-// What both rigs share: a two-queue port p0 with the audit on.
-inline Deployment two_queue_deployment(const std::string& device, bool drain) {
-  Deployment d;
-  d.eal.lcores = "(0-3)@(0,1)";
-  d.mempools[0].cache = 32;
-  d.dataplane.poll = PollMode::Adaptive;
-  PortConfig pc;
-  pc.name = "p0";
-  pc.device = device;
-  pc.rx_queues = 2;
-  pc.tx_queues = 2;
-  SteeringConfig sc;
-  sc.rss.reta = reta_spread(128, {0, 1});
-  sc.drain = drain;
-  sc.drain_timeout_ms = 500;
-  pc.steering = sc;
-  pc.audit = AuditConfig{46, 50};
-  d.ports = {pc};
-  d.pipelines = {{{{0, 0}, {0, 1}}, Action::Echo, {}, {}}};
-  return d;
-}
 
 // The model NIC holds what the dataplane says is running: the RETA repeated
 // to the device's size, the key, `flows` flows.

@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "controller.h"
+#include "deployments.h"
 #include "engine.h"
 #include "model_nic.h"
 #include "ring_traffic.h"
@@ -79,19 +80,8 @@ int main(int argc, char** argv) {
     devname = name;
   }
 
-  Deployment d;
-  d.eal.lcores = "(0-3)@(0,1)";
-  d.mempools[0].cache = 32;
-  d.dataplane.poll = PollMode::Adaptive;
-  PortConfig pc;
-  pc.name = "p0";
-  pc.device = devname;
-  pc.rx_queues = pc.tx_queues = 2;
-  SteeringConfig sc;
-  sc.rss.reta = reta_spread(128, {0, 1});
-  pc.steering = sc;
-  pc.audit = AuditConfig{46, 50};
-  d.ports = {pc};
+  Deployment d = testing::two_queue_deployment(devname, true);
+  d.ports[0].steering->drain_timeout_ms = 100;  // the default, as this bench has always run
   LcoreConfig disp;
   disp.lcore = 1;
   disp.dispatch = {{0, 0}};

@@ -7,6 +7,8 @@
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 root=${1:-/tmp/steer-matrix}
+"$top/scripts/setup.sh"
+mkdir -p "$root"
 failed=0
 for cc in gcc clang; do
   cxx=$([ $cc = gcc ] && echo g++ || echo clang++)

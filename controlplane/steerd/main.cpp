@@ -19,6 +19,7 @@
 #include "../controller.h"
 #include "../rpc/server.h"
 #include "demo_config.h"
+#include "device_guard.h"
 #include "steer/dataplane.h"
 #include "steer/eal.h"
 #include "steer/plan.h"
@@ -227,6 +228,9 @@ int main(int argc, char** argv) {
       control.shutdown();
       dp.stop();
       std::printf("final counters:\n%s", steer::format_stats(dp.stats()).c_str());
+      const auto guard = steer::device_guard::stats();
+      std::printf("device guard: %llu teardown waits, longest %.1f us\n", (unsigned long long)guard.waits,
+                  double(guard.longest_ns) / 1e3);
       std::fflush(stdout);
     }
     dp.close();

@@ -15,6 +15,7 @@
 #include <cstring>
 #include <thread>
 
+#include "guard/device_guard.h"
 #include "impl.h"
 
 namespace steer {
@@ -218,8 +219,11 @@ void Dataplane::stop() {
   for (auto& w : m.workers) rte_eal_wait_lcore(w->lcore);
   // TX hand-back: the dispatchers are gone; transmit what the workers queued
   // last from here (queue 0 has no other user now).
+  const unsigned self = rte_lcore_id();  // a burst from here, too, holds a teardown off
+  device_guard::online(self);
   for (auto& ps : m.steering)
     if (ps.soft) ps.soft->flush_handback(m.d.dataplane.tx_retries);
+  device_guard::offline(self);
   for (size_t i = 0; i < m.ports.size(); ++i)
     if (m.port_started[i]) {
       (void)rte_eth_dev_stop(m.ports[i].port_id);

@@ -13,6 +13,7 @@
 #include <ctime>
 #include <thread>
 
+#include "device_guard.h"
 #include "steer/evidence.h"
 
 namespace steer::trafgen {
@@ -237,6 +238,7 @@ void tx_flush(Ctx& c, TxState& t) {
       c.sh->sent.store(c.sh->sent.load(std::memory_order_relaxed) + s, std::memory_order_relaxed);
       c.sh->tx_end.store(rte_rdtsc(), std::memory_order_relaxed);
     }
+    device_guard::quiescent(rte_lcore_id());
   }
   if (t.pend_n) {
     rte_pktmbuf_free_bulk(t.pend + t.pend_off, t.pend_n);
@@ -265,31 +267,52 @@ unsigned rx_step(Ctx& c) {
   return total;
 }
 
+// Each lcore loop tells the device guard (dataplane/src/guard) when it holds
+// nothing from a device, so a peer's teardown never unmaps a ring under it.
 int tx_main(void* arg) {
   Ctx& c = *static_cast<Ctx*>(arg);
+  const unsigned self = rte_lcore_id();
   TxState t;
-  while (!t.finished) tx_step(c, t);
+  device_guard::online(self);
+  while (!t.finished) {
+    tx_step(c, t);
+    device_guard::quiescent(self);
+  }
   tx_flush(c, t);
+  device_guard::offline(self);
   c.sh->tx_done.store(true, std::memory_order_release);
   return 0;
 }
 
 int rx_main(void* arg) {
   Ctx& c = *static_cast<Ctx*>(arg);
-  while (!c.sh->rx_stop.load(std::memory_order_acquire)) rx_step(c);
+  const unsigned self = rte_lcore_id();
+  device_guard::online(self);
+  while (!c.sh->rx_stop.load(std::memory_order_acquire)) {
+    rx_step(c);
+    device_guard::quiescent(self);
+  }
+  device_guard::offline(self);
   return 0;
 }
 
 int both_main(void* arg) {
   Ctx& c = *static_cast<Ctx*>(arg);
+  const unsigned self = rte_lcore_id();
   TxState t;
+  device_guard::online(self);
   while (!t.finished) {
     tx_step(c, t);
     if (c.o->rx) rx_step(c);
+    device_guard::quiescent(self);
   }
   tx_flush(c, t);
   c.sh->tx_done.store(true, std::memory_order_release);
-  while (c.o->rx && !c.sh->rx_stop.load(std::memory_order_acquire)) rx_step(c);
+  while (c.o->rx && !c.sh->rx_stop.load(std::memory_order_acquire)) {
+    rx_step(c);
+    device_guard::quiescent(self);
+  }
+  device_guard::offline(self);
   return 0;
 }
 

@@ -5,6 +5,7 @@
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
 
+#include "../guard/device_guard.h"
 #include "steer/plan.h"
 
 namespace steer {
@@ -161,6 +162,7 @@ int dispatcher_main(void* arg) {
   rte_mbuf* pkts[kMaxBurst];
   unsigned idle_streak = 0;
   uint64_t prev = rte_rdtsc();
+  device_guard::online(l.lcore);
   while (!l.stop.load(std::memory_order_acquire)) {
     unsigned moved = 0;
     for (Dispatch* d : l.items) {
@@ -180,6 +182,7 @@ int dispatcher_main(void* arg) {
       if (l.poll == PollMode::Adaptive) back_off(++idle_streak, l.counters);
     }
     prev = now;
+    device_guard::quiescent(l.lcore);
   }
   // Stopping: adopt whatever is published and release anything held.
   for (Dispatch* d : l.items) {
@@ -188,6 +191,7 @@ int dispatcher_main(void* arg) {
     if (s != d->active) adopt(*d, s, now);
     if (d->draining) end_drain(*d, now, false);
   }
+  device_guard::offline(l.lcore);
   return 0;
 }
 

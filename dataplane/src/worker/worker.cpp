@@ -8,6 +8,7 @@
 
 #include <ctime>
 
+#include "../guard/device_guard.h"
 #include "pipeline.h"
 
 namespace steer {
@@ -52,7 +53,11 @@ void back_off(unsigned streak, LcoreCounters& lc) {
   unsigned step = (streak - kPauseBeforeSleep) / 256;
   long us = step >= 6 ? 100 : (1L << step) + 4;
   timespec ts{0, us * 1000};
+  // Asleep, this lcore holds nothing from a device: a teardown need not wait.
+  const unsigned self = rte_lcore_id();
+  device_guard::offline(self);
   nanosleep(&ts, nullptr);
+  device_guard::online(self);
   lc.sleeps.add(1);
 }
 
@@ -62,6 +67,7 @@ int worker_main(void* arg) {
   unsigned idle_streak = 0;
   uint64_t prev = rte_rdtsc();  // end of the previous iteration
   uint64_t iteration = 0;
+  device_guard::online(w.lcore);
   while (!w.stop.load(std::memory_order_acquire)) {
     const WorkerPlan& plan = *w.plan.get();
     uint64_t mark = prev;
@@ -90,11 +96,13 @@ int worker_main(void* arg) {
     // Nothing read from this iteration's plan or drain is used after this:
     // the control side's grace period for freeing a drain.
     w.quiescent.store(++iteration, std::memory_order_release);
+    device_guard::quiescent(w.lcore);
   }
   // Stopping: let go of anything parked by a drain.
   const WorkerPlan& plan = *w.plan.get();
   for (const RxStep& s : plan.steps)
     if (s.hwl && s.hwl->parked) hw_release(s, plan, rte_rdtsc(), false);
+  device_guard::offline(w.lcore);
   return 0;
 }
 

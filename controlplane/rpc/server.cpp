@@ -7,6 +7,7 @@
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/health_check_service_interface.h>
+#include <spdlog/spdlog.h>
 
 #include <atomic>
 #include <filesystem>
@@ -36,9 +37,12 @@ struct ControlServer::Impl {
 
   Impl(Dataplane& p, Controller& c, const Deployment& dep) : dp(p), d(dep), ctx{p, c, dep, events, stopping} {}
 
-  // Link changes become events: polled twice a second, off the lcores.
+  // Link changes become events and log lines: polled twice a second, off the
+  // lcores (a peer that leaves and returns within one poll is not seen).
   void watch_links() {
     std::vector<Dataplane::Link> last = dp.links();
+    for (size_t i = 0; i < last.size() && i < d.ports.size(); ++i)
+      spdlog::info("port {}: link {}", d.ports[i].name, last[i].up ? "up" : "down");
     while (!stopping.load()) {
       std::this_thread::sleep_for(std::chrono::milliseconds(500));
       if (!dp.running()) continue;
@@ -50,6 +54,10 @@ struct ControlServer::Impl {
           e.mutable_link()->set_up(now[i].up);
           e.mutable_link()->set_speed_mbps(now[i].speed_mbps);
           events.publish(std::move(e));
+          if (now[i].up)
+            spdlog::info("port {}: link up ({} Mbps)", d.ports[i].name, now[i].speed_mbps);
+          else
+            spdlog::warn("port {}: link down", d.ports[i].name);
         }
       last = now;
     }

@@ -7,6 +7,7 @@
 #   - steerd is alive after every cycle and the link and echoes came back each time;
 #   - its books balance: rx == tx + tx_dropped + dropped, and the pool is back at 0 in use;
 #   - nothing appears from nowhere: the peer received no more than steerd sent;
+#   - steerd logged the link going down and up;
 #   - the device guard engaged (teardown waits > 0): the survival is its doing.
 # usage: memif_churn.sh STEERD PEER [CYCLES]
 here=$(cd "$(dirname "$0")" && pwd)
@@ -64,7 +65,7 @@ done
 kill -TERM "$steerd_pid"
 wait "$steerd_pid" || fail "steerd exited non-zero after SIGTERM"
 totals=$(grep '^totals:' "$E2E_DIR/steerd.log" | tail -1)
-guard=$(grep '^device guard:' "$E2E_DIR/steerd.log" | tail -1)
+guard=$(grep '^device guard:' "$E2E_DIR/steerd.log" | tail -1 || true)
 echo "steerd: $totals"
 echo "steerd: $guard"
 field() { sed -E "s/.* $1=([0-9]+).*/\1/" <<<"$totals"; }
@@ -73,6 +74,8 @@ rx=$(field rx); tx=$(field tx); txd=$(field tx_dropped); dropped=$(field dropped
 in_use=$(sed -n '/^final counters:/,$p' "$E2E_DIR/steerd.log" | awk '/^pool /{f=1; next} f && NF==5 {print $4; exit}')
 [ "$in_use" = 0 ] || fail "steerd's pool has $in_use mbufs in use after stop"
 [ "$peer_recv" -le "$tx" ] || fail "the peer received $peer_recv but steerd sent only $tx"
+grep -q "port p0: link down" "$E2E_DIR/steerd.log" && grep -q "port p0: link up" "$E2E_DIR/steerd.log" ||
+  fail "steerd did not log the peer's link going down and coming back"
 waits=$(sed -E 's/device guard: ([0-9]+) teardown waits.*/\1/' <<<"$guard")
 [ "${waits:-0}" -gt 0 ] || fail "the device guard never engaged, so this run proves nothing about it"
 echo "PASS memif_churn ($CYCLES peer cycles + 4 client processes killed)"

@@ -1,6 +1,8 @@
 #include "engine.h"
 
 #include <rte_cycles.h>
+#include <rte_dev.h>
+#include <rte_devargs.h>
 #include <rte_errno.h>
 #include <rte_ethdev.h>
 #include <rte_launch.h>
@@ -316,7 +318,46 @@ int both_main(void* arg) {
   return 0;
 }
 
-bool setup_port(uint16_t port, const Options& o, rte_mempool* pool, std::string* why) {
+// "port 0 (net_memif0)" and what to check about its peer: for memif, which
+// socket nobody answered on.
+std::string describe_peer(uint16_t port, std::string* hint) {
+  rte_eth_dev_info info{};
+  std::string device, args;
+  if (rte_eth_dev_info_get(port, &info) == 0 && info.device) {
+    device = rte_dev_name(info.device);
+    if (const rte_devargs* da = rte_dev_devargs(info.device); da && da->args) args = da->args;
+  }
+  if (device.rfind("net_memif", 0) == 0) {
+    const size_t at = args.find("socket=");
+    std::string path = at == std::string::npos ? "/run/memif.sock" : args.substr(at + 7);
+    path = path.substr(0, path.find(','));
+    *hint = args.find("role=server") != std::string::npos ? "is a memif client connecting to " + path + "?"
+                                                          : "is the memif server running at " + path + "?";
+  } else {
+    *hint = "is the peer up?";
+  }
+  return "port " + std::to_string(port) + (device.empty() ? "" : " (" + device + ")");
+}
+
+// Waits for the port's link; on a timeout says which port and what to check.
+bool wait_link(uint16_t port, double timeout_s, std::string* why) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_s);
+  for (;;) {
+    rte_eth_link l{};
+    if (rte_eth_link_get_nowait(port, &l) == 0 && l.link_status == RTE_ETH_LINK_UP) return true;
+    if (std::chrono::steady_clock::now() >= deadline) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  std::string hint;
+  char secs[32];
+  std::snprintf(secs, sizeof secs, "%g", timeout_s);
+  *why = describe_peer(port, &hint) + ": link down for " + secs + " s; " + hint + " (--link-timeout S waits longer)";
+  return false;
+}
+
+// On failure sets *why; *no_peer when the device would not start because its
+// peer is not there (a memif client with no server).
+bool setup_port(uint16_t port, const Options& o, rte_mempool* pool, std::string* why, bool* no_peer) {
   rte_eth_dev_info info;
   if (rte_eth_dev_info_get(port, &info) != 0) {
     *why = "port " + std::to_string(port) + " does not exist; give a --vdev or PCI device, or pick --tx-port/--rx-port";
@@ -345,7 +386,12 @@ bool setup_port(uint16_t port, const Options& o, rte_mempool* pool, std::string*
   }
   (void)rte_eth_promiscuous_enable(port);
   if (int rc = rte_eth_dev_start(port); rc != 0) {
-    *why = "starting port " + std::to_string(port) + " failed: " + rte_strerror(-rc);
+    std::string hint;
+    *why = describe_peer(port, &hint) + ": starting it failed (" + rte_strerror(-rc) + ")";
+    if (hint.rfind("is the memif server", 0) == 0) {
+      *why += "; " + hint;
+      *no_peer = true;
+    }
     return false;
   }
   return true;
@@ -382,10 +428,18 @@ bool run(const Options& o, Results* out, std::string* why) {
     if (ports == 2) (void)rte_eth_dev_stop(o.rx_port);
     rte_mempool_free(pool);
   };
-  if (!setup_port(o.tx_port, o, pool, why) || (ports == 2 && !setup_port(o.rx_port, o, pool, why))) {
+  if (!setup_port(o.tx_port, o, pool, why, &out->link_down) ||
+      (ports == 2 && !setup_port(o.rx_port, o, pool, why, &out->link_down))) {
     rte_mempool_free(pool);
     return false;
   }
+
+  for (uint16_t port : {o.tx_port, o.rx_port})
+    if (!wait_link(port, o.link_timeout_s, why)) {
+      out->link_down = true;
+      release();
+      return false;
+    }
 
   rte_ether_addr src;
   rte_eth_macaddr_get(o.tx_port, &src);
@@ -450,7 +504,9 @@ bool run(const Options& o, Results* out, std::string* why) {
   sh.rx_stop.store(true, std::memory_order_release);
   rte_eal_mp_wait_lcore();
 
-  const double dur = double(sh.tx_end.load() - sh.tx_start.load()) / double(hz);
+  // Nothing sent (the peer went away before the first burst): no duration.
+  const uint64_t t_start = sh.tx_start.load(), t_end = sh.tx_end.load();
+  const double dur = t_start && t_end > t_start ? double(t_end - t_start) / double(hz) : 0.0;
   r.sent = sh.sent.load();
   r.tx_bytes = sh.tx_bytes.load();
   r.flows = uint32_t(o.flows.size());

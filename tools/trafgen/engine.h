@@ -84,6 +84,7 @@ struct Options {
   double burst_every_ms = 0, burst_len_ms = 0, burst_x = 1;
   bool rx = true;           // false: send only (no checker)
   unsigned drain_ms = 500;  // after the last TX, wait this long for stragglers
+  double link_timeout_s = 5;  // a port whose link is not up by then fails the run
   bool progress = true;     // one line per second
   uint8_t dst_mac[6] = {0x02, 0, 0, 0, 0, 0x10};
   const std::atomic<bool>* stop = nullptr;  // when it turns true, TX ends early (SIGINT)
@@ -92,7 +93,7 @@ struct Options {
 // Configures the ports, runs TX and RX on the worker lcores (two or more: TX
 // on the first, RX on the second; one: both in one loop), prints progress to
 // stdout once a second, and returns the results. On a setup error returns
-// false with *why set.
+// false with *why set (and out->link_down when a link never came up).
 bool run(const Options& o, Results* out, std::string* why);
 
 }  // namespace steer::trafgen

@@ -44,6 +44,7 @@ const char* kUsage =
     "  --burst N              burst size (default 32)\n"
     "  --no-rx                send only\n"
     "  --drain-ms N           wait this long after the last TX for stragglers (default 500)\n"
+    "  --link-timeout S       fail (exit 4) if a port's link is not up within S seconds (default 5)\n"
     "output\n"
     "  --json FILE            write the results as JSON\n"
     "  --expect CONDS         e.g. loss=0,reordered=0,p99<=100000: exit 3 when one fails\n"
@@ -142,6 +143,8 @@ int main(int argc, char** argv) {
       o.rx = false;
     else if (a == "--drain-ms")
       o.drain_ms = unsigned(number("--drain-ms", val(), 0, 60000));
+    else if (a == "--link-timeout")
+      o.link_timeout_s = number("--link-timeout", val(), 0.1, 3600);
     else if (a == "--json")
       json_file = val();
     else if (a == "--expect")
@@ -187,7 +190,11 @@ int main(int argc, char** argv) {
   o.stop = &g_stop;
   Results r;
   std::string why;
-  if (!run(o, &r, &why)) die(why);
+  if (!run(o, &r, &why)) {
+    if (!r.link_down) die(why);
+    std::fprintf(stderr, "steer-trafgen: %s\n", why.c_str());
+    return 4;  // the link never came up: nothing was sent
+  }
   std::printf("%s", summary(r).c_str());
   if (!json_file.empty()) {
     std::ofstream js(json_file);

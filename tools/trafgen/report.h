@@ -32,6 +32,7 @@ struct Results {
   Histogram latency_ns;
   std::vector<SecondSample> seconds;
   std::vector<QueueShare> queues;
+  bool link_down = false;  // run() failed because a port's link never came up
 };
 
 struct Expectation {

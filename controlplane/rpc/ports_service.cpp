@@ -25,6 +25,8 @@ void PortsService::fill(size_t i, pb::Port* o) {
   if (i < links.size()) {
     o->set_link_up(links[i].up);
     o->set_link_speed_mbps(links[i].speed_mbps);
+    o->set_rx_queues_backed(links[i].rx_backed);
+    o->set_tx_queues_backed(links[i].tx_backed);
   }
   for (const auto& lc : m.d.lcores)
     for (const auto& [queues, role] : {std::pair{&lc.poll, "worker"}, std::pair{&lc.dispatch, "dispatcher"}})

@@ -37,22 +37,38 @@ struct ControlServer::Impl {
 
   Impl(Dataplane& p, Controller& c, const Deployment& dep) : dp(p), d(dep), ctx{p, c, dep, events, stopping} {}
 
+  // A peer that backs fewer queues than the port opened: say which are refused.
+  void warn_unbacked(size_t i, const Dataplane::Link& l) const {
+    if (!l.up || (l.rx_backed >= l.rx_queues && l.tx_backed >= l.tx_queues)) return;
+    spdlog::warn("port {}: the peer backs {} of {} RX and {} of {} TX queues; steerd does not poll RX queues >= {} "
+                 "and drops what its lcores would send on TX queues >= {} (counted as unbacked). Give the peer as "
+                 "many queue pairs, or the port fewer queues",
+                 d.ports[i].name, l.rx_backed, l.rx_queues, l.tx_backed, l.tx_queues, l.rx_backed, l.tx_backed);
+  }
+
   // Link changes become events and log lines: polled twice a second, off the
   // lcores (a peer that leaves and returns within one poll is not seen).
   void watch_links() {
     std::vector<Dataplane::Link> last = dp.links();
-    for (size_t i = 0; i < last.size() && i < d.ports.size(); ++i)
+    for (size_t i = 0; i < last.size() && i < d.ports.size(); ++i) {
       spdlog::info("port {}: link {}", d.ports[i].name, last[i].up ? "up" : "down");
+      if (!last[i].peer_note.empty()) spdlog::info("port {}: {}", d.ports[i].name, last[i].peer_note);
+      warn_unbacked(i, last[i]);
+    }
     while (!stopping.load()) {
       std::this_thread::sleep_for(std::chrono::milliseconds(500));
       if (!dp.running()) continue;
       auto now = dp.links();
       for (size_t i = 0; i < now.size() && i < last.size() && i < d.ports.size(); ++i)
-        if (now[i].up != last[i].up || now[i].speed_mbps != last[i].speed_mbps) {
+        if (now[i].up != last[i].up || now[i].speed_mbps != last[i].speed_mbps ||
+            now[i].rx_backed != last[i].rx_backed || now[i].tx_backed != last[i].tx_backed) {
           ::steer::v1::Event e;
           e.mutable_link()->set_port(d.ports[i].name);
           e.mutable_link()->set_up(now[i].up);
           e.mutable_link()->set_speed_mbps(now[i].speed_mbps);
+          e.mutable_link()->set_rx_queues_backed(now[i].rx_backed);
+          e.mutable_link()->set_tx_queues_backed(now[i].tx_backed);
+          warn_unbacked(i, now[i]);
           events.publish(std::move(e));
           if (now[i].up)
             spdlog::info("port {}: link up ({} Mbps)", d.ports[i].name, now[i].speed_mbps);

@@ -61,6 +61,7 @@ std::vector<ConfigError> Dataplane::Impl::setup_steering() {
     auto errs =
         SoftwareBackend::create(d, i, ports[i].port_id, plan.port_socket[i], instance, dispatchers, &steering[i].soft);
     if (!errs.empty()) return errs;
+    for (auto& ds : steering[i].soft->dispatchers()) ds->rx_backed = peer[i].rx;
   }
   return {};
 }
@@ -92,6 +93,8 @@ void Dataplane::Impl::build_workers() {
       if (pl.dst_mac) std::memcpy(s.dst_mac, pl.dst_mac->data(), 6);
       s.audit = audits[out].get();
       s.tx_ring = steering[out].soft ? steering[out].soft->tx_ring() : nullptr;
+      s.rx_backed = peer[q.port].rx;
+      s.tx_backed = s.tx_ring ? nullptr : peer[out].tx;
       if (auto slow = options.slow_worker_us.find(lc.lcore); slow != options.slow_worker_us.end())
         s.delay_cycles = uint64_t(slow->second) * rte_get_tsc_hz() / 1000000;
       if (const SoftwareBackend* soft = steering[q.port].soft.get()) {  // a logical queue: one ring per dispatcher

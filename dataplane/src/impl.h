@@ -13,6 +13,7 @@
 #include "backend/hardware.h"
 #include "backend/software.h"
 #include "dispatch/dispatcher.h"
+#include "guard/peer_queues.h"
 #include "steer/dataplane.h"
 #include "worker/worker.h"
 
@@ -27,6 +28,7 @@ struct Dataplane::Impl {
   std::vector<bool> port_started;
   std::vector<uint16_t> dispatched;        // per port: device queues declared for dispatchers
   std::vector<uint16_t> device_rx_queues;  // per port: queues opened on the device
+  std::vector<PeerQueues> peer;            // per port: the queues its peer backs (memif may back fewer)
   std::vector<rte_mempool*> pools;         // index as plan.pools
   std::vector<std::unique_ptr<Worker>> workers;
   std::vector<std::unique_ptr<DispatcherLcore>> dispatchers;

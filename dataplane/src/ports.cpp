@@ -3,6 +3,7 @@
 #include <rte_dev.h>
 #include <rte_ethdev.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "impl.h"
@@ -155,6 +156,8 @@ bool Dataplane::Impl::configure_port(size_t i, std::vector<ConfigError>& errs) {
   }
   if (int rc = rte_eth_dev_start(pid); rc != 0) return fail("rte_eth_dev_start", rc);
   port_started[i] = true;
+  if (peer.size() != d.ports.size()) peer.resize(d.ports.size());
+  peer[i] = find_peer_queues(pid, nb_rx, pc.tx_queues);
   return true;
 }
 
@@ -216,14 +219,23 @@ void Dataplane::Impl::close_ports() {
 }
 
 std::vector<Dataplane::Link> Dataplane::links() const {
+  const Impl& m = *impl_;
   std::vector<Link> out;
-  for (const auto& p : impl_->ports) {
+  for (size_t i = 0; i < m.ports.size(); ++i) {
     rte_eth_link l{};
     Link x;
-    if (rte_eth_link_get_nowait(p.port_id, &l) == 0) {
+    if (rte_eth_link_get_nowait(m.ports[i].port_id, &l) == 0) {
       x.up = l.link_status == RTE_ETH_LINK_UP;
       x.speed_mbps = l.link_speed;
     }
+    const uint16_t rxq = i < m.device_rx_queues.size() ? m.device_rx_queues[i] : 0;
+    const uint16_t txq = i < m.d.ports.size() ? m.d.ports[i].tx_queues : 0;
+    const PeerQueues* pq = i < m.peer.size() ? &m.peer[i] : nullptr;
+    x.rx_backed = uint16_t(std::min<unsigned>(rxq, pq ? backed(pq->rx) : kAllBacked));
+    x.tx_backed = uint16_t(std::min<unsigned>(txq, pq ? backed(pq->tx) : kAllBacked));
+    x.rx_queues = rxq;
+    x.tx_queues = txq;
+    if (pq) x.peer_note = pq->how;
     out.push_back(x);
   }
   return out;

@@ -10,6 +10,7 @@ duplicated, and enough traffic came back to judge.
 usage: accounted.py TRAFGEN_JSON (--totals STEERD_LOG | --stats STEERCTL_JSON)
 """
 import json
+import os
 import re
 import sys
 
@@ -46,8 +47,9 @@ def main():
     if lost != total:
         sys.exit(f"FAIL: the generator lost {lost} packets but steerd counted {total} drops: "
                  f"{lost - total} went missing uncounted")
-    if received < sent // 2:
-        sys.exit(f"FAIL: only {received} of {sent} came back: too little to judge")
+    share = float(os.environ.get("ACCOUNTED_MIN_SHARE", "0.5"))  # a test that drops by design lowers it
+    if received < sent * share:
+        sys.exit(f"FAIL: only {received} of {sent} came back (want {share:.0%}): too little to judge")
 
 
 main()

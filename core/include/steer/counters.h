@@ -34,6 +34,7 @@ struct alignas(64) QueueCounters {
   Counter rx;
   Counter tx;
   Counter tx_dropped;  // partial TX after the retries: freed and counted
+  Counter unbacked;    // of tx_dropped: sent to a TX queue the peer has no ring behind (never handed to it)
   Counter dropped;     // pipeline drop action
   Counter reordered;   // ordering audit: sequence below the last one sent on its flow
   Counter empty_polls;

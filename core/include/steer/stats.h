@@ -20,7 +20,7 @@ namespace steer {
 // Plain values, summable. Field names are the proto's and the table's.
 struct QueueStats {
   uint64_t rx = 0, tx = 0, tx_dropped = 0, dropped = 0, reordered = 0, empty_polls = 0, busy_cycles = 0;
-  uint64_t held = 0, drain_timeouts = 0;
+  uint64_t held = 0, drain_timeouts = 0, unbacked = 0;
   uint64_t burst_hist[kBurstBuckets] = {};
   void read(const QueueCounters& c);
   QueueStats& operator+=(const QueueStats& o);
@@ -68,6 +68,8 @@ inline constexpr CounterField<QueueStats, QueueCounters> kQueueFields[] = {
     {"held", &QueueStats::held, &QueueCounters::held, "hardware steering: packets parked by drains"},
     {"drain_timeouts", &QueueStats::drain_timeouts, &QueueCounters::drain_timeouts,
      "hardware steering: drains released by timeout or hold budget"},
+    {"unbacked", &QueueStats::unbacked, &QueueCounters::unbacked,
+     "of tx_dropped: packets for a TX queue the peer has no ring behind, freed instead of sent"},
 };
 
 inline constexpr CounterField<LcoreStats, LcoreCounters> kLcoreFields[] = {

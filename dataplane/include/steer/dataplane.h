@@ -95,9 +95,15 @@ class Dataplane {
   uint64_t generation(const std::string& port) const;  // 0 before any change
 
   // Link state now (rte_eth_link_get_nowait): up, speed in Mb/s.
+  // With the device queues its peer backs with a ring: fewer than opened when
+  // a memif peer opened fewer queue pairs (those queues are never used; TX
+  // to them is dropped and counted as `unbacked`). 0 while disconnected.
   struct Link {
     bool up = false;
     uint32_t speed_mbps = 0;
+    uint16_t rx_queues = 0, tx_queues = 0;  // opened on the device
+    uint16_t rx_backed = 0, tx_backed = 0;
+    std::string peer_note;  // how the backed counts are known, when the PMD hides them
   };
   std::vector<Link> links() const;
 

@@ -90,6 +90,7 @@ unsigned dispatch_step(Dispatch& d, rte_mbuf** pkts) {
   uint64_t now = rte_rdtsc();
   if (s != d.active) adopt(d, s, now);
   if (d.draining) try_end_drain(d, now);
+  if (unlikely(d.dev_queue >= backed(d.rx_backed))) return 0;  // no ring behind it: never polled
   const uint16_t n = rte_eth_rx_burst(d.port_id, d.dev_queue, pkts, d.burst);
   if (!n) {
     d.counters.empty_polls.add(1);

@@ -60,6 +60,12 @@ inline void send(const RxStep& s, const WorkerPlan& plan, rte_mbuf** pkts, uint1
     s.counters->tx.add(sent);
     return;
   }
+  if (const unsigned nb = backed(s.tx_backed); unlikely(s.out_txq >= nb)) {  // no ring behind it: never handed over
+    rte_pktmbuf_free_bulk(pkts, n);
+    s.counters->tx_dropped.add(n);
+    if (nb) s.counters->unbacked.add(n);  // 0: the link is down, not a mismatch
+    return;
+  }
   uint16_t sent = rte_eth_tx_burst(s.out_port_id, s.out_txq, pkts, n);
   for (unsigned r = 0; sent < n && r < plan.tx_retries; ++r) {
     rte_pause();

@@ -13,6 +13,7 @@
 #include <memory>
 #include <vector>
 
+#include "../guard/peer_queues.h"
 #include "../published.h"
 #include "steer/counters.h"
 #include "steer/hw_steering.h"
@@ -90,6 +91,8 @@ struct RxStep {
   Audit* audit;           // ordering audit of the output port, or null
   uint64_t delay_cycles;  // tests only (StartOptions): spin this long per burst, a slow worker
   rte_ring* tx_ring;      // TX hand-back: enqueue here (multi-producer) instead of tx_burst
+  const uint8_t* rx_backed;  // device queue: live count of queues the peer backs (peer_queues.h), or null: all
+  const uint8_t* tx_backed;  // the same for out_port_id's TX queues
   HwShared* hw;           // a hardware-steered port's queue: drains happen here
   HwLocal* hwl;           // with hw: this lcore's drain state for the queue
   Action action;

@@ -146,6 +146,12 @@ grpc::Status from_proto(const pb::FlowRule& o, const std::string& path, FlowRule
 }
 
 grpc::Status from_proto(const pb::ChangeRequest& req, size_t reta_size, SteeringChange* c) {
+  // Counts first: nothing is converted for a request over the bounds.
+  if (size_t(req.add_size()) > kMaxRules || size_t(req.remove_size()) > kMaxRules)
+    return invalid(req.add_size() > req.remove_size() ? "add" : "remove",
+                   std::to_string(std::max(req.add_size(), req.remove_size())) + " rules in one change; at most " +
+                       std::to_string(kMaxRules));
+  if (req.types_size() > 64) return invalid("types", "list each hash type once: " + std::string(kRssTypeList));
   if (req.has_expected_generation()) c->expected_generation = req.expected_generation();
   if (!req.key().empty()) {
     std::vector<uint8_t> k;

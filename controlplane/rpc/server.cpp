@@ -107,6 +107,13 @@ bool ControlServer::start(const ControlConfig& c, std::string* why) {
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder b;
+  // Deliberate bounds: an oversized request is refused before it is read
+  // into memory, and no client can make the server run more threads.
+  b.SetMaxReceiveMessageSize(rpc::kMaxMessageBytes);
+  b.SetMaxSendMessageSize(rpc::kMaxMessageBytes);
+  grpc::ResourceQuota quota("steerd");
+  quota.SetMaxThreads(rpc::kMaxServerThreads);
+  b.SetResourceQuota(quota);
   std::string where;
   if (!c.socket.empty()) {
     std::error_code ec;
@@ -148,21 +155,40 @@ bool ControlServer::start(const ControlConfig& c, std::string* why) {
   b.RegisterService(&impl_->steering);
   b.RegisterService(&impl_->stats);
   b.RegisterService(&impl_->events_service);
+  // The unix socket is created by BuildAndStart: make it be born 0660 and
+  // owned by the configured group, so no client outside the group can reach
+  // it, even for a moment (umask and effective group for this call only).
+  gid_t want_gid = gid_t(-1);
+  if (!c.socket.empty() && !c.group.empty()) {
+    group* g = getgrnam(c.group.c_str());
+    if (!g) {
+      *why = "control.group: no group named \"" + c.group + "\"; create it (groupadd) or leave control.group out";
+      return false;
+    }
+    want_gid = g->gr_gid;
+  }
+  const mode_t old_mask = umask(0117);
+  const gid_t old_gid = getegid();
+  if (want_gid != gid_t(-1) && setegid(want_gid) != 0) {
+    umask(old_mask);
+    *why = "control.group: cannot create the socket as group \"" + c.group + "\" (setegid failed)";
+    return false;
+  }
   impl_->server = b.BuildAndStart();
+  if (want_gid != gid_t(-1)) (void)setegid(old_gid);
+  umask(old_mask);
   if (!impl_->server) {
     *why = "the control plane could not listen on " + where + "; check the socket directory and the TCP address";
     return false;
   }
-  if (!c.socket.empty()) {
-    chmod(c.socket.c_str(), 0660);
-    if (!c.group.empty()) {
-      group* g = getgrnam(c.group.c_str());
-      if (!g || chown(c.socket.c_str(), uid_t(-1), g->gr_gid) != 0) {
-        *why = "control.group: cannot give the socket to group \"" + c.group + "\"; does the group exist?";
-        impl_->server->Shutdown();
-        impl_->server.reset();
-        return false;
-      }
+  if (!c.socket.empty()) {  // check what BuildAndStart made: never serve a socket others can reach
+    struct stat st {};
+    if (stat(c.socket.c_str(), &st) != 0 || (st.st_mode & 0007) != 0 ||
+        (want_gid != gid_t(-1) && st.st_gid != want_gid)) {
+      *why = "control.socket: " + c.socket + " was not created 0660 with group \"" + c.group + "\"";
+      impl_->server->Shutdown();
+      impl_->server.reset();
+      return false;
     }
   }
   impl_->link_watcher = std::thread([this] { impl_->watch_links(); });

@@ -13,6 +13,12 @@ namespace steer::rpc {
 
 namespace pb = ::steer::v1;
 
+// Bounds on what a client can make steerd hold (README "Robustness").
+constexpr int kMaxWatchStreams = 16;                // WatchStats + WatchEvents open at once, all clients
+constexpr uint32_t kMaxWatchIntervalMs = 60000;     // WatchStats interval_ms is clamped to [100, this]
+constexpr int kMaxMessageBytes = 16 * 1024 * 1024;  // a request larger than this is refused unread
+constexpr int kMaxServerThreads = 64;               // gRPC's sync server never runs more
+
 // What every service reads or calls; owned by the ControlServer.
 struct Context {
   Dataplane& dp;
@@ -20,6 +26,26 @@ struct Context {
   const Deployment& d;  // as started
   EventBus& events;
   const std::atomic<bool>& stopping;
+  std::atomic<int> streams{0};  // watch streams open now
+};
+
+// Holds one of the kMaxWatchStreams slots for a stream's lifetime.
+class StreamSlot {
+ public:
+  explicit StreamSlot(std::atomic<int>& n) : n_(n), ok_(n.fetch_add(1) < kMaxWatchStreams) {}
+  ~StreamSlot() { n_.fetch_sub(1); }
+  StreamSlot(const StreamSlot&) = delete;
+  StreamSlot& operator=(const StreamSlot&) = delete;
+  bool ok() const { return ok_; }
+  static grpc::Status refused() {
+    return {grpc::StatusCode::RESOURCE_EXHAUSTED,
+            "steerd serves at most " + std::to_string(kMaxWatchStreams) +
+                " watch streams at once (stats --watch, events); close one and retry"};
+  }
+
+ private:
+  std::atomic<int>& n_;
+  bool ok_;
 };
 
 struct PortsService final : ::steer::v1::Ports::Service {

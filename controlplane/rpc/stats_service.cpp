@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <thread>
 
 #include "convert.h"
@@ -13,11 +14,18 @@ grpc::Status StatsService::GetStats(grpc::ServerContext*, const pb::GetStatsRequ
 
 grpc::Status StatsService::WatchStats(grpc::ServerContext* ctx, const pb::WatchStatsRequest* req,
                                       grpc::ServerWriter<pb::StatsSnapshot>* w) {
-  const auto interval = std::chrono::milliseconds(std::max<uint32_t>(req->interval_ms(), 100));
+  StreamSlot slot(m.streams);
+  if (!slot.ok()) return StreamSlot::refused();
+  const auto interval = std::chrono::milliseconds(std::clamp<uint32_t>(req->interval_ms(), 100, kMaxWatchIntervalMs));
   pb::StatsSnapshot prev;
   to_proto(m.dp.stats(), &prev);
   while (!ctx->IsCancelled() && !m.stopping.load()) {
-    std::this_thread::sleep_for(interval);
+    // Sleep in slices, so a client that went away frees its thread within 200 ms.
+    const auto until = std::chrono::steady_clock::now() + interval;
+    while (std::chrono::steady_clock::now() < until && !ctx->IsCancelled() && !m.stopping.load())
+      std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(
+          std::chrono::milliseconds(200), until - std::chrono::steady_clock::now()));
+    if (ctx->IsCancelled() || m.stopping.load()) break;
     if (!m.dp.running()) break;
     pb::StatsSnapshot now;
     to_proto(m.dp.stats(), &now);

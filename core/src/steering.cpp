@@ -256,13 +256,28 @@ std::vector<ConfigError> validate_steering(const SteeringConfig& s, uint16_t que
   if (s.rss.types & ~uint32_t(kRssAll)) err("rss.types", "unknown hash type bits");
   if (s.drain_timeout_ms < 1 || s.drain_timeout_ms > 60000)
     err("drain_timeout_ms", std::to_string(s.drain_timeout_ms) + " is out of range; use 1-60000");
+  if (s.flows.size() > kMaxRules) {
+    err("flows", std::to_string(s.flows.size()) + " rules; a port holds at most " + std::to_string(kMaxRules));
+    return errs;
+  }
   std::map<std::string, size_t> names;
   std::map<uint32_t, size_t> prios;
+  size_t over = 0;
   for (size_t i = 0; i < s.flows.size(); ++i) {
+    if (errs.size() >= kMaxErrors) {
+      over = s.flows.size() - i;
+      break;
+    }
     const FlowRule& r = s.flows[i];
     const std::string p = "flows[" + std::to_string(i) + "]";
+    const bool name_ok = r.name.size() <= kMaxRuleName &&
+                         r.name.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.:-") ==
+                             std::string::npos;
     if (r.name.empty())
       err(p + ".name", "every rule needs a name (it is how rules are deleted and replaced)");
+    else if (!name_ok)
+      err(p + ".name", "a rule name is 1-" + std::to_string(kMaxRuleName) +
+                           " letters, digits, '_', '.', ':' or '-'; rename it");
     else if (auto [it, fresh] = names.emplace(r.name, i); !fresh)
       err(p + ".name", "\"" + r.name + "\" is already the name of flows[" + std::to_string(it->second) + "]");
     if (auto [it, fresh] = prios.emplace(r.priority, i); !fresh)
@@ -276,7 +291,9 @@ std::vector<ConfigError> validate_steering(const SteeringConfig& s, uint16_t que
     if (a.drop && a.mark) err(p + ".action", "a dropped packet cannot carry a mark; remove mark or drop");
     if (a.queue && *a.queue >= queues)
       err(p + ".action.queue", "queue " + std::to_string(*a.queue) + " does not exist; this port steers to " + range);
-    for (size_t j = 0; j < a.rss.size(); ++j)
+    if (a.rss.size() > kMaxRuleRssQueues)
+      err(p + ".action.rss", std::to_string(a.rss.size()) + " queues; list at most " + std::to_string(kMaxRuleRssQueues));
+    for (size_t j = 0; j < a.rss.size() && j < kMaxRuleRssQueues; ++j)
       if (a.rss[j] >= queues)
         err(p + ".action.rss[" + std::to_string(j) + "]",
             "queue " + std::to_string(a.rss[j]) + " does not exist; this port steers to " + range);
@@ -293,6 +310,7 @@ std::vector<ConfigError> validate_steering(const SteeringConfig& s, uint16_t que
     if (m.ipv4_src_len > 32 || m.ipv4_dst_len > 32) err(p + ".match", "IPv4 prefix longer than 32");
     if (m.ipv6_src_len > 128 || m.ipv6_dst_len > 128) err(p + ".match", "IPv6 prefix longer than 128");
   }
+  if (over) err("flows", "and " + std::to_string(over) + " more rules not checked after " + std::to_string(kMaxErrors) + " errors");
   return errs;
 }
 

@@ -13,7 +13,10 @@
 // 2 on bad usage or EAL failure.
 //
 // usage: steer-test-memif-peer [EAL args] -- --cycles N --traffic-ms MS
-//        --dst-mac MAC [--src-mac MAC] [--link-timeout-ms MS]
+//        --dst-mac MAC [--src-mac MAC] [--link-timeout-ms MS] [--stall-ms MS]
+// --stall-ms: in each cycle the peer stops reading for MS (it keeps sending),
+// so steerd's TX backs up for that long; the cycle passes only if echoes come
+// back after the stall.
 #include <rte_eal.h>
 #include <rte_ethdev.h>
 #include <rte_launch.h>
@@ -34,6 +37,7 @@ namespace {
 
 struct Options {
   unsigned cycles = 10, traffic_ms = 200, link_timeout_ms = 5000;
+  unsigned stall_ms = 0;  // per cycle, from a quarter of traffic_ms: keep sending, stop receiving
   uint8_t dst[6] = {}, src[6] = {0x02, 0, 0, 0, 0, 0x01};
 };
 
@@ -41,7 +45,7 @@ struct Shared {
   uint16_t port = 0;
   rte_mempool* pool = nullptr;
   const Options* o = nullptr;
-  std::atomic<bool> stop{false};
+  std::atomic<bool> stop{false}, stall{false};
   std::atomic<uint64_t> sent{0}, received{0};
 };
 
@@ -74,6 +78,7 @@ int traffic(void* arg) {
       if (sent < 32) rte_pktmbuf_free_bulk(pkts + sent, 32 - sent);
       s.sent.fetch_add(sent, std::memory_order_relaxed);
     }
+    if (s.stall.load(std::memory_order_relaxed)) continue;  // the peer stops reading: steerd's TX backs up
     const uint16_t got = rte_eth_rx_burst(s.port, 0, pkts, 32);
     if (got) {
       rte_pktmbuf_free_bulk(pkts, got);
@@ -115,6 +120,7 @@ int main(int argc, char** argv) {
     if (a == "--cycles") o.cycles = unsigned(std::strtoul(v, nullptr, 10));
     else if (a == "--traffic-ms") o.traffic_ms = unsigned(std::strtoul(v, nullptr, 10));
     else if (a == "--link-timeout-ms") o.link_timeout_ms = unsigned(std::strtoul(v, nullptr, 10));
+    else if (a == "--stall-ms") o.stall_ms = unsigned(std::strtoul(v, nullptr, 10));
     else if (a == "--dst-mac" || a == "--src-mac") {
       const auto mac = steer::parse_mac(v);
       if (!mac) return usage((a + ": not a MAC address").c_str());
@@ -153,16 +159,33 @@ int main(int argc, char** argv) {
     }
     ++ups;
     const uint64_t before = s.received.load();
+    bool stalled_dead = false;
     s.stop.store(false, std::memory_order_release);
     rte_eal_remote_launch(traffic, &s, lcore);
-    std::this_thread::sleep_for(std::chrono::milliseconds(o.traffic_ms));
+    if (o.stall_ms) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(o.traffic_ms / 4));
+      const uint64_t r0 = s.received.load();
+      s.stall.store(true);
+      std::this_thread::sleep_for(std::chrono::milliseconds(o.stall_ms));
+      s.stall.store(false);
+      const uint64_t r1 = s.received.load();
+      std::this_thread::sleep_for(std::chrono::milliseconds(o.traffic_ms - o.traffic_ms / 4));
+      std::printf("cycle %u: stall %u ms: received %llu before, %llu after it\n", c, o.stall_ms,
+                  (unsigned long long)r0, (unsigned long long)(s.received.load() - r1));
+      if (s.received.load() == r1) {
+        std::printf("cycle %u: no echo after the stall\n", c);
+        stalled_dead = true;
+      }
+    } else {
+      std::this_thread::sleep_for(std::chrono::milliseconds(o.traffic_ms));
+    }
     // Not echoed yet? Give the server (which may share this CPU) a little longer.
     for (int i = 0; i < 200 && s.received.load() == before; ++i)
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     s.stop.store(true, std::memory_order_release);
     rte_eal_wait_lcore(lcore);
     (void)rte_eth_dev_stop(s.port);  // the server still echoes a backlog: it is mid-burst now
-    if (s.received.load() > before) ++resumed;
+    if (s.received.load() > before && !stalled_dead) ++resumed;
     else std::printf("cycle %u: no echo came back\n", c);
   }
   std::printf("cycles=%u link_up=%u resumed=%u sent=%llu received=%llu\n", o.cycles, ups, resumed,

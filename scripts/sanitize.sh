@@ -30,9 +30,9 @@ for kind in "${kinds[@]}"; do
         "${launcher[@]}" > /dev/null
       cmake --build "$top/build-tsan" -j"$(nproc)" --target tsan_tests
       export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$top/tests/sanitizers/tsan.supp"
-      "$top/build-tsan/tests/tsan_tests" --gtest_brief=1
+      timeout 300 "$top/build-tsan/tests/tsan_tests" --gtest_brief=1
       # Negative control: without the device guard's grace period TSan must see the race.
-      if "$top/build-tsan/tests/tsan_tests" --gtest_also_run_disabled_tests \
+      if timeout 120 "$top/build-tsan/tests/tsan_tests" --gtest_also_run_disabled_tests \
            --gtest_filter='*DISABLED_TeardownWithoutGracePeriodRaces' > "$top/build-tsan/negative.log" 2>&1 ||
          ! grep -q "ThreadSanitizer: data race" "$top/build-tsan/negative.log"; then
         echo "tsan: the negative control did not race; the threading tests prove nothing" >&2

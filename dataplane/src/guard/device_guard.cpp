@@ -26,7 +26,7 @@ uint64_t now_ns() {
 
 // munmap() and close() run on every thread of the process; only the EAL
 // interrupt thread (where PMDs handle their control events) waits.
-void before_release() {
+[[maybe_unused]] void before_release() {
   if (rte_thread_is_intr()) synchronize();
 }
 
@@ -34,11 +34,17 @@ void before_release() {
 
 void online(unsigned lcore) {
   if (lcore >= kSlots) return;  // not an EAL thread: unguarded (never the case for an lcore loop)
-  g_slots[lcore].seen.store(g_token.load(std::memory_order_acquire), std::memory_order_relaxed);
   // Pairs with the fetch_add in synchronize(): either the waiter sees this
   // lcore online, or this lcore's first burst sees what the waiter changed
-  // before it began (a cleared CONNECTED flag).
+  // before it began (a cleared CONNECTED flag). The PMD reads that flag with a
+  // plain load, so this needs a full fence after the store.
+#if defined(__SANITIZE_THREAD__)
+  // TSan does not model fences; a seq_cst exchange is the same full barrier on x86.
+  (void)g_slots[lcore].seen.exchange(g_token.load(std::memory_order_acquire), std::memory_order_seq_cst);
+#else
+  g_slots[lcore].seen.store(g_token.load(std::memory_order_acquire), std::memory_order_relaxed);
   std::atomic_thread_fence(std::memory_order_seq_cst);
+#endif
 }
 
 void synchronize() {
@@ -73,6 +79,7 @@ Stats stats() { return {g_waits.load(std::memory_order_relaxed), g_longest_ns.lo
 
 }  // namespace steer::device_guard
 
+#ifndef STEER_NO_INTERPOSE  // tests/sanitizers builds the grace period alone: TSan must keep its own interceptors
 // The interposed calls. The executable exports them (see the link options in
 // dataplane/CMakeLists.txt), so the PMDs' calls through their PLT land here;
 // glibc's own internal calls do not. They go on to the next definition (a
@@ -112,3 +119,4 @@ int close(int fd) {
 }
 
 }  // extern "C"
+#endif  // STEER_NO_INTERPOSE

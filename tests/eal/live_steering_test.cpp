@@ -20,6 +20,7 @@ namespace {
 
 using testing::start_ok;
 using testing::total;
+using testing::total_dispatch;
 
 rte_mempool* g_pool = nullptr;
 
@@ -108,6 +109,39 @@ TYPED_TEST(LiveSteering, WithoutDrainASlowLoserShowsReordering) {
   traffic->finish();
   dp.stop();
   EXPECT_GT(total(dp.stats(), &QueueStats::reordered), 0u) << "the audit must be able to fail";
+  traffic.reset();
+  dp.close();
+}
+
+// A stalled worker (issue 10): the loser takes 100 ms per burst while its
+// backlog waits, so the drain cannot see it pass its fence. The drain gives up
+// at drain_timeout_ms, says so in the report, lets the held packets go, and
+// the change returns in bounded time; the pool is whole after stop.
+TYPED_TEST(LiveSteering, AStalledLoserTimesTheDrainOutAndIsReported) {
+  TypeParam rig(this->port_name("stall"));
+  Deployment d = rig.deployment(true);
+  d.ports[0].steering->rss.reta = reta_spread(128, {0});
+  d.ports[0].steering->drain_timeout_ms = 20;
+  StartOptions o = rig.options();
+  o.slow_worker_us[TypeParam::kQueue0Worker] = 100000;
+  Dataplane dp;
+  start_ok(dp, d, o);
+  Controller ctl(dp, d);
+  auto traffic = rig.traffic(g_pool, 256, 100);
+  this->wait_for_traffic(*traffic);
+  SteeringChange c;
+  c.reta = reta_spread(128, {1});  // every flow leaves the stalled queue
+  ChangeReport rep;
+  const auto t0 = std::chrono::steady_clock::now();
+  ASSERT_TRUE(ctl.change("p0", c, &rep).empty());
+  const double took_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  EXPECT_TRUE(rep.drained);
+  EXPECT_GE(rep.timeouts, 1u) << "the loser never passed its fence, so the drain must have timed out";
+  EXPECT_LT(took_ms, 2500.0) << "a timed-out drain must release within drain_timeout_ms plus the control side's slack";
+  traffic->finish();
+  dp.stop();
+  const StatsSnapshot s = dp.stats();
+  EXPECT_GE(total(s, &QueueStats::drain_timeouts) + total_dispatch(s, &DispatchStats::timeouts), 1u);
   traffic.reset();
   dp.close();
 }

@@ -35,6 +35,13 @@ inline uint64_t total(const StatsSnapshot& s, uint64_t QueueStats::*f) {
   return t;
 }
 
+// One dispatcher counter summed over every dispatcher.
+inline uint64_t total_dispatch(const StatsSnapshot& s, uint64_t DispatchStats::*f) {
+  uint64_t t = 0;
+  for (const auto& d : s.dispatchers) t += d.*f;
+  return t;
+}
+
 struct ChangeTotals {
   uint64_t held = 0, drained = 0, timeouts = 0;
 };

@@ -52,7 +52,7 @@ grpc::Status PortsService::GetPort(grpc::ServerContext*, const pb::GetPortReques
       fill(i, out);
       return grpc::Status::OK;
     }
-  return {grpc::StatusCode::NOT_FOUND, "port: no port named \"" + req->port() + "\""};
+  return {grpc::StatusCode::NOT_FOUND, "port: no port named " + quote_name(req->port())};
 }
 
 }  // namespace steer::rpc

@@ -290,4 +290,8 @@ bool parse_queue_list(const std::string& text, std::vector<uint16_t>* out) {
   return !out->empty();
 }
 
+std::string quote_name(const std::string& s) {
+  return "\"" + (s.size() <= 64 ? s : s.substr(0, 64) + "...") + "\"";
+}
+
 }  // namespace steer

@@ -17,6 +17,7 @@
 
 #include "guard/device_guard.h"
 #include "impl.h"
+#include "steer/text.h"
 
 namespace steer {
 
@@ -244,7 +245,7 @@ void Dataplane::close() {
 std::vector<ConfigError> Dataplane::steering_state(const std::string& port, SteeringState* out) const {
   const Impl& m = *impl_;
   const size_t i = m.port_index(port);
-  if (i == m.d.ports.size()) return {{"port", "no port named \"" + port + "\"", ErrorKind::NotFound}};
+  if (i == m.d.ports.size()) return {{"port", "no port named " + quote_name(port), ErrorKind::NotFound}};
   if (!m.running) return {{"port", "the dataplane is not running", ErrorKind::Unavailable}};
   if (i >= m.steering.size() || !m.steering[i].backend())
     return {

@@ -59,8 +59,8 @@ r.action.queue = 0
 refused("rule name with a newline", bad_name, grpc.StatusCode.INVALID_ARGUMENT, "rule name is 1-64")
 refused("RETA of 70000", steer_pb2.ChangeRequest(port="p0", reta=steer_pb2.RetaSpec(size=70000, spread=[0])),
         grpc.StatusCode.INVALID_ARGUMENT, "reta.size")
-refused("unknown port", steer_pb2.ChangeRequest(port="p" * 5000, reta=steer_pb2.RetaSpec(spread=[0])),
-        grpc.StatusCode.NOT_FOUND, "")
+refused("unknown 5000-byte port name", steer_pb2.ChangeRequest(port="p" * 5000, reta=steer_pb2.RetaSpec(spread=[0])),
+        grpc.StatusCode.NOT_FOUND, "p" * 64 + "...")
 
 # Watch streams: 16 at once; the 17th is refused; abandoned ones give their slot back.
 base_threads = threads()

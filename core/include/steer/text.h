@@ -64,6 +64,10 @@ extern const std::vector<std::string> kRuleActionKeys;
 // "tcp_dst=80 ipv4_dst=10.0.0.0/24 -> queue 1": a rule on one line.
 std::string format_rule(const FlowRule& r);
 
+// A name a client sent, for an error message: at most 64 bytes of it, so a
+// request cannot make steerd echo megabytes back.
+std::string quote_name(const std::string& s);
+
 // Queue lists: "0-3", "0,2", "1".
 bool parse_queue_list(const std::string& text, std::vector<uint16_t>* out);
 

@@ -204,6 +204,13 @@ std::vector<ConfigError> validate(const Deployment& d) {
       if (!devices.emplace(dev, i).second)
         err(p + ".device", "device \"" + dev + "\" is already used by ports[" + std::to_string(devices[dev]) +
                                "]; each port needs its own device");
+      // A zero-copy memif's teardown drops its region addresses before it
+      // closes anything, so the device guard (README "Robustness") cannot
+      // hold it off an lcore mid-burst: a peer leaving could crash steerd.
+      if (dev.rfind("net_memif", 0) == 0 && (pc.device.find(",zero-copy=yes") != std::string::npos ||
+                                              pc.device.find(",zero-copy=1") != std::string::npos))
+        err(p + ".device", "zero-copy memif is not supported (a peer that leaves could crash steerd); "
+                           "remove zero-copy=yes");
     }
     if (pc.rx_queues < 1 || pc.rx_queues > kMaxQueuesPerPort)
       err(p + ".rx_queues",

@@ -194,6 +194,12 @@ TEST(Config, DuplicatePortNamesAndDevices) {
                     HasSubstr("already used by ports[0]")));
 }
 
+TEST(Config, ZeroCopyMemifIsRefused) {
+  auto e = only_error(load_with("socket=/run/steerd/p0.sock\"", "socket=/run/steerd/p0.sock,zero-copy=yes\""));
+  EXPECT_THAT(e, AllOf(HasSubstr("ports[0].device"), HasSubstr("zero-copy memif is not supported"),
+                       HasSubstr("remove zero-copy=yes")));
+}
+
 TEST(Config, ExplicitMbufsBelowNeedPrintsBreakdown) {
   auto r = load_with("mbufs: auto", "mbufs: 1000");
   ASSERT_TRUE(r.ok());  // sizing is a plan error, found by make_plan

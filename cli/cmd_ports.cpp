@@ -26,15 +26,20 @@ void add_ports(CLI::App& app, Session& s) {
             .append(q.role() == "dispatcher" ? "<d" : "<")
             .append(std::to_string(q.lcore()));
       // "up*": the peer backs fewer queues than the port opened (the why column says which).
-      const bool short_peer = p.link_up() && (p.rx_queues_backed() < p.rx_queues() || p.tx_queues_backed() < p.tx_queues());
+      const bool short_peer =
+          p.link_up() && (p.rx_queues_backed() < p.rx_queues() || p.tx_queues_backed() < p.tx_queues());
       std::string why = p.steering_reason();
       if (short_peer)
         why = "peer backs " + std::to_string(p.rx_queues_backed()) + " RX, " + std::to_string(p.tx_queues_backed()) +
               " TX queues; " + why;
       std::printf("%-8s %-12s %-18s %-5s %5u %5u %4u/%-4u %-9s %4llu  %s;%s\n", p.name().c_str(), p.driver().c_str(),
-                  p.mac().c_str(), short_peer ? "up*" : p.link_up() ? "up" : "down", p.rx_queues(), p.tx_queues(), p.max_rx_queues(),
-                  p.max_tx_queues(), p.steered() ? p.steering_backend().c_str() : "-",
-                  (unsigned long long)p.generation(), why.c_str(), owners.c_str());
+                  p.mac().c_str(),
+                  short_peer    ? "up*"
+                  : p.link_up() ? "up"
+                                : "down",
+                  p.rx_queues(), p.tx_queues(), p.max_rx_queues(), p.max_tx_queues(),
+                  p.steered() ? p.steering_backend().c_str() : "-", (unsigned long long)p.generation(), why.c_str(),
+                  owners.c_str());
     }
     return 0;
   }));

@@ -40,10 +40,11 @@ struct ControlServer::Impl {
   // A peer that backs fewer queues than the port opened: say which are refused.
   void warn_unbacked(size_t i, const Dataplane::Link& l) const {
     if (!l.up || (l.rx_backed >= l.rx_queues && l.tx_backed >= l.tx_queues)) return;
-    spdlog::warn("port {}: the peer backs {} of {} RX and {} of {} TX queues; steerd does not poll RX queues >= {} "
-                 "and drops what its lcores would send on TX queues >= {} (counted as unbacked). Give the peer as "
-                 "many queue pairs, or the port fewer queues",
-                 d.ports[i].name, l.rx_backed, l.rx_queues, l.tx_backed, l.tx_queues, l.rx_backed, l.tx_backed);
+    spdlog::warn(
+        "port {}: the peer backs {} of {} RX and {} of {} TX queues; steerd does not poll RX queues >= {} "
+        "and drops what its lcores would send on TX queues >= {} (counted as unbacked). Give the peer as "
+        "many queue pairs, or the port fewer queues",
+        d.ports[i].name, l.rx_backed, l.rx_queues, l.tx_backed, l.tx_queues, l.rx_backed, l.tx_backed);
   }
 
   // Link changes become events and log lines: polled twice a second, off the

@@ -271,13 +271,13 @@ std::vector<ConfigError> validate_steering(const SteeringConfig& s, uint16_t que
     const FlowRule& r = s.flows[i];
     const std::string p = "flows[" + std::to_string(i) + "]";
     const bool name_ok = r.name.size() <= kMaxRuleName &&
-                         r.name.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.:-") ==
-                             std::string::npos;
+                         r.name.find_first_not_of(
+                             "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.:-") == std::string::npos;
     if (r.name.empty())
       err(p + ".name", "every rule needs a name (it is how rules are deleted and replaced)");
     else if (!name_ok)
-      err(p + ".name", "a rule name is 1-" + std::to_string(kMaxRuleName) +
-                           " letters, digits, '_', '.', ':' or '-'; rename it");
+      err(p + ".name",
+          "a rule name is 1-" + std::to_string(kMaxRuleName) + " letters, digits, '_', '.', ':' or '-'; rename it");
     else if (auto [it, fresh] = names.emplace(r.name, i); !fresh)
       err(p + ".name", "\"" + r.name + "\" is already the name of flows[" + std::to_string(it->second) + "]");
     if (auto [it, fresh] = prios.emplace(r.priority, i); !fresh)
@@ -292,7 +292,8 @@ std::vector<ConfigError> validate_steering(const SteeringConfig& s, uint16_t que
     if (a.queue && *a.queue >= queues)
       err(p + ".action.queue", "queue " + std::to_string(*a.queue) + " does not exist; this port steers to " + range);
     if (a.rss.size() > kMaxRuleRssQueues)
-      err(p + ".action.rss", std::to_string(a.rss.size()) + " queues; list at most " + std::to_string(kMaxRuleRssQueues));
+      err(p + ".action.rss",
+          std::to_string(a.rss.size()) + " queues; list at most " + std::to_string(kMaxRuleRssQueues));
     for (size_t j = 0; j < a.rss.size() && j < kMaxRuleRssQueues; ++j)
       if (a.rss[j] >= queues)
         err(p + ".action.rss[" + std::to_string(j) + "]",
@@ -310,7 +311,9 @@ std::vector<ConfigError> validate_steering(const SteeringConfig& s, uint16_t que
     if (m.ipv4_src_len > 32 || m.ipv4_dst_len > 32) err(p + ".match", "IPv4 prefix longer than 32");
     if (m.ipv6_src_len > 128 || m.ipv6_dst_len > 128) err(p + ".match", "IPv6 prefix longer than 128");
   }
-  if (over) err("flows", "and " + std::to_string(over) + " more rules not checked after " + std::to_string(kMaxErrors) + " errors");
+  if (over)
+    err("flows",
+        "and " + std::to_string(over) + " more rules not checked after " + std::to_string(kMaxErrors) + " errors");
   return errs;
 }
 

@@ -208,9 +208,10 @@ std::vector<ConfigError> validate(const Deployment& d) {
       // closes anything, so the device guard (README "Robustness") cannot
       // hold it off an lcore mid-burst: a peer leaving could crash steerd.
       if (dev.rfind("net_memif", 0) == 0 && (pc.device.find(",zero-copy=yes") != std::string::npos ||
-                                              pc.device.find(",zero-copy=1") != std::string::npos))
-        err(p + ".device", "zero-copy memif is not supported (a peer that leaves could crash steerd); "
-                           "remove zero-copy=yes");
+                                             pc.device.find(",zero-copy=1") != std::string::npos))
+        err(p + ".device",
+            "zero-copy memif is not supported (a peer that leaves could crash steerd); "
+            "remove zero-copy=yes");
     }
     if (pc.rx_queues < 1 || pc.rx_queues > kMaxQueuesPerPort)
       err(p + ".rx_queues",

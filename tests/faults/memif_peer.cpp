@@ -54,16 +54,16 @@ void fill(rte_mbuf* m, const Options& o, uint32_t n) {
   std::memset(p, 0, 60);
   std::memcpy(p, o.dst, 6);
   std::memcpy(p + 6, o.src, 6);
-  p[12] = 0x08;                        // IPv4
-  p[14] = 0x45;                        // version 4, IHL 5
-  p[17] = 46;                          // total length 46
-  p[22] = 64;                          // TTL
-  p[23] = 17;                          // UDP
-  p[26] = 10, p[29] = 1;               // 10.0.0.1
+  p[12] = 0x08;                              // IPv4
+  p[14] = 0x45;                              // version 4, IHL 5
+  p[17] = 46;                                // total length 46
+  p[22] = 64;                                // TTL
+  p[23] = 17;                                // UDP
+  p[26] = 10, p[29] = 1;                     // 10.0.0.1
   p[30] = 10, p[33] = uint8_t(2 + n % 200);  // 10.0.0.x: a few flows
-  p[34] = 0x30, p[35] = 0x39;          // source port 12345
-  p[36] = 0x00, p[37] = 0x35;          // destination port 53
-  p[39] = 26;                          // UDP length
+  p[34] = 0x30, p[35] = 0x39;                // source port 12345
+  p[36] = 0x00, p[37] = 0x35;                // destination port 53
+  p[39] = 26;                                // UDP length
   m->data_len = m->pkt_len = 60;
 }
 
@@ -99,8 +99,10 @@ bool link_up(uint16_t port, unsigned timeout_ms) {
 }
 
 int usage(const char* why) {
-  std::fprintf(stderr, "steer-test-memif-peer: %s\nusage: steer-test-memif-peer [EAL args] -- --cycles N "
-               "--traffic-ms MS --dst-mac MAC [--src-mac MAC] [--link-timeout-ms MS]\n", why);
+  std::fprintf(stderr,
+               "steer-test-memif-peer: %s\nusage: steer-test-memif-peer [EAL args] -- --cycles N "
+               "--traffic-ms MS --dst-mac MAC [--src-mac MAC] [--link-timeout-ms MS]\n",
+               why);
   return 2;
 }
 
@@ -117,10 +119,14 @@ int main(int argc, char** argv) {
     const std::string a = argv[i];
     if (i + 1 >= argc) return usage(("missing value after " + a).c_str());
     const char* v = argv[++i];
-    if (a == "--cycles") o.cycles = unsigned(std::strtoul(v, nullptr, 10));
-    else if (a == "--traffic-ms") o.traffic_ms = unsigned(std::strtoul(v, nullptr, 10));
-    else if (a == "--link-timeout-ms") o.link_timeout_ms = unsigned(std::strtoul(v, nullptr, 10));
-    else if (a == "--stall-ms") o.stall_ms = unsigned(std::strtoul(v, nullptr, 10));
+    if (a == "--cycles")
+      o.cycles = unsigned(std::strtoul(v, nullptr, 10));
+    else if (a == "--traffic-ms")
+      o.traffic_ms = unsigned(std::strtoul(v, nullptr, 10));
+    else if (a == "--link-timeout-ms")
+      o.link_timeout_ms = unsigned(std::strtoul(v, nullptr, 10));
+    else if (a == "--stall-ms")
+      o.stall_ms = unsigned(std::strtoul(v, nullptr, 10));
     else if (a == "--dst-mac" || a == "--src-mac") {
       const auto mac = steer::parse_mac(v);
       if (!mac) return usage((a + ": not a MAC address").c_str());
@@ -170,8 +176,8 @@ int main(int argc, char** argv) {
       s.stall.store(false);
       const uint64_t r1 = s.received.load();
       std::this_thread::sleep_for(std::chrono::milliseconds(o.traffic_ms - o.traffic_ms / 4));
-      std::printf("cycle %u: stall %u ms: received %llu before, %llu after it\n", c, o.stall_ms,
-                  (unsigned long long)r0, (unsigned long long)(s.received.load() - r1));
+      std::printf("cycle %u: stall %u ms: received %llu before, %llu after it\n", c, o.stall_ms, (unsigned long long)r0,
+                  (unsigned long long)(s.received.load() - r1));
       if (s.received.load() == r1) {
         std::printf("cycle %u: no echo after the stall\n", c);
         stalled_dead = true;
@@ -185,8 +191,10 @@ int main(int argc, char** argv) {
     s.stop.store(true, std::memory_order_release);
     rte_eal_wait_lcore(lcore);
     (void)rte_eth_dev_stop(s.port);  // the server still echoes a backlog: it is mid-burst now
-    if (s.received.load() > before && !stalled_dead) ++resumed;
-    else std::printf("cycle %u: no echo came back\n", c);
+    if (s.received.load() > before && !stalled_dead)
+      ++resumed;
+    else
+      std::printf("cycle %u: no echo came back\n", c);
   }
   std::printf("cycles=%u link_up=%u resumed=%u sent=%llu received=%llu\n", o.cycles, ups, resumed,
               (unsigned long long)s.sent.load(), (unsigned long long)s.received.load());

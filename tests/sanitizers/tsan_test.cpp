@@ -106,7 +106,9 @@ TEST(Tsan, TeardownWaitsForTheGracePeriod) {
 // Negative control, run on purpose by scripts/sanitize.sh: the same teardown
 // without the grace period must make TSan report a race (else the test above
 // proves nothing).
-TEST(Tsan, DISABLED_TeardownWithoutGracePeriodRaces) { teardown_rounds(5, false); }
+TEST(Tsan, DISABLED_TeardownWithoutGracePeriodRaces) {
+  teardown_rounds(5, false);
+}
 
 }  // namespace
 }  // namespace steer

@@ -82,10 +82,10 @@ struct Options {
   double duration_s = 0;  // 0: until count
   uint64_t count = 0;     // 0: until duration
   double burst_every_ms = 0, burst_len_ms = 0, burst_x = 1;
-  bool rx = true;           // false: send only (no checker)
-  unsigned drain_ms = 500;  // after the last TX, wait this long for stragglers
+  bool rx = true;             // false: send only (no checker)
+  unsigned drain_ms = 500;    // after the last TX, wait this long for stragglers
   double link_timeout_s = 5;  // a port whose link is not up by then fails the run
-  bool progress = true;     // one line per second
+  bool progress = true;       // one line per second
   uint8_t dst_mac[6] = {0x02, 0, 0, 0, 0, 0x10};
   const std::atomic<bool>* stop = nullptr;  // when it turns true, TX ends early (SIGINT)
 };

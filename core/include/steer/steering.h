@@ -79,10 +79,10 @@ class SteeringTable {
 };
 
 // Bounds on what a deployment or a change may hold (README "Robustness").
-constexpr size_t kMaxRules = 262144;       // rules per port
-constexpr size_t kMaxRuleName = 64;        // bytes; letters, digits and _ . : -
-constexpr size_t kMaxRuleRssQueues = 1024; // queues in one rule's rss action
-constexpr size_t kMaxErrors = 100;         // errors reported per validation; the rest are counted
+constexpr size_t kMaxRules = 262144;        // rules per port
+constexpr size_t kMaxRuleName = 64;         // bytes; letters, digits and _ . : -
+constexpr size_t kMaxRuleRssQueues = 1024;  // queues in one rule's rss action
+constexpr size_t kMaxErrors = 100;          // errors reported per validation; the rest are counted
 
 // Whole-config checks against the queue count: key length, RETA entries,
 // rules (names, priority ties, actions, consistent matches). `path` prefixes

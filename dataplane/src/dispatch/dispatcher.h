@@ -46,7 +46,7 @@ struct Dispatch {
   std::vector<rte_ring*> rings;                       // per logical queue
   std::vector<RingDone*> done;                        // per logical queue: the worker's progress on that ring
   const Published<SteerSnapshot>* current = nullptr;  // the port's steering, as the control side published it
-  rte_ring* tx_ring = nullptr;  // TX hand-back ring this dispatcher transmits from (queue 0), or null
+  rte_ring* tx_ring = nullptr;         // TX hand-back ring this dispatcher transmits from (queue 0), or null
   const uint8_t* rx_backed = nullptr;  // live count of device queues the peer backs (peer_queues.h), or null: all
   // Dispatcher lcore only.
   const SteerSnapshot* active = nullptr;

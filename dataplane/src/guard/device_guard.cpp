@@ -2,13 +2,14 @@
 // close() that wait for it on the EAL interrupt thread.
 #include "device_guard.h"
 
-#include <rte_interrupts.h>
-#include <rte_log.h>
-#include <rte_pause.h>
 #include <dlfcn.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+
+#include <rte_interrupts.h>
+#include <rte_log.h>
+#include <rte_pause.h>
 
 #include <chrono>
 #include <ctime>
@@ -34,10 +35,10 @@ uint64_t now_ns() {
 
 void online(unsigned lcore) {
   if (lcore >= kSlots) return;  // not an EAL thread: unguarded (never the case for an lcore loop)
-  // Pairs with the fetch_add in synchronize(): either the waiter sees this
-  // lcore online, or this lcore's first burst sees what the waiter changed
-  // before it began (a cleared CONNECTED flag). The PMD reads that flag with a
-  // plain load, so this needs a full fence after the store.
+    // Pairs with the fetch_add in synchronize(): either the waiter sees this
+    // lcore online, or this lcore's first burst sees what the waiter changed
+    // before it began (a cleared CONNECTED flag). The PMD reads that flag with a
+    // plain load, so this needs a full fence after the store.
 #if defined(__SANITIZE_THREAD__)
   // TSan does not model fences; a seq_cst exchange is the same full barrier on x86.
   (void)g_slots[lcore].seen.exchange(g_token.load(std::memory_order_acquire), std::memory_order_seq_cst);
@@ -62,8 +63,10 @@ void synchronize() {
       nanosleep(&ts, nullptr);
       const uint64_t now = now_ns();
       if (now - warned_at > 1000000000u) {  // not from an lcore: the interrupt thread
-        RTE_LOG(WARNING, USER1, "device guard: an lcore has not passed a quiescent point for %.1f s; "
-                "a device teardown is waiting for it\n", double(now - start) / 1e9);
+        RTE_LOG(WARNING, USER1,
+                "device guard: an lcore has not passed a quiescent point for %.1f s; "
+                "a device teardown is waiting for it\n",
+                double(now - start) / 1e9);
         warned_at = now;
       }
     }
@@ -75,7 +78,9 @@ void synchronize() {
   }
 }
 
-Stats stats() { return {g_waits.load(std::memory_order_relaxed), g_longest_ns.load(std::memory_order_relaxed)}; }
+Stats stats() {
+  return {g_waits.load(std::memory_order_relaxed), g_longest_ns.load(std::memory_order_relaxed)};
+}
 
 }  // namespace steer::device_guard
 

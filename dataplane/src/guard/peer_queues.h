@@ -37,6 +37,8 @@ PeerQueues find_peer_queues(uint16_t port_id, uint16_t nb_rx, uint16_t nb_tx);
 
 // The live count behind `p` (a PeerQueues pointer); kAllBacked when null.
 constexpr unsigned kAllBacked = 0xffff;
-inline unsigned backed(const uint8_t* p) { return p ? __atomic_load_n(p, __ATOMIC_RELAXED) : kAllBacked; }
+inline unsigned backed(const uint8_t* p) {
+  return p ? __atomic_load_n(p, __ATOMIC_RELAXED) : kAllBacked;
+}
 
 }  // namespace steer

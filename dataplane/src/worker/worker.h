@@ -86,15 +86,15 @@ struct HwLocal {
 struct RxStep {
   uint16_t port_id;
   uint16_t queue;
-  rte_ring* ring;         // software steering: dequeue here instead of the device
-  RingDone* done;         // with ring: progress for the dispatcher's fence
-  Audit* audit;           // ordering audit of the output port, or null
-  uint64_t delay_cycles;  // tests only (StartOptions): spin this long per burst, a slow worker
-  rte_ring* tx_ring;      // TX hand-back: enqueue here (multi-producer) instead of tx_burst
+  rte_ring* ring;            // software steering: dequeue here instead of the device
+  RingDone* done;            // with ring: progress for the dispatcher's fence
+  Audit* audit;              // ordering audit of the output port, or null
+  uint64_t delay_cycles;     // tests only (StartOptions): spin this long per burst, a slow worker
+  rte_ring* tx_ring;         // TX hand-back: enqueue here (multi-producer) instead of tx_burst
   const uint8_t* rx_backed;  // device queue: live count of queues the peer backs (peer_queues.h), or null: all
   const uint8_t* tx_backed;  // the same for out_port_id's TX queues
-  HwShared* hw;           // a hardware-steered port's queue: drains happen here
-  HwLocal* hwl;           // with hw: this lcore's drain state for the queue
+  HwShared* hw;              // a hardware-steered port's queue: drains happen here
+  HwLocal* hwl;              // with hw: this lcore's drain state for the queue
   Action action;
   uint16_t out_port_id;  // echo: the RX port; forward: `to`
   uint16_t out_txq;      // this lcore's own TX queue on out_port_id

@@ -34,3 +34,32 @@ wait_for_line() {
 }
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
+
+# memif_echo_yaml FILE LCORES PREFIX SOCKET MAC POLL: one memif server port,
+# one worker on lcore 1 that echoes (the deployment the memif tests share).
+memif_echo_yaml() {
+  cat > "$1" <<YAML
+eal: {lcores: "$2", main_lcore: 0, memory_mb: 128, hugepages: false, file_prefix: $3}
+mempools: [{socket: 0, mbufs: auto, cache: 64, data_room: 2048}]
+ports:
+  - {name: p0, device: "net_memif0,role=server,socket=$4,mac=$5", rx_queues: 1, tx_queues: 1, rx_desc: 1024, tx_desc: 1024}
+lcores:
+  - {lcore: 1, poll: [p0:0]}
+pipelines:
+  - {queues: "p0:*", action: echo}
+dataplane: {burst: 32, poll: $6}
+YAML
+}
+
+# steering_deployment CONFIG PREFIX: configs/steering.yaml with its memif
+# socket and control socket in $E2E_DIR and its own EAL prefix, written to
+# $E2E_DIR/steerd.yaml; Python stubs for steer.proto in $E2E_DIR/py (PROTO_DIR
+# set by the caller). The control socket is $E2E_DIR/ctl.sock.
+steering_deployment() {
+  sed -e "s|socket=/run/steerd/steer-p0.sock|socket=$E2E_DIR/p0.sock|" -e "s|file_prefix: steerd-steer|file_prefix: $2|" \
+    "$1" > "$E2E_DIR/steerd.yaml"
+  echo "control: {socket: $E2E_DIR/ctl.sock${3:+, group: $3}}" >> "$E2E_DIR/steerd.yaml"
+  mkdir -p "$E2E_DIR/py"
+  protoc -I "$PROTO_DIR" --python_out="$E2E_DIR/py" --grpc_python_out="$E2E_DIR/py" \
+    --plugin=protoc-gen-grpc_python=/usr/bin/grpc_python_plugin "$PROTO_DIR/steer/v1/steer.proto"
+}

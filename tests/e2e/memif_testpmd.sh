@@ -14,17 +14,7 @@ id=$$
 steer_mac=02:00:00:00:00:10
 peer_mac=02:00:00:00:00:01
 sock="/run/steer-e2e-$id/p0.sock"
-cat > "$E2E_DIR/steerd.yaml" <<YAML
-eal: {lcores: "(0-1)@(0,1)", main_lcore: 0, memory_mb: 128, hugepages: false, file_prefix: steer-e2e-d$id}
-mempools: [{socket: 0, mbufs: auto, cache: 64, data_room: 2048}]
-ports:
-  - {name: p0, device: "net_memif0,role=server,socket=$sock,mac=$steer_mac", rx_queues: 1, tx_queues: 1, rx_desc: 1024, tx_desc: 1024}
-lcores:
-  - {lcore: 1, poll: [p0:0]}
-pipelines:
-  - {queues: "p0:*", action: echo}
-dataplane: {burst: 32, poll: adaptive}
-YAML
+memif_echo_yaml "$E2E_DIR/steerd.yaml" "(0-1)@(0,1)" "steer-e2e-d$id" "$sock" "$steer_mac" adaptive
 
 "$STEERD" --config "$E2E_DIR/steerd.yaml" > "$E2E_DIR/steerd.log" 2>&1 &
 steerd_pid=$!

@@ -5,7 +5,7 @@
 # usage: bounds.sh STEERD STEERCTL CONFIG PROTO_DIR
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/../e2e/lib.sh"
-STEERD=${1:?}; STEERCTL=${2:?}; CONFIG=${3:?}; PROTO=${4:?}
+STEERD=${1:?}; STEERCTL=${2:?}; CONFIG=${3:?}; PROTO_DIR=${4:?}
 id=$$
 grp=steer-test-ops; insider=steer-test-in; outsider=steer-test-out
 getent group $grp > /dev/null || groupadd --system $grp
@@ -17,12 +17,7 @@ trap 'cleanup_users; e2e_cleanup' EXIT
 chmod 755 "$E2E_DIR"  # the test users must reach the socket's directory (the socket itself is 0660)
 cp "$STEERCTL" "$E2E_DIR/steerctl" && chmod 755 "$E2E_DIR/steerctl"
 ctl="$E2E_DIR/ctl.sock"
-sed -e "s|socket=/run/steerd/steer-p0.sock|socket=$E2E_DIR/p0.sock|" -e "s|file_prefix: steerd-steer|file_prefix: steer-bd-d$id|" \
-  "$CONFIG" > "$E2E_DIR/steerd.yaml"
-echo "control: {socket: $ctl, group: $grp}" >> "$E2E_DIR/steerd.yaml"
-mkdir -p "$E2E_DIR/py"
-protoc -I "$PROTO" --python_out="$E2E_DIR/py" --grpc_python_out="$E2E_DIR/py" \
-  --plugin=protoc-gen-grpc_python=/usr/bin/grpc_python_plugin "$PROTO/steer/v1/steer.proto"
+steering_deployment "$CONFIG" "steer-bd-d$id" "$grp"
 "$STEERD" --config "$E2E_DIR/steerd.yaml" > "$E2E_DIR/steerd.log" 2>&1 &
 pid=$!
 E2E_PIDS+=("$pid")

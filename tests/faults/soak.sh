@@ -12,15 +12,10 @@
 # usage: soak.sh STEERD TRAFGEN CONFIG PROTO_DIR [SECONDS]
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/../e2e/lib.sh"
-STEERD=${1:?}; TRAFGEN=${2:?}; CONFIG=${3:?}; PROTO=${4:?}; SECS=${5:-600}
+STEERD=${1:?}; TRAFGEN=${2:?}; CONFIG=${3:?}; PROTO_DIR=${4:?}; SECS=${5:-600}
 id=$$
 ctl="$E2E_DIR/ctl.sock"
-sed -e "s|socket=/run/steerd/steer-p0.sock|socket=$E2E_DIR/p0.sock|" -e "s|file_prefix: steerd-steer|file_prefix: steer-soak-d$id|" \
-  "$CONFIG" > "$E2E_DIR/steerd.yaml"
-echo "control: {socket: $ctl}" >> "$E2E_DIR/steerd.yaml"
-mkdir -p "$E2E_DIR/py"
-protoc -I "$PROTO" --python_out="$E2E_DIR/py" --grpc_python_out="$E2E_DIR/py" \
-  --plugin=protoc-gen-grpc_python=/usr/bin/grpc_python_plugin "$PROTO/steer/v1/steer.proto"
+steering_deployment "$CONFIG" "steer-soak-d$id"
 "$STEERD" --config "$E2E_DIR/steerd.yaml" > "$E2E_DIR/steerd.log" 2>&1 &
 pid=$!
 E2E_PIDS+=("$pid")

@@ -11,17 +11,7 @@ source "$here/../e2e/lib.sh"
 STEERD=${1:?}; PEER=${2:?}
 id=$$
 steer_mac=02:00:00:00:00:10
-cat > "$E2E_DIR/steerd.yaml" <<YAML
-eal: {lcores: "0@0,1@1", main_lcore: 0, memory_mb: 128, hugepages: false, file_prefix: steer-sr-d$id}
-mempools: [{socket: 0, mbufs: auto, cache: 64, data_room: 2048}]
-ports:
-  - {name: p0, device: "net_memif0,role=server,socket=$E2E_DIR/p0.sock,mac=$steer_mac", rx_queues: 1, tx_queues: 1}
-lcores:
-  - {lcore: 1, poll: [p0:0]}
-pipelines:
-  - {queues: "p0:*", action: echo}
-dataplane: {burst: 32, poll: adaptive}
-YAML
+memif_echo_yaml "$E2E_DIR/steerd.yaml" "0@0,1@1" "steer-sr-d$id" "$E2E_DIR/p0.sock" "$steer_mac" adaptive
 start_steerd() {
   "$STEERD" --config "$E2E_DIR/steerd.yaml" > "$E2E_DIR/steerd$1.log" 2>&1 &
   steerd_pid=$!

@@ -33,12 +33,12 @@ uint64_t now_ns() {
 
 }  // namespace
 
+// Pairs with the fetch_add in synchronize(): either the waiter sees this
+// lcore online, or this lcore's first burst sees what the waiter changed
+// before it began (a cleared CONNECTED flag). The PMD reads that flag with a
+// plain load, so this needs a full fence after the store.
 void online(unsigned lcore) {
   if (lcore >= kSlots) return;  // not an EAL thread: unguarded (never the case for an lcore loop)
-    // Pairs with the fetch_add in synchronize(): either the waiter sees this
-    // lcore online, or this lcore's first burst sees what the waiter changed
-    // before it began (a cleared CONNECTED flag). The PMD reads that flag with a
-    // plain load, so this needs a full fence after the store.
 #if defined(__SANITIZE_THREAD__)
   // TSan does not model fences; a seq_cst exchange is the same full barrier on x86.
   (void)g_slots[lcore].seen.exchange(g_token.load(std::memory_order_acquire), std::memory_order_seq_cst);

@@ -102,6 +102,7 @@ void Dataplane::Impl::build_workers() {
         for (auto& ds : soft->dispatchers()) {
           RxStep r = s;
           r.ring = ds->rings[q.queue];
+          r.rx_backed = nullptr;  // a ring, not a device queue
           r.done = ds->done[q.queue];
           wp->steps.push_back(r);
           w->polled.push_back(q);

@@ -25,7 +25,7 @@ inline unsigned run_step(const RxStep& s, const WorkerPlan& plan, rte_mbuf** pkt
     if (unlikely(dr || s.hwl->parked)) return run_hw_drain_step(s, plan, pkts, dr);
   }
   QueueCounters& c = *s.counters;
-  if (unlikely(!s.ring && s.queue >= backed(s.rx_backed))) return 0;  // no ring behind it: never polled
+  if (unlikely(s.queue >= backed(s.rx_backed))) return 0;  // no ring behind it: never polled
   const uint16_t n =
       s.ring ? uint16_t(rte_ring_sc_dequeue_burst(s.ring, reinterpret_cast<void**>(pkts), plan.burst, nullptr))
              : rte_eth_rx_burst(s.port_id, s.queue, pkts, plan.burst);

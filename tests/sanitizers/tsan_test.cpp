@@ -67,12 +67,16 @@ struct Region {
   std::unique_ptr<std::vector<uint64_t>> ring = std::make_unique<std::vector<uint64_t>>(256, 1);
 };
 
-void lcore_loop(Region& reg, unsigned lcore, std::atomic<bool>& stop, std::atomic<uint64_t>& used) {
+void lcore_loop(Region& reg, unsigned lcore, std::atomic<bool>& stop, std::atomic<uint64_t>& used,
+                std::atomic<unsigned>& reading) {
   device_guard::online(lcore);
   uint64_t sum = 0;
+  bool counted = false;
   while (!stop.load(std::memory_order_acquire)) {
-    if (reg.connected.load(std::memory_order_relaxed))  // the PMD's own check (a plain flag in memif)
+    if (reg.connected.load(std::memory_order_relaxed)) {  // the PMD's own check (a plain flag in memif)
       for (uint64_t v : *reg.ring) sum += v;
+      if (!counted) reading.fetch_add(1, std::memory_order_release), counted = true;
+    }
     device_guard::quiescent(lcore);
   }
   device_guard::offline(lcore);
@@ -84,9 +88,13 @@ void teardown_rounds(int rounds, bool grace) {
     Region reg;
     std::atomic<bool> stop{false};
     std::atomic<uint64_t> used{0};
-    std::thread a(lcore_loop, std::ref(reg), 1u, std::ref(stop), std::ref(used));
-    std::thread b(lcore_loop, std::ref(reg), 2u, std::ref(stop), std::ref(used));
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    std::atomic<unsigned> reading{0};
+    std::thread a(lcore_loop, std::ref(reg), 1u, std::ref(stop), std::ref(used), std::ref(reading));
+    std::thread b(lcore_loop, std::ref(reg), 2u, std::ref(stop), std::ref(used), std::ref(reading));
+    // Both lcores must be inside their read loop before the disconnect, else
+    // the round tests nothing (under TSan on a loaded machine a thread can
+    // take longer than any fixed sleep to start).
+    while (reading.load(std::memory_order_acquire) < 2) std::this_thread::yield();
     reg.connected.store(false, std::memory_order_relaxed);
     if (grace) device_guard::synchronize();
     reg.ring.reset();  // munmap: no lcore may be inside the ring now

@@ -115,6 +115,10 @@ bool ControlServer::start(const ControlConfig& c, std::string* why) {
   grpc::ResourceQuota quota("steerd");
   quota.SetMaxThreads(rpc::kMaxServerThreads);
   b.SetResourceQuota(quota);
+  // Per client: HTTP/2 lets one connection open at most this many streams at
+  // once; the client's further calls wait for one to end. So one client
+  // cannot take all kMaxWatchStreams slots or all the threads.
+  b.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS, rpc::kMaxStreamsPerClient);
   std::string where;
   if (!c.socket.empty()) {
     std::error_code ec;

@@ -15,6 +15,7 @@ namespace pb = ::steer::v1;
 
 // Bounds on what a client can make steerd hold (README "Robustness").
 constexpr int kMaxWatchStreams = 16;                // WatchStats + WatchEvents open at once, all clients
+constexpr int kMaxStreamsPerClient = 8;             // calls in flight on one client connection (HTTP/2 streams)
 constexpr uint32_t kMaxWatchIntervalMs = 60000;     // WatchStats interval_ms is clamped to [100, this]
 constexpr int kMaxMessageBytes = 16 * 1024 * 1024;  // a request larger than this is refused unread
 constexpr int kMaxServerThreads = 64;               // gRPC's sync server never runs more

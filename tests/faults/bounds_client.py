@@ -62,13 +62,55 @@ refused("RETA of 70000", steer_pb2.ChangeRequest(port="p0", reta=steer_pb2.RetaS
 refused("unknown 5000-byte port name", steer_pb2.ChangeRequest(port="p" * 5000, reta=steer_pb2.RetaSpec(spread=[0])),
         grpc.StatusCode.NOT_FOUND, "p" * 64 + "...")
 
-# Watch streams: 16 at once; the 17th is refused; abandoned ones give their slot back.
+# Per client: one connection has at most 8 calls in flight (HTTP/2
+# MAX_CONCURRENT_STREAMS); its 9th waits until one ends.
+def own_channel():  # a connection of its own (else python shares one per target)
+    return grpc.insecure_channel("unix:" + sys.argv[2], options=[("grpc.use_local_subchannel_pool", 1)])
+
+
 base_threads = threads()
+clients = [own_channel() for _ in range(3)]
+mine = [steer_pb2_grpc.StatsStub(clients[0]).WatchStats(steer_pb2.WatchStatsRequest(interval_ms=100))
+        for _ in range(8)]
+for s in mine:
+    next(s)
+ninth = steer_pb2_grpc.StatsStub(clients[0]).WatchStats(steer_pb2.WatchStatsRequest(interval_ms=100), timeout=1.5)
+try:
+    next(ninth)
+    raise AssertionError("a 9th stream on one connection was served")
+except grpc.RpcError as e:
+    assert e.code() == grpc.StatusCode.DEADLINE_EXCEEDED, (e.code(), e.details())
+    print("9th stream on one client: waited, then", e.code().name)
+# Another client is not affected by the first one's 8.
+assert steer_pb2_grpc.SteeringServiceStub(clients[1]).GetSteering(
+    steer_pb2.GetSteeringRequest(port="p0"), timeout=5).generation == generation()
+mine[0].cancel()  # one ends: the same client's next call goes through
+next(steer_pb2_grpc.StatsStub(clients[0]).WatchStats(steer_pb2.WatchStatsRequest(interval_ms=100), timeout=5))
+for s in mine:
+    s.cancel()
+for c in clients:
+    c.close()
+
+
+def settle():  # cancelled streams end within steerd's 200 ms wake-up and give their slots back
+    deadline = time.time() + 5
+    while threads() > base_threads + 4 and time.time() < deadline:
+        time.sleep(0.1)
+    time.sleep(1.0)
+
+
+settle()
+
+# Watch streams: 16 at once over all clients (8 on each of two connections);
+# the 17th, from a third client, is refused; abandoned ones give their slot
+# and thread back.
 for round_ in range(2):
-    streams = [stats.WatchStats(steer_pb2.WatchStatsRequest(interval_ms=100)) for _ in range(16)]
+    clients = [own_channel() for _ in range(3)]
+    streams = [steer_pb2_grpc.StatsStub(clients[i // 8]).WatchStats(steer_pb2.WatchStatsRequest(interval_ms=100))
+               for i in range(16)]
     for s in streams:
         next(s)  # each one is live
-    extra = events.WatchEvents(steer_pb2.WatchEventsRequest())
+    extra = steer_pb2_grpc.EventsStub(clients[2]).WatchEvents(steer_pb2.WatchEventsRequest())
     try:
         next(extra)
         raise AssertionError("a 17th watch stream was accepted")
@@ -79,9 +121,9 @@ for round_ in range(2):
     peak = threads()
     for s in streams:
         s.cancel()  # the client goes away without a word
-    deadline = time.time() + 5
-    while threads() > base_threads + 4 and time.time() < deadline:
-        time.sleep(0.1)
+    for c in clients:
+        c.close()
+    settle()
     print(f"round {round_}: threads {base_threads} -> {peak} with 16 streams -> {threads()} after cancelling")
     assert threads() <= base_threads + 4, "abandoned streams kept their threads"
 print("bounds: all refused, nothing changed")

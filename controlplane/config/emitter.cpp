@@ -135,6 +135,9 @@ std::string to_yaml(const Deployment& d) {
     << d.dataplane.burst << YAML::Key << "poll" << YAML::Value << to_string(d.dataplane.poll) << YAML::Key
     << "tx_retries" << YAML::Value << d.dataplane.tx_retries << YAML::EndMap;
   e << YAML::Key << "numa" << YAML::Value << to_string(d.numa);
+  if (!d.privileges.user.empty())
+    e << YAML::Key << "privileges" << YAML::Value << YAML::Flow << YAML::BeginMap << YAML::Key << "user"
+      << YAML::Value << YAML::DoubleQuoted << d.privileges.user << YAML::EndMap;
   e << YAML::EndMap;
   return std::string(e.c_str()) + "\n";
 }

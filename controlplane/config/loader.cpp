@@ -24,7 +24,12 @@ class Loader : public YamlReader {
     }
     if (!is_map(root, "")) return;
     mark("", root);
-    check_keys(root, "", {"eal", "mempools", "ports", "lcores", "pipelines", "dataplane", "numa", "control"});
+    check_keys(root, "", {"eal", "mempools", "ports", "lcores", "pipelines", "dataplane", "numa", "control",
+                          "privileges"});
+    if (auto n = root["privileges"]; n && is_map(n, "privileges")) {
+      check_keys(n, "privileges", {"user"});
+      text(n, "user", "privileges", r_.deployment.privileges.user);
+    }
     if (auto n = root["control"]; n && is_map(n, "control")) {
       check_keys(n, "control", {"socket", "group", "tcp"});
       auto& c = r_.deployment.control;

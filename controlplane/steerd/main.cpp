@@ -5,6 +5,8 @@
 #include <rte_errno.h>
 #include <spdlog/spdlog.h>
 
+#include <unistd.h>
+
 #include <csignal>
 #include <cstdio>
 #include <cstring>
@@ -20,6 +22,7 @@
 #include "../rpc/server.h"
 #include "demo_config.h"
 #include "device_guard.h"
+#include "privileges.h"
 #include "steer/dataplane.h"
 #include "steer/eal.h"
 #include "steer/plan.h"
@@ -110,8 +113,19 @@ int main(int argc, char** argv) {
     for (const auto& e : plan_errs) std::fprintf(stderr, "%s\n", cfg.locate(e).c_str());
     return 2;
   }
+  steer::privileges::Identity identity;
+  if (!d.privileges.user.empty()) {
+    std::string why;
+    if (!steer::privileges::find(d.privileges.user, &identity, &why)) {
+      std::fprintf(stderr, "%s\n", why.c_str());
+      return 2;
+    }
+  }
   if (check) {
     std::fputs(steer::format_plan(d, plan).c_str(), stdout);
+    if (!d.privileges.user.empty())
+      std::printf("privileges: after init, run as %s (uid %u, gid %u) with no capabilities\n",
+                  identity.user.c_str(), unsigned(identity.uid), unsigned(identity.gid));
     std::printf("\nEAL arguments:");
     for (const auto& a : steer::eal_args(d, "steerd")) std::printf(" %s", a.c_str());
     std::printf("\nconfiguration OK (device limits and NUMA placement are checked at start)\n");
@@ -182,6 +196,25 @@ int main(int argc, char** argv) {
           return 1;
         }
         spdlog::info("control plane on {}", control.where());
+      }
+      // Everything that needs root is done: hugepages mapped, devices and
+      // sockets open. From here on steerd runs as the configured user.
+      if (!d.privileges.user.empty()) {
+        std::string why;
+        if (!steer::privileges::become(identity, &why)) {
+          std::fprintf(stderr, "steerd: %s\n", why.c_str());
+          control.shutdown();
+          dp.stop();
+          dp.close();
+          rte_eal_cleanup();
+          return 1;
+        }
+        spdlog::info("privileges: now running as {} (uid {}, gid {}); no capabilities left in any thread",
+                     identity.user, identity.uid, identity.gid);
+        if (!config_path.empty() && access(config_path.c_str(), R_OK) != 0)
+          spdlog::warn("privileges: {} cannot read {} (or its directory), so SIGHUP and reload cannot re-read it; "
+                       "make it readable by that user",
+                       identity.user, config_path);
       }
       spdlog::info("running: {} worker lcore(s), poll {}; SIGUSR1 prints counters, SIGINT/SIGTERM stops",
                    d.lcores.size(), steer::to_string(d.dataplane.poll));

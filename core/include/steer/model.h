@@ -162,9 +162,15 @@ struct ControlConfig {
   bool insecure = false;
 };
 
+// Who steerd runs as once it is up (README "Privileges").
+struct PrivilegesConfig {
+  std::string user;  // after init, become this user in every thread; empty: stay as started
+};
+
 struct Deployment {
   EalConfig eal;
   ControlConfig control;
+  PrivilegesConfig privileges;
   std::vector<MempoolConfig> mempools{MempoolConfig{}};
   std::vector<PortConfig> ports;
   std::vector<LcoreConfig> lcores;

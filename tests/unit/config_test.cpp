@@ -331,6 +331,17 @@ TEST(Mac, ParseAndFormat) {
 namespace steer {
 namespace {
 
+TEST(Config, PrivilegesUserLoadsAndRoundTrips) {
+  auto r = load(std::string(kGood) + "privileges: {user: steer}\n");
+  ASSERT_TRUE(r.ok()) << ::testing::PrintToString(r.errors);
+  EXPECT_EQ(r.deployment.privileges.user, "steer");
+  auto again = load(to_yaml(r.deployment));
+  ASSERT_TRUE(again.ok()) << ::testing::PrintToString(again.errors);
+  EXPECT_EQ(again.deployment.privileges.user, "steer");
+  EXPECT_EQ(load(kGood).deployment.privileges.user, "");  // default: stay as started
+  EXPECT_THAT(only_error(load(std::string(kGood) + "privileges: {usr: steer}\n")), HasSubstr("privileges.usr"));
+}
+
 TEST(Config, RunningYamlRoundTrips) {
   std::ifstream in(STEER_TEST_DATA "/../../configs/steering.yaml");
   ASSERT_TRUE(in);

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole suite under AddressSanitizer + UBSan (build-asan/), then the
-# threading tests under ThreadSanitizer (build-tsan/). Part of the test
-# command (scripts/test.sh); also runs alone.
+# threading tests and the live drain/Controller tests under ThreadSanitizer
+# (build-tsan/). Part of the test command (scripts/test.sh); also runs alone.
 # usage: scripts/sanitize.sh [asan|tsan]...   (default: both)
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -28,9 +28,14 @@ for kind in "${kinds[@]}"; do
     tsan)
       cmake -S "$top" -B "$top/build-tsan" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSTEER_TSAN=ON -DSTEER_WERROR=ON \
         "${launcher[@]}" > /dev/null
-      cmake --build "$top/build-tsan" -j"$(nproc)" --target tsan_tests
+      cmake --build "$top/build-tsan" -j"$(nproc)" --target tsan_tests hw_live_tests live_steering_tests
       export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$top/tests/sanitizers/tsan.supp"
       timeout 300 "$top/build-tsan/tests/tsan_tests" --gtest_brief=1
+      # The live dataplane: lcores, drains (hardware on the model NIC, software
+      # through the dispatcher) and the Controller, changing under traffic.
+      # DPDK itself is not instrumented: its hand-offs are annotated (steer/tsan.h).
+      timeout 900 "$top/build-tsan/tests/hw_live_tests" --gtest_brief=1
+      timeout 900 "$top/build-tsan/tests/live_steering_tests" --gtest_brief=1
       # Negative control: without the device guard's grace period TSan must see the race.
       if timeout 120 "$top/build-tsan/tests/tsan_tests" --gtest_also_run_disabled_tests \
            --gtest_filter='*DISABLED_TeardownWithoutGracePeriodRaces' > "$top/build-tsan/negative.log" 2>&1 ||

@@ -1,11 +1,11 @@
 // steerd: the long-running process. Loads and validates the deployment, builds
 // the EAL arguments, starts the dataplane, then the main lcore serves signals
 // (and, later, the gRPC control plane) while workers move packets.
+#include <unistd.h>
+
 #include <rte_eal.h>
 #include <rte_errno.h>
 #include <spdlog/spdlog.h>
-
-#include <unistd.h>
 
 #include <csignal>
 #include <cstdio>
@@ -124,8 +124,8 @@ int main(int argc, char** argv) {
   if (check) {
     std::fputs(steer::format_plan(d, plan).c_str(), stdout);
     if (!d.privileges.user.empty())
-      std::printf("privileges: after init, run as %s (uid %u, gid %u) with no capabilities\n",
-                  identity.user.c_str(), unsigned(identity.uid), unsigned(identity.gid));
+      std::printf("privileges: after init, run as %s (uid %u, gid %u) with no capabilities\n", identity.user.c_str(),
+                  unsigned(identity.uid), unsigned(identity.gid));
     std::printf("\nEAL arguments:");
     for (const auto& a : steer::eal_args(d, "steerd")) std::printf(" %s", a.c_str());
     std::printf("\nconfiguration OK (device limits and NUMA placement are checked at start)\n");
@@ -212,9 +212,10 @@ int main(int argc, char** argv) {
         spdlog::info("privileges: now running as {} (uid {}, gid {}); no capabilities left in any thread",
                      identity.user, identity.uid, identity.gid);
         if (!config_path.empty() && access(config_path.c_str(), R_OK) != 0)
-          spdlog::warn("privileges: {} cannot read {} (or its directory), so SIGHUP and reload cannot re-read it; "
-                       "make it readable by that user",
-                       identity.user, config_path);
+          spdlog::warn(
+              "privileges: {} cannot read {} (or its directory), so SIGHUP and reload cannot re-read it; "
+              "make it readable by that user",
+              identity.user, config_path);
       }
       spdlog::info("running: {} worker lcore(s), poll {}; SIGUSR1 prints counters, SIGINT/SIGTERM stops",
                    d.lcores.size(), steer::to_string(d.dataplane.poll));

@@ -18,6 +18,7 @@
 #include "guard/device_guard.h"
 #include "impl.h"
 #include "steer/text.h"
+#include "steer/tsan.h"
 
 namespace steer {
 
@@ -194,9 +195,13 @@ std::vector<ConfigError> Dataplane::start(const Deployment& d, std::vector<std::
     for (auto& x : m.workers) x->stop.store(true, std::memory_order_release);
     for (auto& x : m.dispatchers) x->stop.store(true, std::memory_order_release);
     rte_eal_mp_wait_lcore();
+    for (auto& x : m.workers) tsan::acquire(x.get());
+    for (auto& x : m.dispatchers) tsan::acquire(x.get());
     m.release();
     return errs;
   };
+  for (auto& w : m.workers) tsan::release(w.get());
+  for (auto& dl : m.dispatchers) tsan::release(dl.get());
   for (auto& w : m.workers)
     if (int rc = rte_eal_remote_launch(worker_main, w.get(), w->lcore); rc != 0) return abort_launch(w->lcore, rc);
   for (auto& dl : m.dispatchers)
@@ -216,12 +221,12 @@ void Dataplane::stop() {
   // Dispatchers stop taking RX first (releasing anything held); the workers
   // then empty the rings, for at most a second, before they stop.
   for (auto& dl : m.dispatchers) dl->stop.store(true, std::memory_order_release);
-  for (auto& dl : m.dispatchers) rte_eal_wait_lcore(dl->lcore);
+  for (auto& dl : m.dispatchers) rte_eal_wait_lcore(dl->lcore), tsan::acquire(dl.get());
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(1);
   for (auto& ps : m.steering)
     if (ps.soft) ps.soft->wait_rings_empty(deadline);
   for (auto& w : m.workers) w->stop.store(true, std::memory_order_release);
-  for (auto& w : m.workers) rte_eal_wait_lcore(w->lcore);
+  for (auto& w : m.workers) rte_eal_wait_lcore(w->lcore), tsan::acquire(w.get());
   // TX hand-back: the dispatchers are gone; transmit what the workers queued
   // last from here (queue 0 has no other user now).
   const unsigned self = rte_lcore_id();  // a burst from here, too, holds a teardown off

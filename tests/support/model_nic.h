@@ -35,6 +35,7 @@
 
 #include "steer/hw_steering.h"
 #include "steer/steering.h"
+#include "steer/tsan.h"
 
 namespace steer::testing {
 
@@ -66,6 +67,7 @@ class ModelNic {
     std::lock_guard<std::mutex> lock(mu_);
     for (unsigned i = 0; i < n; ++i) {
       rte_mbuf* m = pkts[i];
+      tsan::acquire(m);
       const Verdict v = classify(rte_pktmbuf_mtod(m, const uint8_t*), m->data_len);
       m->hash.rss = v.hash;
       m->ol_flags |= RTE_MBUF_F_RX_RSS_HASH;
@@ -73,6 +75,7 @@ class ModelNic {
         m->hash.fdir.hi = *v.mark;
         m->ol_flags |= RTE_MBUF_F_RX_FDIR | RTE_MBUF_F_RX_FDIR_ID;
       }
+      tsan::release(m);  // to the RX queue's lcore, or freed
       if (v.queue < 0 || rte_ring_sp_enqueue(rx_[size_t(v.queue)], m) != 0) {
         rte_pktmbuf_free(m);
         ++dropped_;

@@ -26,6 +26,7 @@
 #include "checker.h"
 #include "engine.h"
 #include "steer/evidence.h"
+#include "steer/tsan.h"
 
 namespace steer::trafgen {
 
@@ -95,7 +96,9 @@ class RingTraffic {
         continue;
       }
       if (rte_pktmbuf_alloc_bulk(pool_, pkts, 32) == 0) {
+        tsan::acquire_all(pkts, 32);  // freed last by an lcore
         gen_.fill(pkts, 32, 0, rte_rdtsc());
+        tsan::release_all(pkts, 32);  // to the port
         inject_(pkts, 32);
         injected_ += 32;
         injected_live_.store(injected_);
@@ -111,10 +114,12 @@ class RingTraffic {
       while ((n = rte_ring_dequeue_burst(r, objs, 256, nullptr)) > 0) {
         for (unsigned i = 0; i < n; ++i) {
           rte_mbuf* m = static_cast<rte_mbuf*>(objs[i]);
+          tsan::acquire(m);  // transmitted by an lcore
           evidence::Fields ev;
           const uint8_t* d = rte_pktmbuf_mtod(m, const uint8_t*);
           const size_t off = evidence::l4_payload_offset(d, m->data_len);
           if (off && evidence::read(d + off, ev)) checker_.on_packet(ev.flow, ev.seq);
+          tsan::release(m);
           rte_pktmbuf_free(m);
         }
         collected_ += n;

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "steer/plan.h"
+#include "steer/tsan.h"
 #include "steer/validate.h"
 
 namespace steer {
@@ -16,7 +17,10 @@ namespace {
 
 void free_ring(rte_ring* r) {
   void* obj;
-  while (rte_ring_sc_dequeue(r, &obj) == 0) rte_pktmbuf_free(static_cast<rte_mbuf*>(obj));
+  while (rte_ring_sc_dequeue(r, &obj) == 0) {
+    tsan::acquire(obj);
+    rte_pktmbuf_free(static_cast<rte_mbuf*>(obj));
+  }
   rte_ring_free(r);
 }
 

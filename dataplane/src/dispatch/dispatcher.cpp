@@ -7,6 +7,7 @@
 
 #include "../guard/device_guard.h"
 #include "steer/plan.h"
+#include "steer/tsan.h"
 
 namespace steer {
 namespace {
@@ -14,6 +15,7 @@ namespace {
 // Enqueues in order; a full ring is retried briefly (a worker is behind),
 // then what is left is freed and counted: an mbuf never has two owners.
 void enqueue_or_count(Dispatch& d, uint16_t q, rte_mbuf** pkts, unsigned n, bool patient) {
+  tsan::release_all(pkts, n);  // to the worker, or freed
   unsigned sent = rte_ring_sp_enqueue_burst(d.rings[q], reinterpret_cast<void**>(pkts), n, nullptr);
   if (patient && sent < n) {
     const uint64_t until = rte_rdtsc() + rte_get_tsc_hz() / 1000;
@@ -97,6 +99,7 @@ unsigned dispatch_step(Dispatch& d, rte_mbuf** pkts) {
     return 0;
   }
   d.counters.rx.add(n);
+  tsan::acquire_all(pkts, n);
   const SteeringTable& table = d.active->table;
   uint64_t marked = 0, dropped = 0, held = 0;
   for (uint16_t i = 0; i < n; ++i) {
@@ -111,6 +114,7 @@ unsigned dispatch_step(Dispatch& d, rte_mbuf** pkts) {
       ++marked;
     }
     if (v.kind == SteerVerdict::Drop) {
+      tsan::release(m);
       rte_pktmbuf_free(m);
       ++dropped;
       continue;
@@ -146,6 +150,8 @@ unsigned transmit_handback(Dispatch& d, uint16_t tx_retries) {
   rte_mbuf* out[kMaxBurst];
   const unsigned n = rte_ring_sc_dequeue_burst(d.tx_ring, reinterpret_cast<void**>(out), kMaxBurst, nullptr);
   if (!n) return 0;
+  tsan::acquire_all(out, n);  // from the workers
+  tsan::release_all(out, n);  // to the device, or freed
   unsigned sent = rte_eth_tx_burst(d.port_id, 0, out, uint16_t(n));
   for (unsigned r = 0; sent < n && r < tx_retries; ++r) {
     rte_pause();
@@ -160,6 +166,7 @@ unsigned transmit_handback(Dispatch& d, uint16_t tx_retries) {
 
 int dispatcher_main(void* arg) {
   DispatcherLcore& l = *static_cast<DispatcherLcore*>(arg);
+  tsan::acquire(&l);  // what the launching thread set up
   rte_mbuf* pkts[kMaxBurst];
   unsigned idle_streak = 0;
   uint64_t prev = rte_rdtsc();
@@ -193,6 +200,7 @@ int dispatcher_main(void* arg) {
     if (d->draining) end_drain(*d, now, false);
   }
   device_guard::offline(l.lcore);
+  tsan::release(&l);  // to the thread that joins
   return 0;
 }
 

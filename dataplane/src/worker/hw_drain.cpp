@@ -10,6 +10,7 @@
 
 #include "pipeline.h"
 #include "steer/change.h"
+#include "steer/tsan.h"
 #include "worker.h"
 
 namespace steer {
@@ -93,6 +94,7 @@ unsigned run_hw_drain_step(const RxStep& s, const WorkerPlan& plan, rte_mbuf** p
     return 0;
   }
   c.rx.add(n);
+  tsan::acquire_all(pkts, n);
   l.taken += n;
   uint16_t keep = n;
   if (dr->gainer[s.queue] && !l.released) {

@@ -11,6 +11,7 @@
 #include <cstring>
 
 #include "steer/packet.h"
+#include "steer/tsan.h"
 #include "worker.h"
 
 namespace steer {
@@ -47,7 +48,8 @@ inline void audit_burst(const Audit& a, rte_mbuf** pkts, uint16_t n, QueueCounte
 
 inline void send(const RxStep& s, const WorkerPlan& plan, rte_mbuf** pkts, uint16_t n) {
   if (s.audit) audit_burst(*s.audit, pkts, n, *s.counters);
-  if (s.tx_ring) {  // one FIFO to the dispatcher keeps the order the drain fence set
+  tsan::release_all(pkts, n);  // every one leaves this lcore below: ring, TX or free
+  if (s.tx_ring) {             // one FIFO to the dispatcher keeps the order the drain fence set
     unsigned sent = rte_ring_mp_enqueue_burst(s.tx_ring, reinterpret_cast<void**>(pkts), n, nullptr);
     for (unsigned r = 0; sent < n && r < plan.tx_retries; ++r) {
       rte_pause();
@@ -84,6 +86,7 @@ inline void process(const RxStep& s, const WorkerPlan& plan, rte_mbuf** pkts, ui
   QueueCounters& c = *s.counters;
   switch (s.action) {
     case Action::Drop:
+      tsan::release_all(pkts, n);
       rte_pktmbuf_free_bulk(pkts, n);
       c.dropped.add(n);
       break;

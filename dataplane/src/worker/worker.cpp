@@ -35,6 +35,7 @@ inline unsigned run_step(const RxStep& s, const WorkerPlan& plan, rte_mbuf** pkt
     return 0;
   }
   c.rx.add(n);
+  tsan::acquire_all(pkts, n);
   process(s, plan, pkts, n);
   if (unlikely(s.delay_cycles)) slow_down(s.delay_cycles);
   if (s.done) s.done->done.store(s.done->done.load(std::memory_order_relaxed) + n, std::memory_order_release);
@@ -64,6 +65,7 @@ void back_off(unsigned streak, LcoreCounters& lc) {
 
 int worker_main(void* arg) {
   Worker& w = *static_cast<Worker*>(arg);
+  tsan::acquire(&w);  // what the launching thread set up (rte_eal_remote_launch)
   rte_mbuf* pkts[kMaxBurst];
   unsigned idle_streak = 0;
   uint64_t prev = rte_rdtsc();  // end of the previous iteration
@@ -104,6 +106,7 @@ int worker_main(void* arg) {
   for (const RxStep& s : plan.steps)
     if (s.hwl && s.hwl->parked) hw_release(s, plan, rte_rdtsc(), false);
   device_guard::offline(w.lcore);
+  tsan::release(&w);  // to the thread that joins (rte_eal_wait_lcore)
   return 0;
 }
 

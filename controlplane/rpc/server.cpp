@@ -59,6 +59,7 @@ struct ControlServer::Impl {
     while (!stopping.load()) {
       std::this_thread::sleep_for(std::chrono::milliseconds(500));
       if (!dp.running()) continue;
+      for (const auto& s : dp.check_tx_queues()) spdlog::warn("{}", s);  // may lower a port's backed TX queues
       auto now = dp.links();
       for (size_t i = 0; i < now.size() && i < last.size() && i < d.ports.size(); ++i)
         if (now[i].up != last[i].up || now[i].speed_mbps != last[i].speed_mbps ||

@@ -137,6 +137,9 @@ void Dataplane::Impl::release() {
   dispatchers.clear();
   audits.clear();
   device_rx_queues.clear();
+  peer.clear();
+  tx_watch.clear();
+  tx_limit.clear();  // after the lcores that read it are joined
   ports.clear();
   probed_by_us.clear();
   for (rte_mempool* mp : pools) rte_mempool_free(mp);

@@ -29,7 +29,17 @@ struct Dataplane::Impl {
   std::vector<uint16_t> dispatched;        // per port: device queues declared for dispatchers
   std::vector<uint16_t> device_rx_queues;  // per port: queues opened on the device
   std::vector<PeerQueues> peer;            // per port: the queues its peer backs (memif may back fewer)
-  std::vector<rte_mempool*> pools;         // index as plan.pools
+  // Per port where the PMD reports no peer queues and there are 2 to 254 TX
+  // queues: steerd's own count of TX queues still used (255: all), which
+  // check_tx_queues lowers; peer[i].tx points at it. Null otherwise.
+  std::vector<std::unique_ptr<uint8_t>> tx_limit;
+  struct TxWatch {
+    bool up = false;
+    std::vector<uint64_t> accepted0, offered0;  // per TX queue, when the link came up
+    bool reported = false;
+  };
+  std::vector<TxWatch> tx_watch;
+  std::vector<rte_mempool*> pools;  // index as plan.pools
   std::vector<std::unique_ptr<Worker>> workers;
   std::vector<std::unique_ptr<DispatcherLcore>> dispatchers;
   std::vector<std::unique_ptr<Audit>> audits;  // per output port, or null

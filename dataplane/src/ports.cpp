@@ -158,6 +158,11 @@ bool Dataplane::Impl::configure_port(size_t i, std::vector<ConfigError>& errs) {
   port_started[i] = true;
   if (peer.size() != d.ports.size()) peer.resize(d.ports.size());
   peer[i] = find_peer_queues(pid, nb_rx, pc.tx_queues);
+  if (tx_limit.size() != d.ports.size()) tx_limit.resize(d.ports.size());
+  if (!peer[i].tx && pc.tx_queues >= 2 && pc.tx_queues < 255) {  // watched by check_tx_queues
+    tx_limit[i] = std::make_unique<uint8_t>(255);
+    peer[i].tx = tx_limit[i].get();
+  }
   return true;
 }
 

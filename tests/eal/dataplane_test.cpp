@@ -437,6 +437,73 @@ TEST(Dataplane, MempoolExhaustionCountsRxNombufAndRecovers) {
   std::remove(pcap.c_str());
 }
 
+// A TX queue with nothing behind it, on a PMD that does not report its peer's
+// queues: TX ring 1 is full from the start and nobody reads it, so TX queue 1
+// never accepts, while queue 0 works. check_tx_queues names it, stops using
+// it (links() reports 1 backed TX queue) and the lcore's further sends there
+// are freed and counted as unbacked. With both rings read, or both stuck (a
+// stalled peer, not a missing queue), nothing is refused.
+TEST(Dataplane, ATxQueueThatNeverAcceptsIsRefused) {
+  for (const char* variant : {"one stuck", "none stuck", "all stuck"}) {
+    SCOPED_TRACE(variant);
+    const bool stuck0 = std::string(variant) == "all stuck", stuck1 = std::string(variant) != "none stuck";
+    const std::string name = std::string("txstuck") + (stuck1 ? (stuck0 ? "2" : "1") : "0");
+    std::vector<rte_ring*> rx, tx;
+    for (unsigned q = 0; q < 2; ++q) {
+      rx.push_back(rte_ring_create((name + "_rx" + std::to_string(q)).c_str(), 4096, 0, RING_F_SP_ENQ | RING_F_SC_DEQ));
+      const bool stuck = q == 0 ? stuck0 : stuck1;
+      tx.push_back(rte_ring_create((name + "_tx" + std::to_string(q)).c_str(), stuck ? 64 : 4096, 0,
+                                   RING_F_SP_ENQ | RING_F_SC_DEQ));
+      if (stuck) inject(tx.back(), 63);  // full before the port starts: accepts nothing, ever
+    }
+    const int id = rte_eth_from_rings(name.c_str(), rx.data(), 2, tx.data(), 2, 0);
+    ASSERT_GE(id, 0);
+    RingPort rp{name, uint16_t(id), rx, tx};
+    char devname[RTE_ETH_NAME_MAX_LEN];
+    ASSERT_EQ(rte_eth_dev_get_name_by_port(rp.port_id, devname), 0);
+    rp.name = devname;
+    Deployment d = base();
+    d.ports = {port_cfg(rp, 2)};
+    d.lcores = {{1, {{0, 0}}}, {2, {{0, 1}}}};
+    d.pipelines = {{{{0, 0}, {0, 1}}, Action::Echo, {}, {}}};
+    d.dataplane.tx_retries = 1;
+    Dataplane dp;
+    start_ok(dp, d);
+    EXPECT_TRUE(dp.check_tx_queues().empty()) << "nothing offered yet";
+    auto row = [&](uint16_t q) {
+      for (const auto& r : dp.stats().queues)
+        if (r.queue == q) return r.s;
+      return QueueStats{};
+    };
+    inject(rx[0], 1500);
+    inject(rx[1], 1500, 1500);
+    ASSERT_TRUE(wait_until([&] { return row(0).rx == 1500 && row(1).rx == 1500; }));
+    const auto found = dp.check_tx_queues();
+    if (std::string(variant) == "one stuck") {
+      ASSERT_EQ(found.size(), 1u);
+      EXPECT_THAT(found[0], HasSubstr("TX queue 1 accepted nothing of 1500"));
+      EXPECT_THAT(found[0], HasSubstr("stops using TX queues >= 1"));
+      EXPECT_EQ(dp.links().at(0).tx_backed, 1);
+      EXPECT_EQ(row(0).tx, 1500u);
+      EXPECT_EQ(row(1).unbacked, 0u) << "counted as unbacked only once refused";
+      inject(rx[1], 100, 3000);
+      ASSERT_TRUE(wait_until([&] { return row(1).rx == 1600; }));
+      EXPECT_EQ(row(1).unbacked, 100u);
+      EXPECT_EQ(row(1).tx_dropped, 1600u);
+      EXPECT_TRUE(dp.check_tx_queues().empty()) << "reported once";
+    } else {
+      EXPECT_TRUE(found.empty()) << found[0];
+      EXPECT_EQ(dp.links().at(0).tx_backed, 2);
+    }
+    dp.stop();
+    for (rte_ring* r : tx) free_all(drain(r));
+    expect_pools_idle(dp);
+    dp.close();
+    for (rte_ring* r : rx) rte_ring_free(r);
+    for (rte_ring* r : tx) rte_ring_free(r);
+  }
+}
+
 TEST(Dataplane, RestartAfterStopWorks) {
   RingPort rp = make_ring_port("again0", 1);
   Deployment d = base();

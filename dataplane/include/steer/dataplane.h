@@ -107,6 +107,19 @@ class Dataplane {
   };
   std::vector<Link> links() const;
 
+  // The symptom of a TX queue with nothing behind it, on PMDs that do not
+  // report their peer's queues (every PMD but memif): since the link last
+  // came up, a queue was offered kStuckOffered packets or more and accepted
+  // none while another queue of the port accepted some. When such queues are
+  // the top ones (k..n-1, as a peer with fewer queues leaves them), steerd
+  // stops handing them mbufs: links() reports k backed TX queues and the
+  // lcores free and count what they would send there (`tx_dropped`,
+  // `unbacked`). Reset when the link goes down and up. Returns what it found,
+  // one sentence each, for the log; called by the control side (twice a
+  // second), never by an lcore.
+  static constexpr uint64_t kStuckOffered = 1024;
+  std::vector<std::string> check_tx_queues();
+
   bool running() const;
   StatsSnapshot stats() const;
   const Plan& plan() const;

@@ -5,7 +5,8 @@ pkgs=(build-essential cmake pkg-config libdpdk-dev dpdk dpdk-dev libyaml-cpp-dev
       libgtest-dev libgmock-dev iproute2 procps
       libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc libcli11-dev openssl
       python3 python3-grpcio python3-protobuf
-      clang libclang-rt-dev passwd util-linux)  # clang: the fuzz targets (libFuzzer); passwd: the socket-permission test's users
+      clang libclang-rt-dev passwd util-linux
+      libsystemd-dev)  # clang: the fuzz targets (libFuzzer); passwd: the socket-permission test's users
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

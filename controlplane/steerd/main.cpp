@@ -7,6 +7,8 @@
 #include <rte_errno.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <cstring>
@@ -23,6 +25,7 @@
 #include "demo_config.h"
 #include "device_guard.h"
 #include "privileges.h"
+#include "service.h"
 #include "steer/dataplane.h"
 #include "steer/eal.h"
 #include "steer/plan.h"
@@ -37,6 +40,7 @@ void usage(FILE* to) {
       "  --config FILE           the YAML deployment (default: the embedded demo, configs/demo.yaml)\n"
       "  --check                 validate and print the plan (ports, queues, lcores, pools); start nothing\n"
       "  --stats-interval SECS   print the counter table every SECS seconds (0: only on SIGUSR1 and at exit)\n"
+      "  --test-stall L,AFTER,FOR  tests only: worker lcore L stops looping for FOR ms, AFTER ms after start\n"
       "  --print-demo-config     print the embedded demo deployment and exit\n"
       "\n"
       "signals: SIGINT/SIGTERM stop cleanly; SIGUSR1 prints the counters.\n",
@@ -63,6 +67,7 @@ int main(int argc, char** argv) {
   std::string config_path;
   bool check = false;
   unsigned stats_interval = 0;
+  steer::StartOptions start_options;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto value = [&](const char* flag) -> std::string {
@@ -78,7 +83,14 @@ int main(int argc, char** argv) {
       check = true;
     else if (a == "--stats-interval")
       stats_interval = unsigned(std::strtoul(value("--stats-interval").c_str(), nullptr, 10));
-    else if (a == "--print-demo-config") {
+    else if (a == "--test-stall") {  // tests only: LCORE,AFTER_MS,FOR_MS (a stuck lcore, for the watchdog)
+      unsigned lcore = 0, after = 0, len = 0;
+      if (std::sscanf(value("--test-stall").c_str(), "%u,%u,%u", &lcore, &after, &len) != 3) {
+        std::fprintf(stderr, "steerd: --test-stall takes LCORE,AFTER_MS,FOR_MS\n");
+        return 2;
+      }
+      start_options.stall_worker_ms[lcore] = {after, len};
+    } else if (a == "--print-demo-config") {
       std::fputs(steer::kDemoConfig, stdout);
       return 0;
     } else if (a == "--help" || a == "-h") {
@@ -169,7 +181,7 @@ int main(int argc, char** argv) {
   {
     steer::Dataplane dp;
     std::vector<std::string> warnings;
-    auto errs = dp.start(d, &warnings);
+    auto errs = dp.start(d, &warnings, start_options);
     for (const auto& w : warnings) spdlog::warn("{}", w);
     if (!errs.empty()) {
       for (const auto& e : errs) std::fprintf(stderr, "%s\n", cfg.locate(e).c_str());
@@ -243,20 +255,48 @@ int main(int argc, char** argv) {
           spdlog::info("SIGHUP: port {} generation {}: {} bucket(s) moved, drain {:.1f} us, held {}", r.port,
                        r.generation, r.buckets_moved, r.drain_us, r.held);
       };
-      timespec tick{stats_interval ? time_t(stats_interval) : 1, 0};
-      unsigned waited = 0;
+      // systemd: ready now that the ports are up, the lcores run and the
+      // control socket listens. The watchdog is checked twice per interval.
+      steer::service::Notifier notifier;
+      notifier.ready(steer::service::status_line(dp));
+      using clock = std::chrono::steady_clock;
+      const auto wd = std::chrono::duration_cast<std::chrono::milliseconds>(notifier.watchdog());
+      const long tick_ms = wd.count() ? std::clamp<long>(wd.count() / 2, 10, 1000) : 1000;
+      if (wd.count()) {
+        spdlog::info("systemd watchdog every {} ms: petted while every lcore's loop count advances", wd.count());
+        (void)notifier.check(dp.heartbeats());  // the baseline
+      }
+      auto next_stats = clock::now() + std::chrono::seconds(stats_interval);
+      std::vector<unsigned> stuck;
       for (;;) {
+        const timespec tick{tick_ms / 1000, (tick_ms % 1000) * 1000000L};
         int sig = sigtimedwait(&sigs, nullptr, &tick);
         if (sig == SIGINT || sig == SIGTERM) {
           spdlog::info("{}: stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
+          notifier.stopping();
           break;
         }
-        if (sig == SIGUSR1 || (sig < 0 && stats_interval && ++waited >= 1)) {
-          waited = 0;
+        if (sig == SIGUSR1 || (stats_interval && clock::now() >= next_stats)) {
+          next_stats = clock::now() + std::chrono::seconds(stats_interval);
           std::printf("%s\n", steer::format_stats(dp.stats()).c_str());
           std::fflush(stdout);
         } else if (sig == SIGHUP) {
+          notifier.reloading();
           reload();
+          notifier.ready(steer::service::status_line(dp));
+        }
+        if (wd.count()) {
+          auto now_stuck = notifier.check(dp.heartbeats());
+          if (now_stuck != stuck) {
+            for (unsigned l : now_stuck)
+              spdlog::error("lcore {}: its loop count has not moved for {} ms; the systemd watchdog is not petted", l,
+                            tick_ms);
+            if (now_stuck.empty()) {
+              spdlog::warn("every lcore loops again; the watchdog is petted again");
+              notifier.status(steer::service::status_line(dp));
+            }
+            stuck = now_stuck;
+          }
         }
       }
       control.shutdown();

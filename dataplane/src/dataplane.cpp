@@ -97,6 +97,10 @@ void Dataplane::Impl::build_workers() {
       s.tx_ring = steering[out].soft ? steering[out].soft->tx_ring() : nullptr;
       s.rx_backed = peer[q.port].rx;
       s.tx_backed = s.tx_ring ? nullptr : peer[out].tx;
+      if (auto st = options.stall_worker_ms.find(lc.lcore); st != options.stall_worker_ms.end()) {
+        w->stall_at = rte_rdtsc() + uint64_t(st->second.first) * rte_get_tsc_hz() / 1000;
+        w->stall_cycles = uint64_t(st->second.second) * rte_get_tsc_hz() / 1000;
+      }
       if (auto slow = options.slow_worker_us.find(lc.lcore); slow != options.slow_worker_us.end())
         s.delay_cycles = uint64_t(slow->second) * rte_get_tsc_hz() / 1000000;
       if (const SoftwareBackend* soft = steering[q.port].soft.get()) {  // a logical queue: one ring per dispatcher
@@ -313,6 +317,14 @@ uint64_t Dataplane::generation(const std::string& port) const {
   const size_t i = m.port_index(port);
   std::lock_guard<std::mutex> lock(m.state_mutex);
   return i < m.steering.size() ? m.steering[i].generation : 0;
+}
+
+std::vector<Dataplane::Heartbeat> Dataplane::heartbeats() const {
+  const Impl& m = *impl_;
+  std::vector<Heartbeat> out;
+  for (const auto& w : m.workers) out.push_back({w->lcore, w->counters.loops.get()});
+  for (const auto& dl : m.dispatchers) out.push_back({dl->lcore, dl->counters.loops.get()});
+  return out;
 }
 
 bool Dataplane::running() const {

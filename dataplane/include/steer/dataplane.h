@@ -46,6 +46,9 @@ using SteeringDeviceFactory = std::function<std::unique_ptr<SteeringDevice>(cons
 struct StartOptions {
   SteeringDeviceFactory device_factory;         // the hardware backend's device calls (null: rte_ethdev/rte_flow)
   std::map<unsigned, uint32_t> slow_worker_us;  // worker lcore -> spin this long per burst (a slow worker)
+  // Tests only (steerd --test-stall): worker lcore -> {after ms, for ms}: the
+  // lcore stops looping for a while, as a stuck lcore would (the watchdog test).
+  std::map<unsigned, std::pair<uint32_t, uint32_t>> stall_worker_ms;
 };
 
 // A steered port's running steering, read together with its generation.
@@ -119,6 +122,15 @@ class Dataplane {
   // second), never by an lcore.
   static constexpr uint64_t kStuckOffered = 1024;
   std::vector<std::string> check_tx_queues();
+
+  // Per lcore (workers and dispatchers): its loop count, which advances on
+  // every iteration, busy or idle. A count that stops is a stuck lcore (the
+  // systemd watchdog is petted only while every one advances).
+  struct Heartbeat {
+    unsigned lcore = 0;
+    uint64_t loops = 0;
+  };
+  std::vector<Heartbeat> heartbeats() const;
 
   bool running() const;
   StatsSnapshot stats() const;

@@ -100,6 +100,13 @@ int worker_main(void* arg) {
     // the control side's grace period for freeing a drain.
     w.quiescent.store(++iteration, std::memory_order_release);
     device_guard::quiescent(w.lcore);
+    if (unlikely(w.stall_at) && rte_rdtsc() >= w.stall_at) {  // tests only: a stuck lcore
+      const uint64_t until = rte_rdtsc() + w.stall_cycles;
+      device_guard::offline(w.lcore);
+      while (rte_rdtsc() < until && !w.stop.load(std::memory_order_acquire)) rte_pause();
+      device_guard::online(w.lcore);
+      w.stall_at = 0;
+    }
   }
   // Stopping: let go of anything parked by a drain.
   const WorkerPlan& plan = *w.plan.get();

@@ -120,8 +120,9 @@ struct Worker {
   LcoreCounters counters;                   // dataplane: rw (this lcore), controlplane: ro
   std::unique_ptr<QueueCounters[]> queues;  // one per step, same order
   std::vector<std::unique_ptr<HwLocal>> hw_locals;
-  std::vector<QueueId> polled;  // for stats labels
-  std::vector<int> via;         // per step: the dispatcher's device queue feeding its ring, or -1
+  std::vector<QueueId> polled;              // for stats labels
+  std::vector<int> via;                     // per step: the dispatcher's device queue feeding its ring, or -1
+  uint64_t stall_at = 0, stall_cycles = 0;  // tests only (StartOptions::stall_worker_ms): TSC, length
 };
 
 // The lcore entry point (rte_eal_remote_launch); arg is a Worker.

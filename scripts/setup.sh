@@ -6,7 +6,9 @@ pkgs=(build-essential cmake pkg-config libdpdk-dev dpdk dpdk-dev libyaml-cpp-dev
       libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc libcli11-dev openssl
       python3 python3-grpcio python3-protobuf
       clang libclang-rt-dev passwd util-linux
-      libsystemd-dev)  # clang: the fuzz targets (libFuzzer); passwd: the socket-permission test's users
+      libsystemd-dev systemd)
+# clang: the fuzz targets (libFuzzer); passwd: the tests' second users;
+# libsystemd-dev: sd_notify; systemd: systemd-analyze for the unit checks
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

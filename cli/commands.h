@@ -14,5 +14,6 @@ void add_rss(CLI::App& app, Session& s);     // rss show | set-reta | set-key
 void add_flow(CLI::App& app, Session& s);    // flow list | add | replace | del
 void add_stats(CLI::App& app, Session& s);   // stats [--watch], events, reports
 void add_config(CLI::App& app, Session& s);  // apply -f, get running
+void add_log(CLI::App& app, Session& s);     // log [LEVEL] [--dpdk LEVEL]
 
 }  // namespace steerctl

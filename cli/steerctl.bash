@@ -10,12 +10,12 @@ _steerctl() {
   local cmd="" sub="" w
   for w in "${words[@]:1:cword-1}"; do
     case "$w" in
-      ports|rss|flow|stats|events|reports|apply|get) [ -z "$cmd" ] && cmd=$w && continue ;;
+      ports|rss|flow|stats|events|reports|apply|get|log) [ -z "$cmd" ] && cmd=$w && continue ;;
     esac
     [ -n "$cmd" ] && [ -z "$sub" ] && [[ "$w" != -* ]] && sub=$w
   done
   case "$cmd" in
-    "") COMPREPLY=($(compgen -W "ports rss flow stats events reports apply get $globals" -- "$cur")) ;;
+    "") COMPREPLY=($(compgen -W "ports rss flow stats events reports apply get log $globals" -- "$cur")) ;;
     rss) [ -z "$sub" ] && COMPREPLY=($(compgen -W "show set-reta set-key" -- "$cur")) ||
            COMPREPLY=($(compgen -W "--spread --weights --entries --size --types --expect-generation" -- "$cur")) ;;
     flow) [ -z "$sub" ] && COMPREPLY=($(compgen -W "list add replace del" -- "$cur")) ||
@@ -24,6 +24,8 @@ _steerctl() {
     events) COMPREPLY=($(compgen -W "--count" -- "$cur")) ;;
     apply) COMPREPLY=($(compgen -W "-f --file --dry-run" -- "$cur")) ;;
     get) COMPREPLY=($(compgen -W "running" -- "$cur")) ;;
+    log) [ "$prev" = --dpdk ] && COMPREPLY=($(compgen -W "emergency alert critical error warning notice info debug" -- "$cur")) ||
+           COMPREPLY=($(compgen -W "trace debug info warn error critical off --dpdk" -- "$cur")) ;;
   esac
 }
 complete -F _steerctl steerctl

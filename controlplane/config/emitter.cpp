@@ -135,6 +135,8 @@ std::string to_yaml(const Deployment& d) {
     << d.dataplane.burst << YAML::Key << "poll" << YAML::Value << to_string(d.dataplane.poll) << YAML::Key
     << "tx_retries" << YAML::Value << d.dataplane.tx_retries << YAML::EndMap;
   e << YAML::Key << "numa" << YAML::Value << to_string(d.numa);
+  e << YAML::Key << "log" << YAML::Value << YAML::Flow << YAML::BeginMap << YAML::Key << "level" << YAML::Value
+    << d.log.level << YAML::Key << "dpdk" << YAML::Value << d.log.dpdk << YAML::EndMap;
   if (!d.privileges.user.empty())
     e << YAML::Key << "privileges" << YAML::Value << YAML::Flow << YAML::BeginMap << YAML::Key << "user"
       << YAML::Value << YAML::DoubleQuoted << d.privileges.user << YAML::EndMap;

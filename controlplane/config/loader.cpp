@@ -25,7 +25,12 @@ class Loader : public YamlReader {
     if (!is_map(root, "")) return;
     mark("", root);
     check_keys(root, "", {"eal", "mempools", "ports", "lcores", "pipelines", "dataplane", "numa", "control",
-                          "privileges"});
+                          "privileges", "log"});
+    if (auto n = root["log"]; n && is_map(n, "log")) {
+      check_keys(n, "log", {"level", "dpdk"});
+      text(n, "level", "log", r_.deployment.log.level);
+      text(n, "dpdk", "log", r_.deployment.log.dpdk);
+    }
     if (auto n = root["privileges"]; n && is_map(n, "privileges")) {
       check_keys(n, "privileges", {"user"});
       text(n, "user", "privileges", r_.deployment.privileges.user);

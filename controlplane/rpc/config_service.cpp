@@ -2,12 +2,15 @@
 
 #include "../config/config.h"
 #include "convert.h"
+#include "log.h"
 #include "services.h"
 
 namespace steer::rpc {
 
 grpc::Status ConfigService::GetRunning(grpc::ServerContext*, const pb::GetRunningRequest*, pb::RunningConfig* out) {
-  out->set_yaml(to_yaml(m.ctl.running()));
+  Deployment running = m.ctl.running();
+  running.log = log::levels();  // as set now (the API may have changed them)
+  out->set_yaml(to_yaml(running));
   return grpc::Status::OK;
 }
 

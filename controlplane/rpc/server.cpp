@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "events.h"
+#include "log.h"
 #include "services.h"
 
 namespace steer {
@@ -31,6 +32,7 @@ struct ControlServer::Impl {
   rpc::SteeringService steering{ctx};
   rpc::StatsService stats{ctx};
   rpc::EventsService events_service{ctx};
+  rpc::LoggingService logging;
   std::unique_ptr<grpc::Server> server;
   std::string where;
   std::thread link_watcher;
@@ -52,6 +54,7 @@ struct ControlServer::Impl {
   void watch_links() {
     std::vector<Dataplane::Link> last = dp.links();
     for (size_t i = 0; i < last.size() && i < d.ports.size(); ++i) {
+      log::Fields f{{"STEER_PORT", d.ports[i].name}, {"STEER_EVENT", "link"}};
       spdlog::info("port {}: link {}", d.ports[i].name, last[i].up ? "up" : "down");
       if (!last[i].peer_note.empty()) spdlog::info("port {}: {}", d.ports[i].name, last[i].peer_note);
       warn_unbacked(i, last[i]);
@@ -59,11 +62,15 @@ struct ControlServer::Impl {
     while (!stopping.load()) {
       std::this_thread::sleep_for(std::chrono::milliseconds(500));
       if (!dp.running()) continue;
-      for (const auto& s : dp.check_tx_queues()) spdlog::warn("{}", s);  // may lower a port's backed TX queues
+      for (const auto& t : dp.check_tx_queues()) {  // may lower a port's backed TX queues
+        log::Fields f{{"STEER_PORT", t.port}, {"STEER_EVENT", "tx_queue_stuck"}};
+        spdlog::warn("{}", t.text);
+      }
       auto now = dp.links();
       for (size_t i = 0; i < now.size() && i < last.size() && i < d.ports.size(); ++i)
         if (now[i].up != last[i].up || now[i].speed_mbps != last[i].speed_mbps ||
             now[i].rx_backed != last[i].rx_backed || now[i].tx_backed != last[i].tx_backed) {
+          log::Fields f{{"STEER_PORT", d.ports[i].name}, {"STEER_EVENT", "link"}};
           ::steer::v1::Event e;
           e.mutable_link()->set_port(d.ports[i].name);
           e.mutable_link()->set_up(now[i].up);
@@ -84,8 +91,19 @@ struct ControlServer::Impl {
 
 ControlServer::ControlServer(Dataplane& dp, Controller& ctl, const Deployment& d)
     : impl_(std::make_unique<Impl>(dp, ctl, d)) {
-  // Every applied change is an event, whichever path it took (gRPC, SIGHUP).
-  ctl.on_change([this](const ChangeReport& r) { impl_->events.publish(r); });
+  // Every applied change is an event and a journal line, whichever path it
+  // took (gRPC, SIGHUP).
+  ctl.on_change([this](const ChangeReport& r) {
+    log::Fields f{{"STEER_PORT", r.port},
+                  {"STEER_EVENT", "change"},
+                  {"STEER_CHANGE_ID", std::to_string(r.id)},
+                  {"STEER_GENERATION", std::to_string(r.generation)}};
+    spdlog::info(
+        "port {}: change {} applied, generation {}: {} bucket(s) moved, apply {:.1f} us, drain {:.1f} us, "
+        "held {}, timeouts {}",
+        r.port, r.id, r.generation, r.buckets_moved, r.apply_us, r.drain_us, r.held, r.timeouts);
+    impl_->events.publish(r);
+  });
 }
 
 ControlServer::~ControlServer() {
@@ -161,6 +179,7 @@ bool ControlServer::start(const ControlConfig& c, std::string* why) {
   b.RegisterService(&impl_->steering);
   b.RegisterService(&impl_->stats);
   b.RegisterService(&impl_->events_service);
+  b.RegisterService(&impl_->logging);
   // The unix socket is created by BuildAndStart: make it be born 0660 and
   // owned by the configured group, so no client outside the group can reach
   // it, even for a moment (umask and effective group for this call only).

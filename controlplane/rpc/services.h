@@ -97,4 +97,9 @@ struct ConfigService final : ::steer::v1::Config::Service {
   Context& m;
 };
 
+struct LoggingService final : ::steer::v1::Logging::Service {
+  grpc::Status GetLogLevels(grpc::ServerContext*, const pb::GetLogLevelsRequest*, pb::LogLevels* out) override;
+  grpc::Status SetLogLevels(grpc::ServerContext*, const pb::LogLevels* req, pb::LogLevels* out) override;
+};
+
 }  // namespace steer::rpc

@@ -24,6 +24,7 @@
 #include "../rpc/server.h"
 #include "demo_config.h"
 #include "device_guard.h"
+#include "log.h"
 #include "privileges.h"
 #include "service.h"
 #include "steer/dataplane.h"
@@ -158,6 +159,7 @@ int main(int argc, char** argv) {
   for (int s : {SIGINT, SIGTERM, SIGUSR1, SIGHUP}) sigaddset(&sigs, s);
   pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
 
+  steer::log::init(d.log);  // before the EAL, so its own lines land in the same logger
   std::vector<std::string> args = steer::eal_args(d, argv[0]);
   std::vector<char*> eal_argv;
   for (auto& a : args) eal_argv.push_back(a.data());
@@ -250,10 +252,10 @@ int main(int argc, char** argv) {
         auto out = controller.apply(next.deployment, false);
         for (const auto& e : out.errors) spdlog::error("SIGHUP: {}{}", e.path.empty() ? "" : e.path + ": ", e.message);
         if (!out.errors.empty()) return;
-        if (out.reports.empty()) spdlog::info("SIGHUP: {} matches the running deployment", config_path);
-        for (const auto& r : out.reports)
-          spdlog::info("SIGHUP: port {} generation {}: {} bucket(s) moved, drain {:.1f} us, held {}", r.port,
-                       r.generation, r.buckets_moved, r.drain_us, r.held);
+        if (out.reports.empty())
+          spdlog::info("SIGHUP: {} matches the running deployment", config_path);
+        else
+          spdlog::info("SIGHUP: {} applied: {} port(s) changed", config_path, out.reports.size());
       };
       // systemd: ready now that the ports are up, the lcores run and the
       // control socket listens. The watchdog is checked twice per interval.

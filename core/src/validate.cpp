@@ -166,6 +166,16 @@ std::vector<ConfigError> validate(const Deployment& d) {
   if (d.eal.file_prefix.empty() || d.eal.file_prefix.find('/') != std::string::npos)
     err("eal.file_prefix", "\"" + d.eal.file_prefix + "\" must be a non-empty name without '/'");
 
+  auto one_of = [](const std::string& v, const auto& names) {
+    return std::any_of(std::begin(names), std::end(names), [&](const char* n) { return v == n; });
+  };
+  if (!one_of(d.log.level, kLogLevels))
+    err("log.level", "\"" + d.log.level + "\" is not a level; use trace, debug, info, warn, error, critical or off");
+  if (!one_of(d.log.dpdk, kDpdkLogLevels))
+    err("log.dpdk",
+        "\"" + d.log.dpdk +
+            "\" is not a DPDK log level; use emergency, alert, critical, error, warning, notice, info or debug");
+
   // mempools
   if (d.mempools.empty()) err("mempools", "at least one mempool is needed; add {socket: 0, mbufs: auto}");
   std::set<int> pool_sockets;

@@ -9,7 +9,7 @@
 
 namespace steer {
 
-std::vector<std::string> Dataplane::check_tx_queues() {
+std::vector<Dataplane::TxFinding> Dataplane::check_tx_queues() {
   Impl& m = *impl_;
   // Per TX queue of port `p`: packets its lcore handed to it (sent) and
   // offered (sent + freed after the retries). Each lcore owns one TX queue per
@@ -34,7 +34,7 @@ std::vector<std::string> Dataplane::check_tx_queues() {
       }
     }
   };
-  std::vector<std::string> found;
+  std::vector<TxFinding> found;
   if (!m.running) return found;
   m.tx_watch.resize(m.tx_limit.size());
   for (size_t p = 0; p < m.tx_limit.size(); ++p) {
@@ -71,11 +71,14 @@ std::vector<std::string> Dataplane::check_tx_queues() {
                              " accepted " + std::to_string(accepted[working] - tw.accepted0[working]);
     if (suffix) {
       __atomic_store_n(limit, uint8_t(first_stuck), __ATOMIC_RELAXED);
-      found.push_back(port + what + "; steerd stops using TX queues >= " + std::to_string(first_stuck) +
-                      " (what its lcores would send there is dropped and counted as unbacked) until the link "
-                      "goes down and up. Check that the peer has as many queues as the port");
+      found.push_back({m.d.ports[p].name, port + what +
+                                              "; steerd stops using TX queues >= " + std::to_string(first_stuck) +
+                                              " (what its lcores would send there is dropped and counted as "
+                                              "unbacked) until the link goes down and up. Check that the peer has "
+                                              "as many queues as the port"});
     } else {
-      found.push_back(port + what + "; a queue above it works, so steerd keeps using it; check the peer");
+      found.push_back(
+          {m.d.ports[p].name, port + what + "; a queue above it works, so steerd keeps using it; check the peer"});
     }
     tw.reported = true;
   }

@@ -8,4 +8,5 @@ complete_words() { COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); COMPREPLY=(); _ste
 [[ " $(complete_words steerctl flow add p0 web --ud) " == *" --udp-dst "* ]] || { echo "FAIL --ud"; exit 1; }
 [ "$(complete_words steerctl -o j)" = "json" ] || { echo "FAIL -o"; exit 1; }
 [ "$(complete_words steerctl get r)" = "running" ] || { echo "FAIL get"; exit 1; }
+[ "$(complete_words steerctl log --dpdk no)" = "notice" ] || { echo "FAIL log --dpdk"; exit 1; }
 echo "PASS completion"

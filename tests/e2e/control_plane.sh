@@ -149,7 +149,8 @@ timeout 20 "$STEERCTL" --socket "$ctl" events > "$E2E_DIR/hup_events.txt" &
 E2E_PIDS+=("$!")
 sleep 0.3
 kill -HUP "$pid"
-wait_for_line "$E2E_DIR/steerd.log" "SIGHUP: port p0 generation" 10
+wait_for_line "$E2E_DIR/steerd.log" "SIGHUP: .* applied: 1 port(s) changed" 10
+grep -q "port p0: change [0-9]* applied, generation" "$E2E_DIR/steerd.log" || fail "the SIGHUP change was not logged"
 # the reload went through the Controller: its change is an event like any other
 wait_for_line "$E2E_DIR/hup_events.txt" "^change .* on p0" 5 || fail "SIGHUP change not streamed as an event"
 C -o json rss show p0 | /usr/bin/python3 -c "

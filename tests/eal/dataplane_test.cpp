@@ -481,8 +481,9 @@ TEST(Dataplane, ATxQueueThatNeverAcceptsIsRefused) {
     const auto found = dp.check_tx_queues();
     if (std::string(variant) == "one stuck") {
       ASSERT_EQ(found.size(), 1u);
-      EXPECT_THAT(found[0], HasSubstr("TX queue 1 accepted nothing of 1500"));
-      EXPECT_THAT(found[0], HasSubstr("stops using TX queues >= 1"));
+      EXPECT_EQ(found[0].port, "p" + std::to_string(rp.port_id));
+      EXPECT_THAT(found[0].text, HasSubstr("TX queue 1 accepted nothing of 1500"));
+      EXPECT_THAT(found[0].text, HasSubstr("stops using TX queues >= 1"));
       EXPECT_EQ(dp.links().at(0).tx_backed, 1);
       EXPECT_EQ(row(0).tx, 1500u);
       EXPECT_EQ(row(1).unbacked, 0u) << "counted as unbacked only once refused";
@@ -492,7 +493,7 @@ TEST(Dataplane, ATxQueueThatNeverAcceptsIsRefused) {
       EXPECT_EQ(row(1).tx_dropped, 1600u);
       EXPECT_TRUE(dp.check_tx_queues().empty()) << "reported once";
     } else {
-      EXPECT_TRUE(found.empty()) << found[0];
+      EXPECT_TRUE(found.empty()) << found[0].text;
       EXPECT_EQ(dp.links().at(0).tx_backed, 2);
     }
     dp.stop();

@@ -162,6 +162,17 @@ struct ControlConfig {
   bool insecure = false;
 };
 
+// Log levels (README "Operating steerd"): steerd's own lines, and DPDK's
+// (rte_log), which go to the same logger.
+struct LogConfig {
+  std::string level = "info";   // one of kLogLevels
+  std::string dpdk = "notice";  // one of kDpdkLogLevels
+};
+inline constexpr const char* kLogLevels[] = {"trace", "debug", "info", "warn", "error", "critical", "off"};
+// DPDK's, in order: index + 1 is RTE_LOG_EMERG .. RTE_LOG_DEBUG.
+inline constexpr const char* kDpdkLogLevels[] = {"emergency", "alert",  "critical", "error",
+                                                 "warning",   "notice", "info",     "debug"};
+
 // Who steerd runs as once it is up (README "Privileges").
 struct PrivilegesConfig {
   std::string user;  // after init, become this user in every thread; empty: stay as started
@@ -171,6 +182,7 @@ struct Deployment {
   EalConfig eal;
   ControlConfig control;
   PrivilegesConfig privileges;
+  LogConfig log;
   std::vector<MempoolConfig> mempools{MempoolConfig{}};
   std::vector<PortConfig> ports;
   std::vector<LcoreConfig> lcores;

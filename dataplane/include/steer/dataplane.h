@@ -121,7 +121,10 @@ class Dataplane {
   // one sentence each, for the log; called by the control side (twice a
   // second), never by an lcore.
   static constexpr uint64_t kStuckOffered = 1024;
-  std::vector<std::string> check_tx_queues();
+  struct TxFinding {
+    std::string port, text;
+  };
+  std::vector<TxFinding> check_tx_queues();
 
   // Per lcore (workers and dispatchers): its loop count, which advances on
   // every iteration, busy or idle. A count that stops is a stuck lcore (the

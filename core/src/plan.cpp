@@ -1,5 +1,6 @@
 #include "steer/plan.h"
 
+#include <algorithm>
 #include <set>
 #include <sstream>
 
@@ -120,6 +121,80 @@ Plan make_plan(const Deployment& d, const std::vector<int>& port_socket, std::ve
   return plan;
 }
 
+namespace {
+
+// Each steered port's steering as it will start: the mode and what decides
+// it, the dispatchers, the RSS key, types and RETA (size and share per
+// queue), the rules, the drain policy and the audit.
+void steering_plan(std::ostringstream& o, const Deployment& d) {
+  bool any = false;
+  for (size_t i = 0; i < d.ports.size(); ++i) {
+    const auto& pc = d.ports[i];
+    if (!pc.steering) continue;
+    if (!any) o << "\nsteering:\n";
+    any = true;
+    const SteeringConfig& s = *pc.steering;
+    o << "  " << pc.name << "  mode " << to_string(s.mode) << ": ";
+    switch (s.mode) {
+      case SteeringMode::Auto:
+        o << "hardware if the device takes the key, types, RETA and every rule when steerd starts (probed, "
+             "nothing changed), else software";
+        break;
+      case SteeringMode::Hardware:
+        o << "hardware; steerd refuses to start if the device cannot do all of it";
+        break;
+      case SteeringMode::Software:
+        o << "software: the dispatcher lcores classify, the NIC only receives";
+        break;
+    }
+    o << "\n    dispatchers (software):";
+    bool dispatched = false;
+    for (const auto& lc : d.lcores) {
+      bool first = true;
+      for (QueueId q : lc.dispatch)
+        if (q.port == i) {
+          o << (first ? (dispatched ? "; lcore " : " lcore ") + std::to_string(lc.lcore) + " takes " : ", ") << pc.name
+            << ":rx" << q.queue;
+          first = false;
+          dispatched = true;
+        }
+    }
+    if (dispatched)
+      o << "; each feeds a ring per logical queue " << pc.name << ":0-" << (pc.rx_queues - 1) << "\n";
+    else
+      o << " none, so software steering cannot run here: auto needs the hardware\n";
+    o << "    rss: types";
+    for (const auto& t : rss_type_names(s.rss.types)) o << " " << t;
+    o << "; key " << to_hex(s.rss.key).substr(0, 16) << "... (" << s.rss.key.size() << " bytes)\n";
+    std::vector<size_t> share(pc.rx_queues, 0);
+    for (uint16_t q : s.rss.reta)
+      if (q < share.size()) ++share[q];
+    o << "    reta: " << s.rss.reta.size() << " entries;";
+    for (size_t q = 0; q < share.size(); ++q)
+      o << " q" << q << " " << share[q] << " (" << (s.rss.reta.empty() ? 0 : share[q] * 100 / s.rss.reta.size())
+        << "%)";
+    o << "\n    rules: " << s.flows.size() << (s.flows.empty() ? "\n" : ", highest priority first\n");
+    std::vector<const FlowRule*> rules;
+    for (const auto& r : s.flows) rules.push_back(&r);
+    std::stable_sort(rules.begin(), rules.end(), [](auto* a, auto* b) { return a->priority > b->priority; });
+    for (const FlowRule* r : rules)
+      o << "      " << r->name << " (priority " << r->priority << "):" << format_rule(*r) << "\n";
+    o << "    drain: ";
+    if (s.drain)
+      o << "on: a moved flow's packets wait until its old queue is empty, at most " << s.drain_timeout_ms << " ms";
+    else
+      o << "off: moved flows may be reordered during a change";
+    o << "\n    audit: ";
+    if (pc.audit)
+      o << "flow id at byte " << pc.audit->flow_offset << ", sequence at byte " << pc.audit->seq_offset
+        << " (counts reordered at TX)\n";
+    else
+      o << "off\n";
+  }
+}
+
+}  // namespace
+
 std::string format_plan(const Deployment& d, const Plan& p) {
   std::ostringstream o;
   o << "EAL: lcores \"" << d.eal.lcores << "\", main lcore " << d.eal.main_lcore << ", "
@@ -152,10 +227,19 @@ std::string format_plan(const Deployment& d, const Plan& p) {
       }
       o << "\n";
     }
+  steering_plan(o, d);
   o << "\nlcores:\n";
   for (const auto& lc : d.lcores) {
-    o << "  " << lc.lcore << "  polls";
-    for (QueueId q : lc.poll) o << " " << format_queue(d, q);
+    o << "  " << lc.lcore;
+    if (!lc.dispatch.empty()) {
+      o << "  dispatches";
+      for (QueueId q : lc.dispatch) o << " " << d.ports[q.port].name << ":rx" << q.queue;
+      o << " (under software steering)";
+    }
+    if (!lc.poll.empty() || lc.dispatch.empty()) {
+      o << "  polls";
+      for (QueueId q : lc.poll) o << " " << format_queue(d, q);
+    }
     o << "  transmits on";
     for (size_t i = 0; i < p.tx_senders.size(); ++i)
       for (size_t k = 0; k < p.tx_senders[i].size(); ++k)

@@ -15,6 +15,14 @@ id=$$
 grep -q "configuration OK" "$E2E_DIR/check.out" || fail "--check did not say OK"
 grep -q "p0:1  polled by lcore 2  -> echo" "$E2E_DIR/check.out" || fail "--check plan lacks the queue map"
 grep -qE "socket 0 +[0-9]+ mbufs \(auto" "$E2E_DIR/check.out" || fail "--check plan lacks the pool size"
+# A steered port's plan: mode, dispatchers, RETA share, rules by priority, drain, audit.
+"$STEERD" --config "$(dirname "$0")/../../configs/steering.yaml" --check > "$E2E_DIR/steer.out" || fail "--check steering.yaml"
+for want in "p0  mode auto: hardware if the device takes" "dispatchers (software): lcore 1 takes p0:rx0, p0:rx1" \
+    "reta: 128 entries; q0 64 (50%) q1 64 (50%)" "dns (priority 10): ipv4_dst=10.0.0.0/24 udp_dst=53 -> queue 1" \
+    "drain: on: a moved flow's packets wait until its old queue is empty, at most 100 ms" \
+    "audit: flow id at byte 46, sequence at byte 50" "1  dispatches p0:rx0 p0:rx1"; do
+  grep -qF "$want" "$E2E_DIR/steer.out" || { cat "$E2E_DIR/steer.out"; fail "--check lacks: $want"; }
+done
 for f in "$here"/../../configs/*.yaml; do
   "$STEERD" --config "$f" --check > /dev/null || fail "--check $f failed"
 done

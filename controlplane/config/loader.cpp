@@ -25,7 +25,11 @@ class Loader : public YamlReader {
     if (!is_map(root, "")) return;
     mark("", root);
     check_keys(root, "", {"eal", "mempools", "ports", "lcores", "pipelines", "dataplane", "numa", "control",
-                          "privileges", "log"});
+                          "privileges", "log", "metrics"});
+    if (auto n = root["metrics"]; n && is_map(n, "metrics")) {
+      check_keys(n, "metrics", {"address"});
+      text(n, "address", "metrics", r_.deployment.metrics.address);
+    }
     if (auto n = root["log"]; n && is_map(n, "log")) {
       check_keys(n, "log", {"level", "dpdk"});
       text(n, "level", "log", r_.deployment.log.level);

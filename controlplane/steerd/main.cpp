@@ -25,6 +25,7 @@
 #include "demo_config.h"
 #include "device_guard.h"
 #include "log.h"
+#include "metrics_server.h"
 #include "privileges.h"
 #include "service.h"
 #include "steer/dataplane.h"
@@ -211,6 +212,20 @@ int main(int argc, char** argv) {
         }
         spdlog::info("control plane on {}", control.where());
       }
+      steer::MetricsServer metrics(dp);
+      controller.on_change([&metrics](const steer::ChangeReport& r) { metrics.on_change(r); });
+      if (!d.metrics.address.empty()) {
+        std::string why;
+        if (!metrics.start(d.metrics.address, &why)) {
+          std::fprintf(stderr, "steerd: %s\n", why.c_str());
+          control.shutdown();
+          dp.stop();
+          dp.close();
+          rte_eal_cleanup();
+          return 1;
+        }
+        spdlog::info("metrics on http://{}/metrics", d.metrics.address);
+      }
       // Everything that needs root is done: hugepages mapped, devices and
       // sockets open. From here on steerd runs as the configured user.
       if (!d.privileges.user.empty()) {
@@ -301,6 +316,7 @@ int main(int argc, char** argv) {
           }
         }
       }
+      metrics.stop();
       control.shutdown();
       dp.stop();
       std::printf("final counters:\n%s", steer::format_stats(dp.stats()).c_str());

@@ -176,6 +176,15 @@ std::vector<ConfigError> validate(const Deployment& d) {
         "\"" + d.log.dpdk +
             "\" is not a DPDK log level; use emergency, alert, critical, error, warning, notice, info or debug");
 
+  if (!d.metrics.address.empty()) {
+    const std::string& a = d.metrics.address;
+    const size_t colon = a.rfind(':');
+    const std::string port = colon == std::string::npos ? "" : a.substr(colon + 1);
+    const bool digits = !port.empty() && port.size() <= 5 && port.find_first_not_of("0123456789") == std::string::npos;
+    if (colon == 0 || !digits || std::stoul(port) == 0 || std::stoul(port) > 65535)
+      err("metrics.address", "\"" + a + "\" is not HOST:PORT; write e.g. 127.0.0.1:9464");
+  }
+
   // mempools
   if (d.mempools.empty()) err("mempools", "at least one mempool is needed; add {socket: 0, mbufs: auto}");
   std::set<int> pool_sockets;

@@ -173,6 +173,11 @@ inline constexpr const char* kLogLevels[] = {"trace", "debug", "info", "warn", "
 inline constexpr const char* kDpdkLogLevels[] = {"emergency", "alert",  "critical", "error",
                                                  "warning",   "notice", "info",     "debug"};
 
+// The Prometheus endpoint (README "Operating steerd"); off when empty.
+struct MetricsConfig {
+  std::string address;  // "HOST:PORT", e.g. "127.0.0.1:9464"
+};
+
 // Who steerd runs as once it is up (README "Privileges").
 struct PrivilegesConfig {
   std::string user;  // after init, become this user in every thread; empty: stay as started
@@ -183,6 +188,7 @@ struct Deployment {
   ControlConfig control;
   PrivilegesConfig privileges;
   LogConfig log;
+  MetricsConfig metrics;
   std::vector<MempoolConfig> mempools{MempoolConfig{}};
   std::vector<PortConfig> ports;
   std::vector<LcoreConfig> lcores;

@@ -45,62 +45,74 @@ struct PortStats {
 // One counter: its name (as the proto, the table and the metrics spell it),
 // where it lives in the snapshot, where the lcore writes it (null for device
 // counters), and what it counts.
+// What a counter counts, for the metrics' names and base units (packets and
+// bytes as _packets_total/_bytes_total, events as _total, TSC cycles as
+// _seconds_total).
+enum class Unit : uint8_t { Packets, Bytes, Events, Cycles };
+
 template <class Stats, class Counters>
 struct CounterField {
   const char* name;
   uint64_t Stats::*value;
   Counter Counters::*source;
   const char* help;
+  Unit unit;
 };
 
 struct NoCounters {};  // device counters: read from rte_eth_stats, not from an lcore
 
 inline constexpr CounterField<QueueStats, QueueCounters> kQueueFields[] = {
-    {"rx", &QueueStats::rx, &QueueCounters::rx, "packets taken from the queue"},
-    {"tx", &QueueStats::tx, &QueueCounters::tx, "packets sent"},
+    {"rx", &QueueStats::rx, &QueueCounters::rx, "packets taken from the queue", Unit::Packets},
+    {"tx", &QueueStats::tx, &QueueCounters::tx, "packets sent", Unit::Packets},
     {"tx_dropped", &QueueStats::tx_dropped, &QueueCounters::tx_dropped,
-     "packets freed after the TX retries (the peer did not take them)"},
-    {"dropped", &QueueStats::dropped, &QueueCounters::dropped, "packets the pipeline's drop action freed"},
+     "packets freed after the TX retries (the peer did not take them)", Unit::Packets},
+    {"dropped", &QueueStats::dropped, &QueueCounters::dropped, "packets the pipeline's drop action freed",
+     Unit::Packets},
     {"reordered", &QueueStats::reordered, &QueueCounters::reordered,
-     "ordering audit: packets sent with a sequence below their flow's last"},
-    {"empty_polls", &QueueStats::empty_polls, &QueueCounters::empty_polls, "polls that returned nothing"},
-    {"busy_cycles", &QueueStats::busy_cycles, &QueueCounters::busy_cycles, "TSC cycles spent on non-empty bursts"},
-    {"held", &QueueStats::held, &QueueCounters::held, "hardware steering: packets parked by drains"},
+     "ordering audit: packets sent with a sequence below their flow's last", Unit::Packets},
+    {"empty_polls", &QueueStats::empty_polls, &QueueCounters::empty_polls, "polls that returned nothing", Unit::Events},
+    {"busy_cycles", &QueueStats::busy_cycles, &QueueCounters::busy_cycles, "TSC cycles spent on non-empty bursts",
+     Unit::Cycles},
+    {"held", &QueueStats::held, &QueueCounters::held, "hardware steering: packets parked by drains", Unit::Packets},
     {"drain_timeouts", &QueueStats::drain_timeouts, &QueueCounters::drain_timeouts,
-     "hardware steering: drains released by timeout or hold budget"},
+     "hardware steering: drains released by timeout or hold budget", Unit::Events},
     {"unbacked", &QueueStats::unbacked, &QueueCounters::unbacked,
-     "of tx_dropped: packets for a TX queue the peer has no ring behind, freed instead of sent"},
+     "of tx_dropped: packets for a TX queue the peer has no ring behind, freed instead of sent", Unit::Packets},
 };
 
 inline constexpr CounterField<LcoreStats, LcoreCounters> kLcoreFields[] = {
-    {"loops", &LcoreStats::loops, &LcoreCounters::loops, "loop iterations"},
-    {"idle_loops", &LcoreStats::idle_loops, &LcoreCounters::idle_loops, "iterations where every queue was empty"},
+    {"loops", &LcoreStats::loops, &LcoreCounters::loops, "loop iterations", Unit::Events},
+    {"idle_loops", &LcoreStats::idle_loops, &LcoreCounters::idle_loops, "iterations where every queue was empty",
+     Unit::Events},
     {"busy_cycles", &LcoreStats::busy_cycles, &LcoreCounters::busy_cycles,
-     "TSC cycles of iterations that moved packets"},
-    {"idle_cycles", &LcoreStats::idle_cycles, &LcoreCounters::idle_cycles, "TSC cycles of empty iterations"},
-    {"sleeps", &LcoreStats::sleeps, &LcoreCounters::sleeps, "adaptive poll: times the lcore slept"},
+     "TSC cycles of iterations that moved packets", Unit::Cycles},
+    {"idle_cycles", &LcoreStats::idle_cycles, &LcoreCounters::idle_cycles, "TSC cycles of empty iterations",
+     Unit::Cycles},
+    {"sleeps", &LcoreStats::sleeps, &LcoreCounters::sleeps, "adaptive poll: times the lcore slept", Unit::Events},
 };
 
 inline constexpr CounterField<DispatchStats, DispatchCounters> kDispatchFields[] = {
-    {"rx", &DispatchStats::rx, &DispatchCounters::rx, "packets taken from the device queue"},
-    {"rule_drops", &DispatchStats::rule_drops, &DispatchCounters::rule_drops, "packets a drop rule matched"},
+    {"rx", &DispatchStats::rx, &DispatchCounters::rx, "packets taken from the device queue", Unit::Packets},
+    {"rule_drops", &DispatchStats::rule_drops, &DispatchCounters::rule_drops, "packets a drop rule matched",
+     Unit::Packets},
     {"ring_full", &DispatchStats::ring_full, &DispatchCounters::ring_full,
-     "packets freed because a worker ring (or the TX hand-back) was full"},
-    {"held", &DispatchStats::held, &DispatchCounters::held, "packets parked during drains"},
-    {"timeouts", &DispatchStats::timeouts, &DispatchCounters::timeouts, "drains that ended by timeout"},
-    {"marked", &DispatchStats::marked, &DispatchCounters::marked, "packets a mark rule tagged"},
-    {"empty_polls", &DispatchStats::empty_polls, &DispatchCounters::empty_polls, "polls that returned nothing"},
+     "packets freed because a worker ring (or the TX hand-back) was full", Unit::Packets},
+    {"held", &DispatchStats::held, &DispatchCounters::held, "packets parked during drains", Unit::Packets},
+    {"timeouts", &DispatchStats::timeouts, &DispatchCounters::timeouts, "drains that ended by timeout", Unit::Events},
+    {"marked", &DispatchStats::marked, &DispatchCounters::marked, "packets a mark rule tagged", Unit::Packets},
+    {"empty_polls", &DispatchStats::empty_polls, &DispatchCounters::empty_polls, "polls that returned nothing",
+     Unit::Events},
 };
 
 inline constexpr CounterField<PortStats, NoCounters> kPortFields[] = {
-    {"ipackets", &PortStats::ipackets, nullptr, "packets the device received"},
-    {"opackets", &PortStats::opackets, nullptr, "packets the device sent"},
-    {"ibytes", &PortStats::ibytes, nullptr, "bytes received"},
-    {"obytes", &PortStats::obytes, nullptr, "bytes sent"},
-    {"imissed", &PortStats::imissed, nullptr, "packets the device dropped: its RX queue was full"},
-    {"ierrors", &PortStats::ierrors, nullptr, "erroneous packets received"},
-    {"oerrors", &PortStats::oerrors, nullptr, "packets the device failed to send"},
-    {"rx_nombuf", &PortStats::rx_nombuf, nullptr, "RX mbuf allocation failures (the pool ran dry)"},
+    {"ipackets", &PortStats::ipackets, nullptr, "packets the device received", Unit::Packets},
+    {"opackets", &PortStats::opackets, nullptr, "packets the device sent", Unit::Packets},
+    {"ibytes", &PortStats::ibytes, nullptr, "bytes received", Unit::Bytes},
+    {"obytes", &PortStats::obytes, nullptr, "bytes sent", Unit::Bytes},
+    {"imissed", &PortStats::imissed, nullptr, "packets the device dropped: its RX queue was full", Unit::Packets},
+    {"ierrors", &PortStats::ierrors, nullptr, "erroneous packets received", Unit::Packets},
+    {"oerrors", &PortStats::oerrors, nullptr, "packets the device failed to send", Unit::Packets},
+    {"rx_nombuf", &PortStats::rx_nombuf, nullptr, "RX mbuf allocation failures (the pool ran dry)", Unit::Events},
 };
 
 // Reads every field of `fields` from the lcore-written counters into `out`.

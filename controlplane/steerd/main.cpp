@@ -200,6 +200,9 @@ int main(int argc, char** argv) {
       for (const auto& pp : dp.plan().pools)
         spdlog::info("mempool socket {}: {} mbufs ({})", pp.socket, pp.mbufs, pp.auto_sized ? "auto" : "explicit");
       steer::Controller controller(dp, d);
+      steer::service::Notifier notifier;  // systemd's NOTIFY_SOCKET, if any
+      // STATUS= follows every applied change (its generation), whichever path.
+      controller.on_change([&](const steer::ChangeReport&) { notifier.status(steer::service::status_line(dp)); });
       steer::ControlServer control(dp, controller, d);
       if (!d.control.socket.empty() || !d.control.tcp_address.empty()) {
         std::string why;
@@ -274,7 +277,6 @@ int main(int argc, char** argv) {
       };
       // systemd: ready now that the ports are up, the lcores run and the
       // control socket listens. The watchdog is checked twice per interval.
-      steer::service::Notifier notifier;
       notifier.ready(steer::service::status_line(dp));
       using clock = std::chrono::steady_clock;
       const auto wd = std::chrono::duration_cast<std::chrono::milliseconds>(notifier.watchdog());

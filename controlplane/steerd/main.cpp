@@ -32,6 +32,7 @@
 #include "steer/eal.h"
 #include "steer/plan.h"
 #include "steer/text.h"
+#include "telemetry.h"
 
 namespace {
 
@@ -215,6 +216,10 @@ int main(int argc, char** argv) {
         }
         spdlog::info("control plane on {}", control.where());
       }
+      steer::telemetry::attach(dp);  // /steer/* beside /ethdev/* in dpdk-telemetry.py
+      struct Detach {
+        ~Detach() { steer::telemetry::detach(); }  // on every way out of this scope, before dp goes
+      } detach_telemetry;
       steer::MetricsServer metrics(dp);
       controller.on_change([&metrics](const steer::ChangeReport& r) { metrics.on_change(r); });
       if (!d.metrics.address.empty()) {

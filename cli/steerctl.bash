@@ -10,18 +10,19 @@ _steerctl() {
   local cmd="" sub="" w
   for w in "${words[@]:1:cword-1}"; do
     case "$w" in
-      ports|rss|flow|stats|events|reports|apply|get|log) [ -z "$cmd" ] && cmd=$w && continue ;;
+      ports|rss|flow|stats|events|reports|apply|get|log|top) [ -z "$cmd" ] && cmd=$w && continue ;;
     esac
     [ -n "$cmd" ] && [ -z "$sub" ] && [[ "$w" != -* ]] && sub=$w
   done
   case "$cmd" in
-    "") COMPREPLY=($(compgen -W "ports rss flow stats events reports apply get log $globals" -- "$cur")) ;;
+    "") COMPREPLY=($(compgen -W "ports rss flow stats events reports apply get log top $globals" -- "$cur")) ;;
     rss) [ -z "$sub" ] && COMPREPLY=($(compgen -W "show set-reta set-key" -- "$cur")) ||
            COMPREPLY=($(compgen -W "--spread --weights --entries --size --types --expect-generation" -- "$cur")) ;;
     flow) [ -z "$sub" ] && COMPREPLY=($(compgen -W "list add replace del" -- "$cur")) ||
             COMPREPLY=($(compgen -W "--priority --eth-type --vlan --ipv4-src --ipv4-dst --ipv6-src --ipv6-dst --ip-proto --tcp-src --tcp-dst --udp-src --udp-dst --queue --rss --drop --mark --expect-generation" -- "$cur")) ;;
     stats) COMPREPLY=($(compgen -W "--watch --count" -- "$cur")) ;;
     events) COMPREPLY=($(compgen -W "--count" -- "$cur")) ;;
+    top) COMPREPLY=($(compgen -W "--interval --count --no-clear" -- "$cur")) ;;
     apply) COMPREPLY=($(compgen -W "-f --file --dry-run" -- "$cur")) ;;
     get) COMPREPLY=($(compgen -W "running" -- "$cur")) ;;
     log) [ "$prev" = --dpdk ] && COMPREPLY=($(compgen -W "emergency alert critical error warning notice info debug" -- "$cur")) ||

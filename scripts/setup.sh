@@ -6,10 +6,11 @@ pkgs=(build-essential cmake pkg-config libdpdk-dev dpdk dpdk-dev libyaml-cpp-dev
       libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc libcli11-dev openssl
       python3 python3-grpcio python3-protobuf
       clang libclang-rt-dev passwd util-linux
-      libsystemd-dev systemd libcivetweb-dev python3-prometheus-client)
+      libsystemd-dev systemd libcivetweb-dev python3-prometheus-client tmux)
 # clang: the fuzz targets (libFuzzer); passwd: the tests' second users;
 # libsystemd-dev: sd_notify; systemd: systemd-analyze for the unit checks;
-# libcivetweb-dev: the metrics endpoint; python3-prometheus-client: its test's parser
+# libcivetweb-dev: the metrics endpoint; python3-prometheus-client: its test's parser;
+# tmux: the steerctl top test's terminal
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -7,7 +7,8 @@
 
 int main(int argc, char** argv) {
   using namespace steerctl;
-  static constexpr void (*kGroups[])(CLI::App&, Session&) = {add_ports, add_rss, add_flow, add_stats, add_config, add_log, add_top};
+  static constexpr void (*kGroups[])(CLI::App&, Session&) = {add_ports,  add_rss, add_flow, add_stats,
+                                                             add_config, add_log, add_top};
 
   CLI::App app{"steerctl: control a running steerd"};
   app.require_subcommand(1);

@@ -138,11 +138,11 @@ std::string to_yaml(const Deployment& d) {
   e << YAML::Key << "log" << YAML::Value << YAML::Flow << YAML::BeginMap << YAML::Key << "level" << YAML::Value
     << d.log.level << YAML::Key << "dpdk" << YAML::Value << d.log.dpdk << YAML::EndMap;
   if (!d.metrics.address.empty())
-    e << YAML::Key << "metrics" << YAML::Value << YAML::Flow << YAML::BeginMap << YAML::Key << "address"
-      << YAML::Value << YAML::DoubleQuoted << d.metrics.address << YAML::EndMap;
+    e << YAML::Key << "metrics" << YAML::Value << YAML::Flow << YAML::BeginMap << YAML::Key << "address" << YAML::Value
+      << YAML::DoubleQuoted << d.metrics.address << YAML::EndMap;
   if (!d.privileges.user.empty())
-    e << YAML::Key << "privileges" << YAML::Value << YAML::Flow << YAML::BeginMap << YAML::Key << "user"
-      << YAML::Value << YAML::DoubleQuoted << d.privileges.user << YAML::EndMap;
+    e << YAML::Key << "privileges" << YAML::Value << YAML::Flow << YAML::BeginMap << YAML::Key << "user" << YAML::Value
+      << YAML::DoubleQuoted << d.privileges.user << YAML::EndMap;
   e << YAML::EndMap;
   return std::string(e.c_str()) + "\n";
 }

@@ -24,8 +24,9 @@ class Loader : public YamlReader {
     }
     if (!is_map(root, "")) return;
     mark("", root);
-    check_keys(root, "", {"eal", "mempools", "ports", "lcores", "pipelines", "dataplane", "numa", "control",
-                          "privileges", "log", "metrics"});
+    check_keys(root, "",
+               {"eal", "mempools", "ports", "lcores", "pipelines", "dataplane", "numa", "control", "privileges", "log",
+                "metrics"});
     if (auto n = root["metrics"]; n && is_map(n, "metrics")) {
       check_keys(n, "metrics", {"address"});
       text(n, "address", "metrics", r_.deployment.metrics.address);

@@ -205,15 +205,19 @@ int main(int argc, char** argv) {
       // STATUS= follows every applied change (its generation), whichever path.
       controller.on_change([&](const steer::ChangeReport&) { notifier.status(steer::service::status_line(dp)); });
       steer::ControlServer control(dp, controller, d);
+      // A start step failed: say why and undo the steps before it.
+      auto abandon = [&](const std::string& why) {
+        std::fprintf(stderr, "steerd: %s\n", why.c_str());
+        steer::telemetry::detach();
+        control.shutdown();
+        dp.stop();
+        dp.close();
+        rte_eal_cleanup();
+        return 1;
+      };
       if (!d.control.socket.empty() || !d.control.tcp_address.empty()) {
         std::string why;
-        if (!control.start(d.control, &why)) {
-          std::fprintf(stderr, "steerd: %s\n", why.c_str());
-          dp.stop();
-          dp.close();
-          rte_eal_cleanup();
-          return 1;
-        }
+        if (!control.start(d.control, &why)) return abandon(why);
         spdlog::info("control plane on {}", control.where());
       }
       steer::telemetry::attach(dp);  // /steer/* beside /ethdev/* in dpdk-telemetry.py
@@ -224,28 +228,14 @@ int main(int argc, char** argv) {
       controller.on_change([&metrics](const steer::ChangeReport& r) { metrics.on_change(r); });
       if (!d.metrics.address.empty()) {
         std::string why;
-        if (!metrics.start(d.metrics.address, &why)) {
-          std::fprintf(stderr, "steerd: %s\n", why.c_str());
-          control.shutdown();
-          dp.stop();
-          dp.close();
-          rte_eal_cleanup();
-          return 1;
-        }
+        if (!metrics.start(d.metrics.address, &why)) return abandon(why);
         spdlog::info("metrics on http://{}/metrics", d.metrics.address);
       }
       // Everything that needs root is done: hugepages mapped, devices and
       // sockets open. From here on steerd runs as the configured user.
       if (!d.privileges.user.empty()) {
         std::string why;
-        if (!steer::privileges::become(identity, &why)) {
-          std::fprintf(stderr, "steerd: %s\n", why.c_str());
-          control.shutdown();
-          dp.stop();
-          dp.close();
-          rte_eal_cleanup();
-          return 1;
-        }
+        if (!steer::privileges::become(identity, &why)) return abandon(why);
         spdlog::info("privileges: now running as {} (uid {}, gid {}); no capabilities left in any thread",
                      identity.user, identity.uid, identity.gid);
         if (!config_path.empty() && access(config_path.c_str(), R_OK) != 0)

@@ -51,14 +51,19 @@ dataplane: {burst: 32, poll: $6}
 YAML
 }
 
-# steering_deployment CONFIG PREFIX: configs/steering.yaml with its memif
-# socket and control socket in $E2E_DIR and its own EAL prefix, written to
-# $E2E_DIR/steerd.yaml; Python stubs for steer.proto in $E2E_DIR/py (PROTO_DIR
-# set by the caller). The control socket is $E2E_DIR/ctl.sock.
-steering_deployment() {
+# steering_yaml CONFIG PREFIX [GROUP]: configs/steering.yaml with its memif
+# socket ($E2E_DIR/p0.sock) and control socket ($E2E_DIR/ctl.sock, of GROUP)
+# in $E2E_DIR and its own EAL prefix, written to $E2E_DIR/steerd.yaml.
+steering_yaml() {
   sed -e "s|socket=/run/steerd/steer-p0.sock|socket=$E2E_DIR/p0.sock|" -e "s|file_prefix: steerd-steer|file_prefix: $2|" \
     "$1" > "$E2E_DIR/steerd.yaml"
   echo "control: {socket: $E2E_DIR/ctl.sock${3:+, group: $3}}" >> "$E2E_DIR/steerd.yaml"
+}
+
+# steering_deployment CONFIG PREFIX [GROUP]: steering_yaml, and Python stubs
+# for steer.proto in $E2E_DIR/py (PROTO_DIR set by the caller).
+steering_deployment() {
+  steering_yaml "$@"
   mkdir -p "$E2E_DIR/py"
   protoc -I "$PROTO_DIR" --python_out="$E2E_DIR/py" --grpc_python_out="$E2E_DIR/py" \
     --plugin=protoc-gen-grpc_python=/usr/bin/grpc_python_plugin "$PROTO_DIR/steer/v1/steer.proto"

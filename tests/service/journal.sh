@@ -21,10 +21,8 @@ entries=$E2E_DIR/journal.jsonl
 E2E_PIDS+=("$!")
 for _ in $(seq 50); do [ -S /run/systemd/journal/socket ] && break; sleep 0.1; done
 
-PROTO_DIR=/dev/null
-sed -e "s|socket=/run/steerd/steer-p0.sock|socket=$E2E_DIR/p0.sock|" -e "s|file_prefix: steerd-steer|file_prefix: steer-jn-d$$|" \
-  "$CONFIG" > "$E2E_DIR/steerd.yaml"
-printf 'control: {socket: %s}\nlog: {level: info, dpdk: info}\n' "$E2E_DIR/ctl.sock" >> "$E2E_DIR/steerd.yaml"
+steering_yaml "$CONFIG" "steer-jn-d$$"
+echo "log: {level: info, dpdk: info}" >> "$E2E_DIR/steerd.yaml"
 touch "$E2E_DIR/stderr"
 stream=$(stat -c '%d:%i' "$E2E_DIR/stderr")
 JOURNAL_STREAM=$stream "$STEERD" --config "$E2E_DIR/steerd.yaml" > "$E2E_DIR/stdout" 2>> "$E2E_DIR/stderr" &

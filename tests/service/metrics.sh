@@ -11,9 +11,8 @@ source "$here/../e2e/lib.sh"
 STEERD=${1:?}; STEERCTL=${2:?}; TRAFGEN=${3:?}; CONFIG=${4:?}
 id=$$
 port=$((20000 + id % 20000))
-sed -e "s|socket=/run/steerd/steer-p0.sock|socket=$E2E_DIR/p0.sock|" -e "s|file_prefix: steerd-steer|file_prefix: steer-mx-d$id|" \
-  "$CONFIG" > "$E2E_DIR/steerd.yaml"
-printf 'control: {socket: %s}\nmetrics: {address: "127.0.0.1:%s"}\n' "$E2E_DIR/ctl.sock" "$port" >> "$E2E_DIR/steerd.yaml"
+steering_yaml "$CONFIG" "steer-mx-d$id"
+echo "metrics: {address: \"127.0.0.1:$port\"}" >> "$E2E_DIR/steerd.yaml"
 "$STEERD" --config "$E2E_DIR/steerd.yaml" > "$E2E_DIR/steerd.log" 2>&1 &
 pid=$!; E2E_PIDS+=("$pid")
 wait_for_line "$E2E_DIR/steerd.log" "metrics on http://127.0.0.1:$port/metrics" 20 || fail "no metrics endpoint"

@@ -8,9 +8,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 source "$here/../e2e/lib.sh"
 STEERD=${1:?}; STEERCTL=${2:?}; CONFIG=${3:?}
 prefix=steer-tm-d$$
-sed -e "s|socket=/run/steerd/steer-p0.sock|socket=$E2E_DIR/p0.sock|" -e "s|file_prefix: steerd-steer|file_prefix: $prefix|" \
-  "$CONFIG" > "$E2E_DIR/steerd.yaml"
-echo "control: {socket: $E2E_DIR/ctl.sock}" >> "$E2E_DIR/steerd.yaml"
+steering_yaml "$CONFIG" "$prefix"
 "$STEERD" --config "$E2E_DIR/steerd.yaml" > "$E2E_DIR/steerd.log" 2>&1 &
 pid=$!; E2E_PIDS+=("$pid")
 wait_for_line "$E2E_DIR/steerd.log" "running:" 20 || fail "steerd did not start"

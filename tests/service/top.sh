@@ -10,9 +10,7 @@ STEERD=${1:?}; STEERCTL=${2:?}; TRAFGEN=${3:?}; CONFIG=${4:?}
 id=$$
 session=steer-top-$id
 trap 'tmux kill-session -t "$session" 2> /dev/null || true; e2e_cleanup' EXIT
-sed -e "s|socket=/run/steerd/steer-p0.sock|socket=$E2E_DIR/p0.sock|" -e "s|file_prefix: steerd-steer|file_prefix: steer-tp-d$id|" \
-  "$CONFIG" > "$E2E_DIR/steerd.yaml"
-echo "control: {socket: $E2E_DIR/ctl.sock}" >> "$E2E_DIR/steerd.yaml"
+steering_yaml "$CONFIG" "steer-tp-d$id"
 "$STEERD" --config "$E2E_DIR/steerd.yaml" > "$E2E_DIR/steerd.log" 2>&1 &
 pid=$!; E2E_PIDS+=("$pid")
 wait_for_line "$E2E_DIR/steerd.log" "running:" 20 || fail "steerd did not start"

@@ -1,5 +1,15 @@
-// steerctl apply -f FILE [--dry-run] [--expect-generation PORT=GEN], get running
+// steerctl apply -f FILE [--dry-run] [--expect-generation PORT=GEN], get running,
+// diff [-f FILE] [--exit-code], save [FILE]
+#include <fcntl.h>
+#include <libgen.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <ctime>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include "commands.h"
@@ -14,17 +24,21 @@ namespace {
 
 struct ConfigOptions {
   std::string file, what;
-  bool dry_run = false;
+  bool dry_run = false, exit_code = false;
   std::vector<std::string> expect;
 };
 
+// `steerctl diff --exit-code` when the running deployment differs from the file.
+constexpr int kDiffers = 7;
+
 // What a plan changes, one line per part: ~ changed, + added, - removed.
-void print_plan(const pb::ApplyResponse& r, bool dry_run) {
+// Returns whether any port changes.
+bool print_plan(const google::protobuf::RepeatedPtrField<pb::PortPlan>& plan, const char* verb) {
   bool any = false;
-  for (const auto& p : r.plan()) {
+  for (const auto& p : plan) {
     if (!p.changes()) continue;
     any = true;
-    std::printf("%s port %s:\n", dry_run ? "would change" : "changed", p.port().c_str());
+    std::printf("%s port %s:\n", verb, p.port().c_str());
     if (p.key_changed()) std::printf("  ~ rss.key\n");
     if (p.types_changed()) std::printf("  ~ rss.types\n");
     if (p.reta_changed()) {
@@ -40,7 +54,15 @@ void print_plan(const pb::ApplyResponse& r, bool dry_run) {
     for (const auto& n : p.rules_replaced()) std::printf("  ~ flow %s\n", n.c_str());
     for (const auto& n : p.rules_removed()) std::printf("  - flow %s\n", n.c_str());
   }
-  if (!any) std::printf("no changes: the file matches the running deployment\n");
+  return any;
+}
+
+std::string generations(const google::protobuf::Map<std::string, uint64_t>& g) {
+  std::map<std::string, uint64_t> sorted(g.begin(), g.end());
+  std::string s;
+  for (const auto& [port, gen] : sorted)
+    s.append(s.empty() ? "" : ", ").append(port).append(" at generation ").append(std::to_string(gen));
+  return s.empty() ? "no steered port" : s;
 }
 
 int apply(Session& s, std::shared_ptr<grpc::Channel> ch, const ConfigOptions& o) {
@@ -61,7 +83,8 @@ int apply(Session& s, std::shared_ptr<grpc::Channel> ch, const ConfigOptions& o)
   pb::ApplyResponse r;
   if (auto st = pb::Config::NewStub(ch)->Apply(&ctx, req, &r); !st.ok()) return fail(st);
   if (!s.table()) return print_json(s, r), 0;
-  print_plan(r, o.dry_run);
+  if (!print_plan(r.plan(), o.dry_run ? "would change" : "changed"))
+    std::printf("no changes: the file matches the running deployment\n");
   for (const auto& rep : r.reports()) print_report(s, rep);
   return 0;
 }
@@ -78,6 +101,104 @@ int get(Session& s, std::shared_ptr<grpc::Channel> ch) {
   return 0;
 }
 
+// The running deployment against steerd's file (read by steerd now) or -f FILE.
+int diff(Session& s, std::shared_ptr<grpc::Channel> ch, const ConfigOptions& o) {
+  pb::DiffRequest req;
+  if (!o.file.empty()) {
+    std::ifstream in(o.file);
+    std::stringstream buf;
+    buf << in.rdbuf();
+    req.set_yaml(buf.str());
+  }
+  grpc::ClientContext ctx;
+  ctx.set_deadline(Session::deadline());
+  pb::DiffResponse r;
+  if (auto st = pb::Config::NewStub(ch)->Diff(&ctx, req, &r); !st.ok()) return fail(st);
+  const std::string file = o.file.empty() ? r.file() : o.file;
+  if (!s.table()) {
+    print_json(s, r);
+  } else if (!r.differs()) {
+    std::printf("running matches %s (%s)\n", file.c_str(), generations(r.generations()).c_str());
+  } else {
+    std::printf("%s", r.diff().c_str());
+    std::printf("\nrunning: %s\n", generations(r.generations()).c_str());
+    if (!r.reload_refused().empty())
+      std::printf("applying %s would be refused: %s\n", file.c_str(), r.reload_refused().c_str());
+    else if (!print_plan(r.reload_plan(), "applying the file (a reload) would change"))
+      std::printf("applying %s would change no steering (what differs is not steering)\n", file.c_str());
+    std::printf("steerctl save %s writes the running deployment to it; a reload returns to it\n",
+                o.file.empty() ? "" : file.c_str());
+  }
+  return o.exit_code && r.differs() ? kDiffers : 0;
+}
+
+// Writes `text` over `path` atomically: a temporary beside it, fsync, the old
+// file kept as PATH.bak, rename, fsync of the directory.
+bool write_atomically(const std::string& path, const std::string& text, std::string* why) {
+  std::string dir_buf = path;
+  const std::string dir = dirname(dir_buf.data());
+  std::string tmpl = dir + "/.steerctl-save-XXXXXX";
+  const int fd = mkstemp(tmpl.data());
+  if (fd < 0) return *why = "cannot create a file in " + dir + ": " + std::strerror(errno), false;
+  struct stat old {};
+  const bool existed = ::stat(path.c_str(), &old) == 0;
+  bool ok = ::fchmod(fd, existed ? (old.st_mode & 07777) : 0644) == 0;
+  for (size_t off = 0; ok && off < text.size();) {
+    const ssize_t n = ::write(fd, text.data() + off, text.size() - off);
+    if (n < 0 && errno == EINTR) continue;
+    ok = n > 0;
+    if (ok) off += size_t(n);
+  }
+  ok = ok && ::fsync(fd) == 0;
+  const int err = errno;
+  ::close(fd);
+  if (!ok) {
+    ::unlink(tmpl.c_str());
+    return *why = "cannot write " + tmpl + ": " + std::strerror(err), false;
+  }
+  if (existed) {
+    const std::string bak = path + ".bak";
+    ::unlink(bak.c_str());
+    if (::link(path.c_str(), bak.c_str()) != 0)
+      std::fprintf(stderr, "steerctl: could not keep the old file as %s: %s\n", bak.c_str(), std::strerror(errno));
+  }
+  if (::rename(tmpl.c_str(), path.c_str()) != 0) {
+    *why = "cannot rename " + tmpl + " over " + path + ": " + std::strerror(errno);
+    ::unlink(tmpl.c_str());
+    return false;
+  }
+  if (const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); dfd >= 0) {
+    ::fsync(dfd);
+    ::close(dfd);
+  }
+  return true;
+}
+
+// The running deployment written to FILE, or to the file steerd runs.
+int save(Session&, std::shared_ptr<grpc::Channel> ch, const ConfigOptions& o) {
+  grpc::ClientContext ctx;
+  ctx.set_deadline(Session::deadline());
+  pb::RunningConfig r;
+  if (auto st = pb::Config::NewStub(ch)->GetRunning(&ctx, {}, &r); !st.ok()) return fail(st);
+  const std::string path = o.file.empty() ? r.file() : o.file;
+  if (path.empty())
+    return usage("save: steerd runs the embedded demo deployment; name the file to write: steerctl save FILE");
+  char when[32];
+  const std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  std::strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  const std::string text = std::string("# steerd's running deployment, written by steerctl save at ") + when + "\n# (" +
+                           generations(r.generations()) + "). The file it replaced is " + path + ".bak.\n" + r.yaml();
+  std::string why;
+  if (!write_atomically(path, text, &why)) {
+    std::fprintf(stderr, "steerctl: save: %s\n", why.c_str());
+    return 1;
+  }
+  std::printf("saved the running deployment to %s (%s)\n", path.c_str(), generations(r.generations()).c_str());
+  return 0;
+}
+
 }  // namespace
 
 void add_config(CLI::App& app, Session& s) {
@@ -90,6 +211,13 @@ void add_config(CLI::App& app, Session& s) {
   auto* g = app.add_subcommand("get", "show running configuration");
   g->add_option("what", o.what, "running")->required()->check(CLI::IsMember({"running"}));
   g->callback(runs(s, [&s](auto ch) { return get(s, ch); }));
+  auto* d = app.add_subcommand("diff", "show how the running deployment differs from its file (or -f FILE)");
+  d->add_option("-f,--file", o.file, "compare with this file instead of the one steerd runs")->check(CLI::ExistingFile);
+  d->add_flag("--exit-code", o.exit_code, "exit 7 when they differ (0 when they match)");
+  d->callback(runs(s, [&s](auto ch) { return diff(s, ch, o); }));
+  auto* sv = app.add_subcommand("save", "write the running deployment to a file atomically (default: steerd's own)");
+  sv->add_option("file", o.file, "where to write (default: the file steerd was started from)");
+  sv->callback(runs(s, [&s](auto ch) { return save(s, ch, o); }));
 }
 
 }  // namespace steerctl

@@ -10,12 +10,12 @@ _steerctl() {
   local cmd="" sub="" w
   for w in "${words[@]:1:cword-1}"; do
     case "$w" in
-      ports|rss|flow|stats|events|reports|apply|get|log|top) [ -z "$cmd" ] && cmd=$w && continue ;;
+      ports|rss|flow|stats|events|reports|apply|get|diff|save|log|top) [ -z "$cmd" ] && cmd=$w && continue ;;
     esac
     [ -n "$cmd" ] && [ -z "$sub" ] && [[ "$w" != -* ]] && sub=$w
   done
   case "$cmd" in
-    "") COMPREPLY=($(compgen -W "ports rss flow stats events reports apply get log top $globals" -- "$cur")) ;;
+    "") COMPREPLY=($(compgen -W "ports rss flow stats events reports apply get diff save log top $globals" -- "$cur")) ;;
     rss) [ -z "$sub" ] && COMPREPLY=($(compgen -W "show set-reta set-key" -- "$cur")) ||
            COMPREPLY=($(compgen -W "--spread --weights --entries --size --types --expect-generation" -- "$cur")) ;;
     flow) [ -z "$sub" ] && COMPREPLY=($(compgen -W "list add replace del" -- "$cur")) ||
@@ -25,6 +25,8 @@ _steerctl() {
     top) COMPREPLY=($(compgen -W "--interval --count --no-clear" -- "$cur")) ;;
     apply) COMPREPLY=($(compgen -W "-f --file --dry-run" -- "$cur")) ;;
     get) COMPREPLY=($(compgen -W "running" -- "$cur")) ;;
+    diff) COMPREPLY=($(compgen -W "-f --file --exit-code" -- "$cur")) ;;
+    save) COMPREPLY=($(compgen -f -- "$cur")) ;;
     log) [ "$prev" = --dpdk ] && COMPREPLY=($(compgen -W "emergency alert critical error warning notice info debug" -- "$cur")) ||
            COMPREPLY=($(compgen -W "trace debug info warn error critical off --dpdk" -- "$cur")) ;;
   esac

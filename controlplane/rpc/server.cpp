@@ -123,6 +123,10 @@ bool read_file(const std::string& path, std::string* out) {
 
 }  // namespace
 
+void ControlServer::set_config_file(const std::string& path) {
+  impl_->ctx.config_file = path;
+}
+
 bool ControlServer::start(const ControlConfig& c, std::string* why) {
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();

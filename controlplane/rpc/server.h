@@ -18,6 +18,9 @@ class ControlServer {
   ControlServer(Dataplane& dp, Controller& ctl, const Deployment& d);
   ~ControlServer();
 
+  // The deployment file steerd runs (for Diff and GetRunning); before start.
+  void set_config_file(const std::string& path);
+
   // On failure returns false and sets *why.
   bool start(const ControlConfig& c, std::string* why);
   void shutdown();

@@ -28,6 +28,7 @@ struct Context {
   EventBus& events;
   const std::atomic<bool>& stopping;
   std::atomic<int> streams{0};  // watch streams open now
+  std::string config_file;      // the file steerd started from ("" for the embedded demo); Diff reads it
 };
 
 // Holds one of the kMaxWatchStreams slots for a stream's lifetime.
@@ -92,6 +93,7 @@ struct ConfigService final : ::steer::v1::Config::Service {
   explicit ConfigService(Context& c) : m(c) {}
   grpc::Status GetRunning(grpc::ServerContext*, const pb::GetRunningRequest*, pb::RunningConfig* out) override;
   grpc::Status Apply(grpc::ServerContext*, const pb::ApplyRequest* req, pb::ApplyResponse* out) override;
+  grpc::Status Diff(grpc::ServerContext*, const pb::DiffRequest* req, pb::DiffResponse* out) override;
 
  private:
   Context& m;

@@ -11,10 +11,13 @@
 #include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -24,6 +27,7 @@
 #include "../rpc/server.h"
 #include "demo_config.h"
 #include "device_guard.h"
+#include "journal.h"
 #include "log.h"
 #include "metrics_server.h"
 #include "privileges.h"
@@ -43,6 +47,8 @@ void usage(FILE* to) {
       "  --config FILE           the YAML deployment (default: the embedded demo, configs/demo.yaml)\n"
       "  --check                 validate and print the plan (ports, queues, lcores, pools); start nothing\n"
       "  --stats-interval SECS   print the counter table every SECS seconds (0: only on SIGUSR1 and at exit)\n"
+      "  --state-dir DIR         keep live steering changes in DIR/running.yaml across restarts\n"
+      "                          (default: $STATE_DIRECTORY, set by systemd's StateDirectory=; none without it)\n"
       "  --test-stall L,AFTER,FOR  tests only: worker lcore L stops looping for FOR ms, AFTER ms after start\n"
       "  --print-demo-config     print the embedded demo deployment and exit\n"
       "\n"
@@ -64,10 +70,48 @@ uint64_t free_hugepage_bytes() {
   return total;
 }
 
+// The whole file, so that what is loaded and what is digested are the same bytes.
+bool read_file(const std::string& path, std::string* text) {
+  std::ifstream f(path);
+  if (!f) return false;
+  std::stringstream buf;
+  buf << f.rdbuf();
+  *text = buf.str();
+  return true;
+}
+
+// The deployment's text: the file, or the embedded demo.
+steer::ConfigResult load(const std::string& path, std::string* text) {
+  if (path.empty()) {
+    *text = steer::kDemoConfig;
+  } else if (!read_file(path, text)) {
+    steer::ConfigResult r;
+    r.file = path;
+    r.errors.push_back(path + ": cannot open the file; check the path given to --config");
+    return r;
+  }
+  std::istringstream in(*text);
+  return steer::load_config(in, path.empty() ? "<embedded configs/demo.yaml>" : path);
+}
+
+// The file's identity as the journal records it; a reload replaces it.
+struct FileIdentity {
+  std::mutex mu;
+  std::string digest;
+  std::string get() {
+    std::lock_guard<std::mutex> l(mu);
+    return digest;
+  }
+  void set(std::string d) {
+    std::lock_guard<std::mutex> l(mu);
+    digest = std::move(d);
+  }
+};
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string config_path;
+  std::string config_path, state_dir;
   bool check = false;
   unsigned stats_interval = 0;
   steer::StartOptions start_options;
@@ -84,6 +128,8 @@ int main(int argc, char** argv) {
       config_path = value("--config");
     else if (a == "--check")
       check = true;
+    else if (a == "--state-dir")
+      state_dir = value("--state-dir");
     else if (a == "--stats-interval")
       stats_interval = unsigned(std::strtoul(value("--stats-interval").c_str(), nullptr, 10));
     else if (a == "--test-stall") {  // tests only: LCORE,AFTER_MS,FOR_MS (a stuck lcore, for the watchdog)
@@ -105,19 +151,31 @@ int main(int argc, char** argv) {
     }
   }
 
-  steer::ConfigResult cfg;
-  if (config_path.empty()) {
-    std::istringstream demo(steer::kDemoConfig);
-    cfg = steer::load_config(demo, "<embedded configs/demo.yaml>");
-  } else {
-    cfg = steer::load_config_file(config_path);
-  }
+  std::string file_text;
+  steer::ConfigResult cfg = load(config_path, &file_text);
   if (!cfg.ok()) {
     for (const auto& e : cfg.errors) std::fprintf(stderr, "%s\n", e.c_str());
     std::fprintf(stderr, "steerd: %zu error(s) in the deployment; nothing was started\n", cfg.errors.size());
     return 2;
   }
-  const steer::Deployment& d = cfg.deployment;
+  FileIdentity file_id;
+  file_id.set(steer::state::digest(file_text));
+
+  // The state journal decides what steering to start with (journal.h: the
+  // precedence). Nothing on disk changes before the decision is acted on,
+  // so --check only reports it.
+  if (state_dir.empty())
+    if (const char* sd = std::getenv("STATE_DIRECTORY"); sd && *sd)
+      state_dir = std::string(sd).substr(0, std::string(sd).find(':'));
+  std::optional<steer::state::Journal> journal;
+  steer::state::Decision decision;
+  decision.deployment = cfg.deployment;
+  if (!state_dir.empty()) {
+    journal.emplace(state_dir);
+    decision = journal->decide(cfg.deployment, file_id.get());
+  }
+  const steer::Deployment& d = decision.deployment;
+  start_options.generations = decision.generations;
 
   // The plan before the EAL exists: vdevs report no socket, so ports sit on the
   // first pool's socket (or their socket: override). The dataplane re-plans with
@@ -138,6 +196,10 @@ int main(int argc, char** argv) {
   }
   if (check) {
     std::fputs(steer::format_plan(d, plan).c_str(), stdout);
+    if (journal)
+      std::printf("state: %s: %s\n", steer::state::to_string(decision.outcome), decision.message.c_str());
+    else
+      std::printf("state: no state directory (--state-dir or $STATE_DIRECTORY): live changes end with the process\n");
     if (!d.privileges.user.empty())
       std::printf("privileges: after init, run as %s (uid %u, gid %u) with no capabilities\n", identity.user.c_str(),
                   unsigned(identity.uid), unsigned(identity.gid));
@@ -162,6 +224,26 @@ int main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
 
   steer::log::init(d.log);  // before the EAL, so its own lines land in the same logger
+  if (journal) {
+    std::error_code ec;
+    std::filesystem::create_directories(journal->dir(), ec);
+    if (ec) {
+      std::fprintf(stderr, "steerd: cannot create the state directory %s (%s); fix --state-dir or its parent\n",
+                   journal->dir().c_str(), ec.message().c_str());
+      return 1;
+    }
+    if (decision.outcome == steer::state::Outcome::Archived) {
+      std::string to, why;
+      if (journal->archive(&to, &why))
+        spdlog::warn("state: {}: {}", decision.message, to);
+      else
+        spdlog::error("state: {}; {}", decision.message, why);
+    } else {
+      spdlog::info("state: {}", decision.message);
+    }
+  } else {
+    spdlog::info("state: no state directory (--state-dir or $STATE_DIRECTORY): live changes end with the process");
+  }
   std::vector<std::string> args = steer::eal_args(d, argv[0]);
   std::vector<char*> eal_argv;
   for (auto& a : args) eal_argv.push_back(a.data());
@@ -204,7 +286,26 @@ int main(int argc, char** argv) {
       steer::service::Notifier notifier;  // systemd's NOTIFY_SOCKET, if any
       // STATUS= follows every applied change (its generation), whichever path.
       controller.on_change([&](const steer::ChangeReport&) { notifier.status(steer::service::status_line(dp)); });
+      // Every committed change rewrites the journal, whichever path made it.
+      std::optional<steer::state::Keeper> keeper;
+      if (journal) {
+        keeper.emplace(*journal, [&] {
+          steer::state::Journaled j;
+          j.file = config_path;
+          j.file_digest = file_id.get();
+          for (const auto& p : d.ports)
+            if (p.steering) j.generations[p.name] = dp.generation(p.name);
+          j.running_yaml = steer::to_yaml(controller.running());
+          return j;
+        });
+        controller.on_change([&](const steer::ChangeReport&) { keeper->commit(); });
+        // The journal now speaks of this file (a restored or adopted one may
+        // have been written against an earlier, equivalent text).
+        if (decision.outcome == steer::state::Outcome::Restored || decision.outcome == steer::state::Outcome::Adopted)
+          keeper->commit();
+      }
       steer::ControlServer control(dp, controller, d);
+      control.set_config_file(config_path);
       // A start step failed: say why and undo the steps before it.
       auto abandon = [&](const std::string& why) {
         std::fprintf(stderr, "steerd: %s\n", why.c_str());
@@ -235,6 +336,7 @@ int main(int argc, char** argv) {
       // sockets open. From here on steerd runs as the configured user.
       if (!d.privileges.user.empty()) {
         std::string why;
+        if (journal && !steer::privileges::hand_over(journal->dir(), identity, &why)) return abandon(why);
         if (!steer::privileges::become(identity, &why)) return abandon(why);
         spdlog::info("privileges: now running as {} (uid {}, gid {}); no capabilities left in any thread",
                      identity.user, identity.uid, identity.gid);
@@ -256,7 +358,8 @@ int main(int argc, char** argv) {
           spdlog::warn("SIGHUP: steerd runs the embedded demo, there is no file to re-read");
           return;
         }
-        steer::ConfigResult next = steer::load_config_file(config_path);
+        std::string text;
+        steer::ConfigResult next = load(config_path, &text);
         if (!next.ok()) {
           for (const auto& e : next.errors) spdlog::error("SIGHUP: {}", e);
           spdlog::error("SIGHUP: {} is invalid; nothing changed", config_path);
@@ -265,6 +368,8 @@ int main(int argc, char** argv) {
         auto out = controller.apply(next.deployment, false);
         for (const auto& e : out.errors) spdlog::error("SIGHUP: {}{}", e.path.empty() ? "" : e.path + ": ", e.message);
         if (!out.errors.empty()) return;
+        file_id.set(steer::state::digest(text));  // the running state derives from this text now
+        if (keeper) keeper->commit();
         if (out.reports.empty())
           spdlog::info("SIGHUP: {} matches the running deployment", config_path);
         else

@@ -13,6 +13,20 @@
 
 namespace steer::privileges {
 
+bool hand_over(const std::string& dir, const Identity& id, std::string* why) {
+  auto give = [&](const std::string& path) {
+    if (::chown(path.c_str(), id.uid, id.gid) == 0) return true;
+    *why = "cannot give " + path + " to " + id.user + " (" + std::strerror(errno) +
+           "); steerd could not write its state journal after dropping privileges";
+    return false;
+  };
+  if (!give(dir)) return false;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(dir, ec))
+    if (e.is_regular_file() && !give(e.path().string())) return false;
+  return true;
+}
+
 bool find(const std::string& user, Identity* out, std::string* why) {
   std::vector<char> buf(16384);
   passwd pw{}, *found = nullptr;

@@ -20,6 +20,10 @@ struct Identity {
 // Looks the user up before anything starts, so a typo stops steerd early.
 bool find(const std::string& user, Identity* out, std::string* why);
 
+// Gives `dir` (the state directory) and the files in it to `id`, so the
+// journal can still be rewritten after become().
+bool hand_over(const std::string& dir, const Identity& id, std::string* why);
+
 // Becomes `id` in every thread: its groups, its gid, its uid (glibc applies
 // set*id calls to all threads of the process). The kernel clears every
 // capability when the last uid stops being 0. Then checks each thread in

@@ -60,8 +60,8 @@ std::vector<ConfigError> Dataplane::Impl::setup_steering() {
     }
     if (steering[i].hw) steering[i].hw->attach_queues(pc.rx_queues);
     if (!ports[i].steered || ports[i].backend != SteeringMode::Software) continue;
-    auto errs =
-        SoftwareBackend::create(d, i, ports[i].port_id, plan.port_socket[i], instance, dispatchers, &steering[i].soft);
+    auto errs = SoftwareBackend::create(d, i, ports[i].port_id, plan.port_socket[i], instance, steering[i].generation,
+                                        dispatchers, &steering[i].soft);
     if (!errs.empty()) return errs;
     for (auto& ds : steering[i].soft->dispatchers()) ds->rx_backed = peer[i].rx;
   }

@@ -28,6 +28,8 @@ std::vector<ConfigError> Dataplane::Impl::probe_ports() {
     dispatched.push_back(0);
     steering.emplace_back();
     if (pc.steering) steering.back().cfg = *pc.steering;
+    if (auto g = options.generations.find(pc.name); g != options.generations.end())
+      steering.back().generation = g->second;
     uint16_t pid;
     bool ours = false;
     if (rte_eth_dev_get_port_by_name(devname.c_str(), &pid) != 0) {

@@ -49,6 +49,9 @@ struct StartOptions {
   // Tests only (steerd --test-stall): worker lcore -> {after ms, for ms}: the
   // lcore stops looping for a while, as a stuck lcore would (the watchdog test).
   std::map<unsigned, std::pair<uint32_t, uint32_t>> stall_worker_ms;
+  // Steered port -> the generation it starts at (0 if absent): a restart
+  // that restores the state journal resumes where the last change left it.
+  std::map<std::string, uint64_t> generations;
 };
 
 // A steered port's running steering, read together with its generation.

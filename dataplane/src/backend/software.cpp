@@ -36,14 +36,14 @@ std::unique_ptr<SteerSnapshot> SoftwareBackend::snapshot(const SteeringConfig& c
 }
 
 std::vector<ConfigError> SoftwareBackend::create(const Deployment& d, size_t i, uint16_t port_id, int socket,
-                                                 unsigned instance,
+                                                 unsigned instance, uint64_t generation,
                                                  std::vector<std::unique_ptr<DispatcherLcore>>& lcores,
                                                  std::unique_ptr<SoftwareBackend>* out) {
   const auto& pc = d.ports[i];
   auto sp = std::make_unique<SoftwareBackend>();
   DrainPolicy first;
   first.timeout_ms = pc.steering->drain_timeout_ms;
-  (void)sp->current_.publish(snapshot(*pc.steering, 0, first));
+  (void)sp->current_.publish(snapshot(*pc.steering, generation, first));
   const unsigned ring_size = rte_align32pow2(std::max<unsigned>(pc.rx_desc, 1024));
   const std::string where = "ports[" + std::to_string(i) + "]";
   for (const auto& lc : d.lcores)

@@ -28,7 +28,7 @@ class SoftwareBackend final : public SteeringBackend {
   // TX hand-back ring where the port needs one, and the first snapshot. Runs
   // after the port is configured, before any lcore starts.
   static std::vector<ConfigError> create(const Deployment& d, size_t i, uint16_t port_id, int socket, unsigned instance,
-                                         std::vector<std::unique_ptr<DispatcherLcore>>& lcores,
+                                         uint64_t generation, std::vector<std::unique_ptr<DispatcherLcore>>& lcores,
                                          std::unique_ptr<SoftwareBackend>* out);
 
   SteeringMode kind() const override { return SteeringMode::Software; }

@@ -126,8 +126,7 @@ int diff(Session& s, std::shared_ptr<grpc::Channel> ch, const ConfigOptions& o) 
       std::printf("applying %s would be refused: %s\n", file.c_str(), r.reload_refused().c_str());
     else if (!print_plan(r.reload_plan(), "applying the file (a reload) would change"))
       std::printf("applying %s would change no steering (what differs is not steering)\n", file.c_str());
-    std::printf("steerctl save %s writes the running deployment to it; a reload returns to it\n",
-                o.file.empty() ? "" : file.c_str());
+    std::printf("steerctl save %s writes the running deployment over it; a reload goes back to it\n", file.c_str());
   }
   return o.exit_code && r.differs() ? kDiffers : 0;
 }

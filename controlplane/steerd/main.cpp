@@ -124,8 +124,8 @@ int main(int argc, char** argv) {
       }
       return argv[++i];
     };
-    if (a == "--config" || a == "-c")
-      config_path = value("--config");
+    if (a == "--config" || a == "-c")  // absolute: the journal, diff and reload name it wherever they run
+      config_path = std::filesystem::absolute(value("--config")).lexically_normal().string();
     else if (a == "--check")
       check = true;
     else if (a == "--state-dir")

@@ -244,6 +244,12 @@ int main(int argc, char** argv) {
   } else {
     spdlog::info("state: no state directory (--state-dir or $STATE_DIRECTORY): live changes end with the process");
   }
+  // systemd's RuntimeDirectory=steerd dpdk sets RUNTIME_DIRECTORY to both,
+  // joined by ':', and the EAL takes that whole value as its runtime
+  // directory's parent (found by running the unit under systemd: "Error
+  // creating '/run/dpdk:/run/steerd/dpdk'"). Without it the EAL uses
+  // /var/run/dpdk/<file_prefix>, where dpdk-telemetry.py and dpdk-dumpcap look.
+  if (const char* rd = std::getenv("RUNTIME_DIRECTORY"); rd && std::strchr(rd, ':')) unsetenv("RUNTIME_DIRECTORY");
   std::vector<std::string> args = steer::eal_args(d, argv[0]);
   std::vector<char*> eal_argv;
   for (auto& a : args) eal_argv.push_back(a.data());

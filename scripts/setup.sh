@@ -6,12 +6,12 @@ pkgs=(build-essential cmake pkg-config libdpdk-dev dpdk dpdk-dev libyaml-cpp-dev
       libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc libcli11-dev openssl
       python3 python3-grpcio python3-protobuf
       clang libclang-rt-dev passwd util-linux
-      libsystemd-dev systemd systemd-container libcivetweb-dev python3-prometheus-client tmux)
+      libsystemd-dev systemd systemd-container libcivetweb-dev python3-prometheus-client tmux tshark)
 # clang: the fuzz targets (libFuzzer); passwd: the tests' second users;
 # libsystemd-dev: sd_notify; systemd: systemd-analyze for the unit checks;
 # systemd-container: systemd-nspawn, to run the unit under a real systemd;
 # libcivetweb-dev: the metrics endpoint; python3-prometheus-client: its test's parser;
-# tmux: the steerctl top test's terminal
+# tmux: the steerctl top test's terminal; tshark (and capinfos): reading dpdk-dumpcap's captures
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -5,6 +5,7 @@
 
 #include <rte_eal.h>
 #include <rte_errno.h>
+#include <rte_pdump.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -268,6 +269,19 @@ int main(int argc, char** argv) {
   // rte_eal_init resets the calling thread's signal mask; block ours again so
   // they wait for sigtimedwait instead of killing the process mid-print.
   pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
+  // Packet capture by DPDK's own tools: dpdk-dumpcap (a port, pcapng) and
+  // dpdk-pdump (a port and queue) attach as secondary processes and ask, over
+  // the EAL's multi-process channel, for RX/TX callbacks on the device queues.
+  // Nothing runs on the lcores until a capture starts. A secondary maps the
+  // primary's memory, so it needs eal.hugepages: true.
+  const bool capture = rte_pdump_init() == 0;
+  if (!capture)
+    spdlog::warn("capture: rte_pdump_init failed ({}); dpdk-dumpcap and dpdk-pdump cannot attach",
+                 rte_strerror(rte_errno));
+  else if (d.eal.hugepages)
+    spdlog::info("capture: dpdk-dumpcap --file-prefix={} -i <device> (or dpdk-pdump) can attach", d.eal.file_prefix);
+  else
+    spdlog::info("capture: dpdk-dumpcap and dpdk-pdump need eal.hugepages: true (they map steerd's memory)");
 
   int rc = 0;
   {
@@ -319,6 +333,7 @@ int main(int argc, char** argv) {
         control.shutdown();
         dp.stop();
         dp.close();
+        if (capture) rte_pdump_uninit();
         rte_eal_cleanup();
         return 1;
       };
@@ -435,6 +450,7 @@ int main(int argc, char** argv) {
     }
     dp.close();
   }
+  if (capture) rte_pdump_uninit();
   rte_eal_cleanup();
   return rc;
 }

@@ -3,7 +3,8 @@
 # privileges.user set, steerd starts as root, maps its memory, opens its
 # ports and control socket, then runs as that user in every thread with no
 # capability left; and still does its job: memif peers reconnect and get
-# echoes, steerctl and SIGHUP work, it stops cleanly. A user that does not
+# echoes, steerctl and SIGHUP work, the state journal is still written, it
+# stops cleanly. A user that does not
 # exist stops it before the EAL starts.
 # usage: privileges.sh STEERD STEERCTL PEER
 here=$(cd "$(dirname "$0")" && pwd)
@@ -44,7 +45,7 @@ echo "unknown user: exit $rc: $(head -1 "$E2E_DIR/typo.log")"
 grep -q "starting EAL" "$E2E_DIR/typo.log" && fail "the EAL started before the user was checked"
 
 chmod 644 "$yaml"
-"$STEERD" --config "$yaml" > "$E2E_DIR/steerd.log" 2>&1 &
+"$STEERD" --config "$yaml" --state-dir "$E2E_DIR/state" > "$E2E_DIR/steerd.log" 2>&1 &
 pid=$!; E2E_PIDS+=("$pid")
 wait_for_line "$E2E_DIR/steerd.log" "running:" 20 || fail "steerd did not start"
 grep "privileges:" "$E2E_DIR/steerd.log"
@@ -60,6 +61,11 @@ grep "^cycles=" "$E2E_DIR/peer.log"
 "$STEERCTL" --socket "$E2E_DIR/ctl.sock" ports > "$E2E_DIR/ports.txt" || fail "steerctl ports"
 kill -HUP $pid
 wait_for_line "$E2E_DIR/steerd.log" "SIGHUP: .* matches the running deployment" 10 || fail "SIGHUP could not re-read the file"
+# The reload rewrote the state journal, as the user: the state directory was
+# handed over before the drop.
+[ "$(stat -c %u "$E2E_DIR/state/running.yaml" 2>/dev/null)" = "$uid" ] ||
+  fail "the state journal was not written as $user after the drop: $(ls -ln "$E2E_DIR/state" 2>&1)"
+grep -q "\] state journal: " "$E2E_DIR/steerd.log" && fail "steerd reported a state journal failure"
 kill -TERM $pid; wait $pid || fail "steerd (as $user) exited non-zero"
 totals=$(grep '^totals:' "$E2E_DIR/steerd.log" | tail -1)
 echo "steerd: $totals"

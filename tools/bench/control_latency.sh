@@ -3,18 +3,21 @@
 # without traffic and with steer-trafgen sending 200 kpps over 256 flows, on
 # configs/steering.yaml (memif, software steering, dispatcher + 2 workers).
 # With traffic, steerd's audit must stay at reordered=0 and nothing may be lost.
-# Prints two result lines, "rpc_change idle ..." and "rpc_change traffic ...".
+# Prints three result lines, "rpc_change idle ...", "rpc_change traffic ..."
+# and "rpc_change idle+journal ...": idle again on a steerd that journals every
+# change (--state-dir on /var/tmp, the disk /var/lib/steerd would be on).
 # usage: control_latency.sh [build dir]   env: CHANGES (500)
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 build=${1:-$top/build}
 N=${CHANGES:-500}
 work=$(mktemp -d /tmp/steer-bench.XXXXXX)
+state=/var/tmp/steer-bench-state.$$
 id=$$
 pid=
 cleanup() {
   [ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null || true
-  rm -rf "$work" /var/run/dpdk/steer-cl-?"$id"
+  rm -rf "$work" "$state" /var/run/dpdk/steer-cl-?"$id"
 }
 trap cleanup EXIT
 sock="/run/steer-bench-$id/p0.sock"
@@ -34,3 +37,9 @@ line=$("$build/tools/bench/steer-bench-rpc" "$work/ctl.sock" p0 "$N" | sed 's/^r
 kill -INT "$gen"; wait "$gen" || { cat "$work/gen.log" >&2; echo "traffic lost packets" >&2; exit 1; }
 reordered=$("$build/cli/steerctl" --socket "$work/ctl.sock" -o json stats | /usr/bin/python3 -c "import json,sys; print(json.load(sys.stdin).get('reordered', 0))")
 echo "rpc_change traffic $line reordered=$reordered"
+kill -TERM "$pid"; wait "$pid" || true
+"$build/controlplane/steerd" --config "$work/steerd.yaml" --state-dir "$state" > "$work/steerd2.log" 2>&1 &
+pid=$!
+until grep -q "control plane on" "$work/steerd2.log"; do sleep 0.1; done
+echo "rpc_change idle+journal $("$build/tools/bench/steer-bench-rpc" "$work/ctl.sock" p0 "$N" | sed 's/^rpc_change //')"
+[ -s "$state/running.yaml" ] || { echo "no state journal was written" >&2; exit 1; }

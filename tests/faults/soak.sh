@@ -49,7 +49,10 @@ echo "soak: ${SECS} s, $changes changes, sent $sent, lost $lost (all counted), r
 [ "$changes" -gt $((SECS * 20)) ] || fail "only $changes changes in $SECS s"
 [ "$thr1" -le "$thr0" ] || fail "threads grew $thr0 -> $thr1"
 [ "$fd1" -le "$fd0" ] || fail "fds grew $fd0 -> $fd1"
-if ldd "$STEERD" | grep -q libasan; then  # ASan holds freed memory in quarantine: RSS says nothing there
+# (ldd into a file: `ldd | grep -q` lets grep exit early, ldd dies of SIGPIPE,
+# and pipefail turned that into "not ASan" in one CI run)
+ldd "$STEERD" > "$E2E_DIR/ldd.txt" 2>&1 || true
+if grep -q libasan "$E2E_DIR/ldd.txt"; then  # ASan holds freed memory in quarantine: RSS says nothing there
   echo "soak: RSS not bounded under AddressSanitizer (its quarantine keeps freed memory); LeakSanitizer checks leaks at exit"
 else
   [ $((rss1 - rss0)) -le 8192 ] || fail "RSS grew by $((rss1 - rss0)) kB"

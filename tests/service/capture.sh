@@ -20,13 +20,25 @@ id=$$
 pages=256  # 512 MiB: steerd's 256 MiB of socket memory and the tools' pools
 huge=/tmp/steer-huge.$id
 orig=$(cat /proc/sys/vm/nr_hugepages)
+release() {  # release MOUNT: its pages back to the kernel, the mount gone
+  rm -f "$1"/* 2> /dev/null || true  # a file's pages are freed once no process maps it
+  umount "$1" 2> /dev/null || umount -l "$1" 2> /dev/null || true
+  rmdir "$1" 2> /dev/null || true
+}
 give_back() {
+  local p
   e2e_cleanup
-  umount "$huge" 2> /dev/null || true
-  rmdir "$huge" 2> /dev/null || true
+  for p in "${E2E_PIDS[@]:-}"; do  # wait until they are gone (an ASan steerd exits slowly)
+    for _ in $(seq 50); do kill -0 "$p" 2> /dev/null || break; sleep 0.1; done
+  done
+  release "$huge"
   echo "$orig" > /proc/sys/vm/nr_hugepages
 }
 trap give_back EXIT
+# What an earlier run that was killed outright left behind.
+for m in /tmp/steer-huge.*; do
+  [ -d "$m" ] && ! grep -qs '^State:[[:space:]]*[^Z]' "/proc/${m##*.}/status" && release "$m"
+done
 free_before=$(awk '/HugePages_Free/ {print $2}' /proc/meminfo)
 echo $((orig + pages)) > /proc/sys/vm/nr_hugepages
 free_now=$(awk '/HugePages_Free/ {print $2}' /proc/meminfo)
@@ -36,7 +48,12 @@ mkdir -p "$huge"
 mount -t hugetlbfs -o pagesize=2M nodev "$huge"
 
 steering_yaml "$CONFIG" "steer-cp-d$id"
-sed -i "s|hugepages: false|hugepages: true, extra_args: [--huge-dir, $huge]|" "$E2E_DIR/steerd.yaml"
+# A secondary maps steerd's memory at steerd's addresses. DPDK's default base
+# (4 GiB) lies in AddressSanitizer's shadow, so an ASan steerd lands near the
+# libraries, where a secondary's own mappings collide ("Cannot reserve ...
+# please use '--base-virtaddr'", one CI run in two). 32 TiB is free in both.
+sed -i "s|hugepages: false|hugepages: true, extra_args: [--huge-dir, $huge, --base-virtaddr, '0x200000000000']|" \
+  "$E2E_DIR/steerd.yaml"
 "$STEERD" --config "$E2E_DIR/steerd.yaml" > "$E2E_DIR/steerd.log" 2>&1 &
 pid=$!; E2E_PIDS+=("$pid")
 wait_for_line "$E2E_DIR/steerd.log" "running:" 30 || fail "steerd did not start on hugepages"

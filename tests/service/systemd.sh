@@ -25,6 +25,16 @@ sed -e "s|socket=/run/steerd/steer-p0.sock|socket=/run/steerd/p0.sock|" -e "s|fi
   "$CONFIG" > "$root/etc/steerd/steerd.yaml"
 echo "control: {socket: /run/steerd/steerd.sock}" >> "$root/etc/steerd/steerd.yaml"
 
+# Containers of an earlier run that was killed outright (a ctest timeout):
+# their test's pid is in the machine name.
+for np in $(pgrep -f "systemd-nspawn .*--machine=steer-sd" || true); do
+  owner=$(tr '\0' ' ' < "/proc/$np/cmdline" 2> /dev/null | sed -n 's/.*--machine=steer-sd\([0-9]*\).*/\1/p')
+  # (a killed test may linger as a zombie until its parent reaps it)
+  [ -n "$owner" ] && ! grep -qs '^State:[[:space:]]*[^Z]' "/proc/$owner/status" || continue
+  for c in $(ps -o pid= --ppid "$np" 2> /dev/null || true); do kill -KILL "$c" 2> /dev/null || true; done
+  kill -KILL "$np" 2> /dev/null || true
+done
+
 # Drop-ins in place from boot (the preset enables steerd, so it starts then).
 # An ASan build: LeakSanitizer stops the world with ptrace, which the unit's
 # SystemCallFilter denies (@debug) on purpose; the address checks stay on.
@@ -43,6 +53,16 @@ systemd-nspawn -D / --volatile=yes -b --private-network --register=no --keep-uni
   --bind-ro="$E2E_DIR/dropins:/etc/systemd/system/steerd.service.d" \
   -- systemd.firstboot=off > "$E2E_DIR/console.log" 2>&1 < /dev/null &
 nspawn=$!
+E2E_PIDS+=("$nspawn")  # SIGTERM: nspawn powers the container off
+# The container's PID 1, once known, is killed first on the way out: that
+# ends everything in it, even if nspawn itself is gone.
+stop_container() {
+  [ -n "${leader:-}" ] && kill -KILL "$leader" 2> /dev/null || true
+  local c
+  for c in $(ps -o pid= --ppid "$nspawn" 2> /dev/null || true); do kill -KILL "$c" 2> /dev/null || true; done
+  e2e_cleanup
+}
+trap stop_container EXIT
 leader=
 for _ in $(seq 200); do  # nspawn's child becomes the container's systemd
   leader=$(ps -o pid= --ppid "$nspawn" 2>/dev/null | tr -d " " | head -1 || true)
@@ -51,7 +71,7 @@ for _ in $(seq 200); do  # nspawn's child becomes the container's systemd
   sleep 0.1
 done
 [ -n "$leader" ] || { cat "$E2E_DIR/console.log"; fail "systemd-nspawn did not start a container"; }
-E2E_PIDS+=("$leader" "$nspawn")  # killing the container's PID 1 ends everything in it
+
 inside() { nsenter -t "$leader" -a "$@"; }
 state=
 for _ in $(seq 90); do  # its manager socket appears a moment after exec

@@ -132,6 +132,15 @@ std::string render_metrics(const StatsSnapshot& s, const std::vector<double>& bu
     return label("port", d.port) + "," + label("queue", std::to_string(d.queue)) + "," +
            label("lcore", std::to_string(d.lcore));
   });
+  if (!s.dispatchers.empty()) {
+    out.family("steer_dispatcher_cycles_per_packet", "gauge",
+               "TSC cycles per packet taken (busy_cycles / rx since start): the dispatcher's cost, as in the table");
+    for (const auto& d : s.dispatchers)
+      out.sample("steer_dispatcher_cycles_per_packet",
+                 label("port", d.port) + "," + label("queue", std::to_string(d.queue)) + "," +
+                     label("lcore", std::to_string(d.lcore)),
+                 d.rx ? double(d.busy_cycles) / double(d.rx) : 0.0);
+  }
   counters(out, "port", kPortFields, s.ports, s.tsc_hz,
            [](const StatsSnapshot::Port& p) { return label("port", p.name); });
 

@@ -95,12 +95,12 @@ std::string format_stats(const StatsSnapshot& s) {
     o += "\n";
     line(o, "%-12s %5s", "dispatch", "lcore");
     header(o, kDispatchFields);
-    o += "\n";
+    line(o, " %11s\n", "cycles/pkt");
     for (const auto& d : s.dispatchers) {
       const std::string name = d.port + ":" + std::to_string(d.queue);
       line(o, "%-12s %5u", name.c_str(), d.lcore);
       cells(o, kDispatchFields, d);
-      o += "\n";
+      line(o, " %11.1f\n", d.rx ? double(d.busy_cycles) / double(d.rx) : 0.0);
       dispatched += d;
     }
   }

@@ -32,6 +32,8 @@ TEST(Metrics, EveryCounterOfEveryTableIsAFamilyOnce) {
   s.lcores = {l};
   StatsSnapshot::Dispatcher d;
   d.port = "p0";
+  d.rx = 4;
+  d.busy_cycles = 360;
   s.dispatchers = {d};
   StatsSnapshot::Port p;
   p.name = "p\"0";
@@ -52,8 +54,10 @@ TEST(Metrics, EveryCounterOfEveryTableIsAFamilyOnce) {
   }
   const size_t tables =
       std::size(kQueueFields) + std::size(kLcoreFields) + std::size(kDispatchFields) + std::size(kPortFields);
-  // + busy ratio, 4 steering gauges, 3 histograms (no pools in this snapshot)
-  EXPECT_EQ(families.size(), tables + 1 + 4 + 3);
+  // + busy ratio, dispatcher cycles per packet, 4 steering gauges, 3
+  // histograms (no pools in this snapshot)
+  EXPECT_EQ(families.size(), tables + 1 + 1 + 4 + 3);
+  EXPECT_THAT(text, HasSubstr("steer_dispatcher_cycles_per_packet{port=\"p0\",queue=\"0\",lcore=\"0\"} 90\n"));
   EXPECT_THAT(text,
               HasSubstr("steer_queue_rx_packets_total{port=\"p0\",queue=\"0\",lcore=\"0\",dispatch_rx=\"\"} 7\n"));
   EXPECT_THAT(text,

@@ -63,6 +63,7 @@ struct alignas(64) DispatchCounters {
   Counter timeouts;    // drains that ended by timeout
   Counter marked;
   Counter empty_polls;
+  Counter busy_cycles;  // TSC cycles of dispatch steps that took packets (RX, classify, hand-off)
 };
 
 }  // namespace steer

@@ -33,6 +33,7 @@ struct LcoreStats {
 
 struct DispatchStats {
   uint64_t rx = 0, rule_drops = 0, ring_full = 0, held = 0, timeouts = 0, marked = 0, empty_polls = 0;
+  uint64_t busy_cycles = 0;
   void read(const DispatchCounters& c);
   DispatchStats& operator+=(const DispatchStats& o);
 };
@@ -102,6 +103,9 @@ inline constexpr CounterField<DispatchStats, DispatchCounters> kDispatchFields[]
     {"marked", &DispatchStats::marked, &DispatchCounters::marked, "packets a mark rule tagged", Unit::Packets},
     {"empty_polls", &DispatchStats::empty_polls, &DispatchCounters::empty_polls, "polls that returned nothing",
      Unit::Events},
+    {"busy_cycles", &DispatchStats::busy_cycles, &DispatchCounters::busy_cycles,
+     "TSC cycles of dispatch steps that took packets: device RX, classification and the hand-off to the rings",
+     Unit::Cycles},
 };
 
 inline constexpr CounterField<PortStats, NoCounters> kPortFields[] = {

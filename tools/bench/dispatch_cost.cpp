@@ -1,0 +1,295 @@
+// The software dispatcher's cost per packet, DUT-bound (issue 12). The port is
+// net_pcap with infinite_rx=1: it replays a capture this program writes (one
+// frame per flow) from memory, so no generator thread competes. The
+// dispatcher has CPU 1 to itself; the worker (CPU 0) drops what it gets.
+//
+// Each case reports the dispatcher's TSC cycles per packet (its busy_cycles /
+// rx: device RX, classification, hand-off to the rings) and, from the same
+// run, the PMD's own cost: a plain worker polling the same capture and
+// dropping (its busy cycles per packet, RX and free). overhead = dispatcher -
+// PMD is what steering adds.
+//
+// usage: steer-bench-dispatch-cost [--seconds S (1)] [--only SUBSTRING]
+// One line per case, then the summary line:
+//   dispatch_cost capture=v4udp-1k rules=1000 groups=1 hit=0 cycles=.. pmd=.. overhead=.. mpps=.. ring_full=..
+#include <unistd.h>
+
+#include <rte_eal.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "flows.h"
+#include "steer/dataplane.h"
+#include "steer/steering.h"
+
+using namespace steer;
+
+namespace {
+
+struct Capture {
+  std::string name;  // v4udp-1k ...
+  bool ipv6;
+  uint8_t proto;
+  uint32_t flows;
+  std::string path;
+};
+
+// A classic pcap file, one frame per flow, frames of the minimum size that
+// carries the headers (64 bytes with FCS for IPv4/UDP).
+void write_pcap(const Capture& c) {
+  const auto flows = trafgen::make_flows(c.flows, trafgen::FlowMode::Sequential, 1, c.proto, c.ipv6);
+  std::ofstream f(c.path, std::ios::binary);
+  auto u32 = [&](uint32_t v) { f.write(reinterpret_cast<const char*>(&v), 4); };
+  auto u16 = [&](uint16_t v) { f.write(reinterpret_cast<const char*>(&v), 2); };
+  u32(0xa1b2c3d4);  // microsecond timestamps, native byte order
+  u16(2);
+  u16(4);
+  u32(0);
+  u32(0);
+  u32(65535);
+  u32(1);  // Ethernet
+  const uint8_t src[6] = {2, 0, 0, 0, 0, 1}, dst[6] = {2, 0, 0, 0, 0, 0x10};
+  std::vector<uint8_t> frame;
+  for (size_t i = 0; i < flows.size(); ++i) {
+    const uint16_t len = uint16_t(std::max<size_t>(60, trafgen::min_frame_len(flows[i])));
+    frame.assign(len, 0);
+    trafgen::build_headers(frame.data(), flows[i], len, src, dst);
+    u32(uint32_t(i / 1000000));
+    u32(uint32_t(i % 1000000));
+    u32(len);
+    u32(len);
+    f.write(reinterpret_cast<const char*>(frame.data()), len);
+  }
+}
+
+// Rule j of group g under the mask shapes below: a destination prefix whose
+// length depends on g (32 down to 17, or 128 down to 113), with the L4
+// destination port exact for groups 16-31. Addresses come from
+// 198.18.0.0/15 (2001:db8:ffff::/48): no frame of the captures matches.
+FlowRule miss_rule(const Capture& c, uint32_t g, uint32_t j, uint32_t priority) {
+  FlowRule r;
+  r.name = "m" + std::to_string(g) + "_" + std::to_string(j);
+  r.priority = priority;
+  r.action.queue = 1;
+  const uint8_t cut = uint8_t(g % 16);
+  if (!c.ipv6) {
+    const uint8_t len = uint8_t(32 - cut);
+    const uint32_t a = (198u << 24 | 18u << 16) + (j << cut);
+    r.match.ipv4_dst = std::array<uint8_t, 4>{uint8_t(a >> 24), uint8_t(a >> 16), uint8_t(a >> 8), uint8_t(a)};
+    r.match.ipv4_dst_len = len;
+  } else {
+    std::array<uint8_t, 16> a{0x20, 0x01, 0x0d, 0xb8, 0xff, 0xff};
+    const uint64_t low = uint64_t(j) << cut;
+    for (int b = 0; b < 8; ++b) a[15 - b] = uint8_t(low >> (8 * b));
+    r.match.ipv6_dst = a;
+    r.match.ipv6_dst_len = uint8_t(128 - cut);
+  }
+  if (g >= 16) {
+    PortMatch p{uint16_t(7 + g), 0xffff};
+    (c.proto == 6 ? r.match.tcp_dst : r.match.udp_dst) = p;
+  }
+  return r;
+}
+
+// Half the flows (the first half of the sources) in one rule, at the lowest
+// precedence, so a hit still probes every group.
+FlowRule hit_rule(const Capture& c, uint32_t priority) {
+  FlowRule r;
+  r.name = "hit";
+  r.priority = priority;
+  r.action.queue = 1;
+  const auto flows = trafgen::make_flows(c.flows, trafgen::FlowMode::Sequential, 1, c.proto, c.ipv6);
+  // Sequential sources count up from the first flow's: half of them share
+  // the prefix one bit shorter than log2(flows).
+  uint32_t bits = 0;
+  while ((1u << bits) < c.flows) ++bits;
+  if (!c.ipv6) {
+    std::array<uint8_t, 4> a;
+    std::memcpy(a.data(), flows[0].src, 4);
+    r.match.ipv4_src = a;
+    r.match.ipv4_src_len = uint8_t(32 - (bits - 1));
+  } else {
+    std::array<uint8_t, 16> a;
+    std::memcpy(a.data(), flows[0].src, 16);
+    r.match.ipv6_src = a;
+    r.match.ipv6_src_len = uint8_t(128 - (bits - 1));
+  }
+  return r;
+}
+
+struct Case {
+  const Capture* cap;
+  enum Kind { Pmd, Steered } kind;
+  uint32_t rules = 0, groups = 1;
+  bool hit = false;
+};
+
+struct Result {
+  double cycles = 0, mpps = 0;
+  uint64_t ring_full = 0, rx = 0;
+  std::string error;
+};
+
+int instance = 0;
+
+Result run(const Case& k, double seconds) {
+  Deployment d;
+  d.eal.lcores = "0@0,1@1,2@0";
+  d.dataplane.poll = PollMode::Busy;
+  d.mempools[0].mbufs = k.cap->flows * 2 + 16384;  // infinite_rx keeps one copy of every frame
+  d.mempools[0].cache = 256;
+  PortConfig pc;
+  pc.name = "p0";
+  pc.device = "net_pcap" + std::to_string(instance++) + ",rx_pcap=" + k.cap->path + ",infinite_rx=1";
+  pc.promiscuous = false;
+  pc.tx_queues = 1;
+  if (k.kind == Case::Pmd) {
+    pc.rx_queues = 1;
+    d.lcores = {{1, {{0, 0}}, {}}};
+    d.pipelines = {{{{0, 0}}, Action::Drop, {}, {}}};
+  } else {
+    pc.rx_queues = 2;
+    SteeringConfig sc;
+    sc.mode = SteeringMode::Software;
+    sc.rss.reta = reta_spread(128, {0, 1});
+    const uint32_t per_group = k.groups ? (k.rules + k.groups - 1) / k.groups : 0;
+    uint32_t prio = 0;
+    for (uint32_t g = 0; g < k.groups && sc.flows.size() < k.rules; ++g)
+      for (uint32_t j = 0; j < per_group && sc.flows.size() < k.rules; ++j)
+        sc.flows.push_back(miss_rule(*k.cap, g, j, prio++));
+    if (k.hit) sc.flows.push_back(hit_rule(*k.cap, prio++));
+    pc.steering = sc;
+    d.lcores = {{1, {}, {{0, 0}}}, {2, {{0, 0}, {0, 1}}, {}}};
+    d.pipelines = {{{{0, 0}, {0, 1}}, Action::Drop, {}, {}}};
+  }
+  d.ports = {pc};
+  Dataplane dp;
+  std::vector<std::string> warnings;
+  Result r;
+  if (auto e = dp.start(d, &warnings, {}); !e.empty()) {
+    r.error = e[0].path + ": " + e[0].message;
+    return r;
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // warm: caches, the ring, the table
+  auto before = dp.stats();
+  const auto t0 = std::chrono::steady_clock::now();
+  std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
+  auto after = dp.stats();
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  dp.stop();
+  dp.close();
+  uint64_t cycles = 0;
+  if (k.kind == Case::Pmd) {
+    for (size_t i = 0; i < after.queues.size(); ++i) {
+      r.rx += after.queues[i].s.rx - before.queues[i].s.rx;
+      cycles += after.queues[i].s.busy_cycles - before.queues[i].s.busy_cycles;
+    }
+  } else {
+    for (size_t i = 0; i < after.dispatchers.size(); ++i) {
+      r.rx += after.dispatchers[i].rx - before.dispatchers[i].rx;
+      cycles += after.dispatchers[i].busy_cycles - before.dispatchers[i].busy_cycles;
+      r.ring_full += after.dispatchers[i].ring_full - before.dispatchers[i].ring_full;
+    }
+  }
+  r.cycles = r.rx ? double(cycles) / double(r.rx) : 0;
+  r.mpps = double(r.rx) / secs / 1e6;
+  return r;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  double seconds = 1;
+  std::string only;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a == "--seconds" && i + 1 < argc)
+      seconds = std::atof(argv[++i]);
+    else if (a == "--only" && i + 1 < argc)
+      only = argv[++i];
+    else {
+      std::fprintf(stderr, "usage: steer-bench-dispatch-cost [--seconds S] [--only SUBSTRING]\n");
+      return 2;
+    }
+  }
+  const std::string prefix = "steer_dcost_" + std::to_string(getpid());
+  const std::string dir = "/tmp/" + prefix;
+  std::filesystem::create_directories(dir);
+  std::vector<std::string> args = {"bench", "--no-huge",   "--no-pci",      "-m",
+                                   "2048",  "--lcores",    "0@0,1@1,2@0",   "--file-prefix",
+                                   prefix,  "--log-level", "lib.eal:error", "--no-telemetry"};
+  std::vector<char*> av;
+  for (auto& a : args) av.push_back(a.data());
+  if (rte_eal_init(int(av.size()), av.data()) < 0) {
+    std::fprintf(stderr, "the EAL did not start\n");
+    return 1;
+  }
+  std::vector<Capture> caps = {{"v4udp-1k", false, 17, 1024, ""},
+                               {"v4udp-64k", false, 17, 65536, ""},
+                               {"v6tcp-1k", true, 6, 1024, ""},
+                               {"v6tcp-64k", true, 6, 65536, ""}};
+  for (auto& c : caps) {
+    c.path = dir + "/" + c.name + ".pcap";
+    write_pcap(c);
+  }
+  std::vector<Case> cases;
+  for (const auto& c : caps) {
+    cases.push_back({&c, Case::Pmd});
+    cases.push_back({&c, Case::Steered, 0, 0});
+  }
+  const Capture& v4 = caps[0];
+  for (uint32_t rules : {1000u, 10000u, 100000u})
+    for (uint32_t groups : {1u, 8u, 32u}) cases.push_back({&v4, Case::Steered, rules, groups});
+  cases.push_back({&v4, Case::Steered, 1000, 1, true});
+  cases.push_back({&v4, Case::Steered, 100000, 32, true});
+  cases.push_back({&caps[3], Case::Steered, 1000, 1});
+  cases.push_back({&caps[3], Case::Steered, 100000, 32});
+
+  std::map<std::string, double> pmd;
+  int failed = 0;
+  double worst0 = 0, worst1k = 0, worst100k = 0;
+  for (const auto& k : cases) {
+    const std::string name = k.kind == Case::Pmd ? "pmd" : "rules=" + std::to_string(k.rules);
+    const std::string line_id = k.cap->name + " " + name;
+    if (!only.empty() && line_id.find(only) == std::string::npos && k.kind != Case::Pmd) continue;
+    Result r = run(k, seconds);
+    if (!r.error.empty()) {
+      std::fprintf(stderr, "%s: %s\n", line_id.c_str(), r.error.c_str());
+      ++failed;
+      continue;
+    }
+    if (k.kind == Case::Pmd) {
+      pmd[k.cap->name] = r.cycles;
+      std::printf("dispatch_cost capture=%s pmd cycles=%.1f mpps=%.2f\n", k.cap->name.c_str(), r.cycles, r.mpps);
+    } else {
+      const double base = pmd[k.cap->name], over = r.cycles - base;
+      std::printf(
+          "dispatch_cost capture=%s rules=%u groups=%u hit=%s cycles=%.1f pmd=%.1f overhead=%.1f mpps=%.2f "
+          "ring_full=%llu\n",
+          k.cap->name.c_str(), k.rules, k.rules ? k.groups : 0, k.hit ? "50%" : "0", r.cycles, base, over, r.mpps,
+          (unsigned long long)r.ring_full);
+      if (k.cap == &v4 && !k.hit) {
+        if (k.rules == 0) worst0 = over;
+        if (k.rules == 1000 && k.groups == 1) worst1k = over - worst0;
+        if (k.rules == 100000 && k.groups == 32) worst100k = over - worst0;
+      }
+    }
+    std::fflush(stdout);
+  }
+  std::printf(
+      "dispatch_cost summary v4udp-1k: overhead_0_rules=%.1f plus_1k_rules_1_group=%.1f "
+      "plus_100k_rules_32_groups=%.1f (goals 40, 10, 60 cycles/packet)\n",
+      worst0, worst1k, worst100k);
+  std::filesystem::remove_all(dir);
+  rte_eal_cleanup();
+  return failed ? 1 : 0;
+}

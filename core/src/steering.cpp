@@ -123,8 +123,7 @@ uint32_t SteeringTable::Group::find(const uint64_t* masked, uint64_t h) const {
   const uint32_t s = uint32_t(h >> 32);
   for (uint32_t i = uint32_t(h) & slot_mask;; i = (i + 1) & slot_mask) {
     if (rule[i] == kEmpty) return kEmpty;
-    if (sig[i] == s && std::memcmp(&keys[size_t(i) * n_used], masked, n_used * sizeof(uint64_t)) == 0)
-      return rule[i];
+    if (sig[i] == s && std::memcmp(&keys[size_t(i) * n_used], masked, n_used * sizeof(uint64_t)) == 0) return rule[i];
   }
 }
 

@@ -1,7 +1,5 @@
 // steerctl apply -f FILE [--dry-run] [--expect-generation PORT=GEN], get running,
 // diff [-f FILE] [--exit-code], save [FILE]
-#include <fcntl.h>
-#include <libgen.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -14,6 +12,7 @@
 
 #include "commands.h"
 #include "output.h"
+#include "steer/atomic_file.h"
 #include "steer/v1/steer.grpc.pb.h"
 
 namespace steerctl {
@@ -131,46 +130,18 @@ int diff(Session& s, std::shared_ptr<grpc::Channel> ch, const ConfigOptions& o) 
   return o.exit_code && r.differs() ? kDiffers : 0;
 }
 
-// Writes `text` over `path` atomically: a temporary beside it, fsync, the old
-// file kept as PATH.bak, rename, fsync of the directory.
+// Keeps the old file as PATH.bak (a hard link), then replaces PATH atomically
+// with its mode (steer/atomic_file.h).
 bool write_atomically(const std::string& path, const std::string& text, std::string* why) {
-  std::string dir_buf = path;
-  const std::string dir = dirname(dir_buf.data());
-  std::string tmpl = dir + "/.steerctl-save-XXXXXX";
-  const int fd = mkstemp(tmpl.data());
-  if (fd < 0) return *why = "cannot create a file in " + dir + ": " + std::strerror(errno), false;
   struct stat old {};
   const bool existed = ::stat(path.c_str(), &old) == 0;
-  bool ok = ::fchmod(fd, existed ? (old.st_mode & 07777) : 0644) == 0;
-  for (size_t off = 0; ok && off < text.size();) {
-    const ssize_t n = ::write(fd, text.data() + off, text.size() - off);
-    if (n < 0 && errno == EINTR) continue;
-    ok = n > 0;
-    if (ok) off += size_t(n);
-  }
-  ok = ok && ::fsync(fd) == 0;
-  const int err = errno;
-  ::close(fd);
-  if (!ok) {
-    ::unlink(tmpl.c_str());
-    return *why = "cannot write " + tmpl + ": " + std::strerror(err), false;
-  }
   if (existed) {
     const std::string bak = path + ".bak";
     ::unlink(bak.c_str());
     if (::link(path.c_str(), bak.c_str()) != 0)
       std::fprintf(stderr, "steerctl: could not keep the old file as %s: %s\n", bak.c_str(), std::strerror(errno));
   }
-  if (::rename(tmpl.c_str(), path.c_str()) != 0) {
-    *why = "cannot rename " + tmpl + " over " + path + ": " + std::strerror(errno);
-    ::unlink(tmpl.c_str());
-    return false;
-  }
-  if (const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); dfd >= 0) {
-    ::fsync(dfd);
-    ::close(dfd);
-  }
-  return true;
+  return steer::replace_file(path, text, existed ? (old.st_mode & 07777) : 0644, why);
 }
 
 // The running deployment written to FILE, or to the file steerd runs.

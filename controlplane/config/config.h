@@ -30,7 +30,9 @@ struct ConfigResult {
 
 // Parses and validates (validate() included). `file` names the source in errors.
 ConfigResult load_config(std::istream& in, const std::string& file);
-ConfigResult load_config_file(const std::string& path);
+// `text`, when given, gets the bytes that were parsed (the state journal's
+// digest is of exactly those).
+ConfigResult load_config_file(const std::string& path, std::string* text = nullptr);
 
 // The deployment as YAML in the shape load_config reads: loading the result
 // gives the same deployment back.

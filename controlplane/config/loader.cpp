@@ -336,7 +336,7 @@ ConfigResult load_config(std::istream& in, const std::string& file) {
   return r;
 }
 
-ConfigResult load_config_file(const std::string& path) {
+ConfigResult load_config_file(const std::string& path, std::string* text) {
   std::ifstream in(path);
   if (!in) {
     ConfigResult r;
@@ -344,7 +344,10 @@ ConfigResult load_config_file(const std::string& path) {
     r.errors.push_back(path + ": cannot open the file; check the path given to --config");
     return r;
   }
-  return load_config(in, path);
+  std::stringstream buf;
+  buf << in.rdbuf();
+  if (text) *text = buf.str();
+  return load_config(buf, path);
 }
 
 }  // namespace steer

@@ -68,26 +68,23 @@ grpc::Status ConfigService::Apply(grpc::ServerContext*, const pb::ApplyRequest* 
 }
 
 grpc::Status ConfigService::Diff(grpc::ServerContext*, const pb::DiffRequest* req, pb::DiffResponse* out) {
-  std::string text, name;
+  ConfigResult file;
+  std::string name;
   if (!req->yaml().empty()) {
-    text = req->yaml();
     name = "<request>";
+    std::istringstream in(req->yaml());
+    file = load_config(in, name);
   } else if (m.config_file.empty()) {
     return {grpc::StatusCode::FAILED_PRECONDITION,
             "steerd runs the embedded demo deployment, so there is no file to compare; send one (steerctl diff -f "
             "FILE)"};
   } else {
     name = m.config_file;
-    std::ifstream f(name);
-    if (!f)
+    if (!std::ifstream(name))
       return {grpc::StatusCode::FAILED_PRECONDITION,
               "steerd cannot read its file " + name + " (" + std::strerror(errno) + "); make it readable by steerd"};
-    std::stringstream buf;
-    buf << f.rdbuf();
-    text = buf.str();
+    file = load_config_file(name);
   }
-  std::istringstream in(text);
-  ConfigResult file = load_config(in, name);
   if (!file.ok()) return invalid(file);
   const std::string a = to_yaml(file.deployment), b = to_yaml(running_now(m));
   out->set_file(name);

@@ -1,9 +1,5 @@
 #include "journal.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <spdlog/spdlog.h>
 #include <yaml-cpp/yaml.h>
 
@@ -16,6 +12,7 @@
 #include <sstream>
 
 #include "config.h"
+#include "steer/atomic_file.h"
 
 namespace steer::state {
 namespace {
@@ -43,17 +40,6 @@ std::string generations_text(const std::map<std::string, uint64_t>& g) {
   std::string s;
   for (const auto& [port, gen] : g) s += (s.empty() ? "" : ", ") + port + " at generation " + std::to_string(gen);
   return s.empty() ? "no steered port" : s;
-}
-
-bool write_all(int fd, const std::string& s) {
-  size_t off = 0;
-  while (off < s.size()) {
-    ssize_t n = ::write(fd, s.data() + off, s.size() - off);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    off += size_t(n);
-  }
-  return true;
 }
 
 }  // namespace
@@ -203,33 +189,7 @@ bool Journal::write(const Journaled& j, std::string* why) const {
   std::string text = e.c_str();
   text += "\n";
 
-  const std::string tmp = dir_ + "/.running.yaml.tmp";
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
-  if (fd < 0) {
-    *why = "cannot create " + tmp + ": " + std::strerror(errno);
-    return false;
-  }
-  const bool ok = write_all(fd, text) && ::fsync(fd) == 0;
-  const int err = errno;
-  ::close(fd);
-  if (!ok) {
-    ::unlink(tmp.c_str());
-    *why = "cannot write " + tmp + ": " + std::strerror(err);
-    return false;
-  }
-  if (::rename(tmp.c_str(), path().c_str()) != 0) {
-    *why = "cannot rename " + tmp + " over " + path() + ": " + std::strerror(errno);
-    ::unlink(tmp.c_str());
-    return false;
-  }
-  const int dfd = ::open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);  // the rename itself, durable
-  if (dfd < 0 || ::fsync(dfd) != 0) {
-    *why = "cannot fsync " + dir_ + ": " + std::strerror(errno);
-    if (dfd >= 0) ::close(dfd);
-    return false;
-  }
-  ::close(dfd);
-  return true;
+  return replace_file(path(), text, 0640, why);
 }
 
 void Keeper::commit() {
@@ -239,11 +199,6 @@ void Keeper::commit() {
     ++failures_;
     spdlog::error("state journal: {}; the running steering is not saved for a restart (failure {})", why, failures_);
   }
-}
-
-uint64_t Keeper::failures() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return failures_;
 }
 
 }  // namespace steer::state

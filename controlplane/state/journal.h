@@ -84,15 +84,14 @@ class Keeper {
  public:
   using Snapshot = std::function<Journaled()>;
   Keeper(Journal& j, Snapshot s) : j_(j), snapshot_(std::move(s)) {}
-  // Writes the state now. Errors are logged and counted; the dataplane keeps
+  // Writes the state now. Errors are logged with a running count; the dataplane keeps
   // running what it runs (the journal catches up on the next good write).
   void commit();
-  uint64_t failures() const;
 
  private:
   Journal& j_;
   Snapshot snapshot_;
-  mutable std::mutex mu_;
+  std::mutex mu_;
   uint64_t failures_ = 0;
 };
 

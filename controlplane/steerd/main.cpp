@@ -71,28 +71,12 @@ uint64_t free_hugepage_bytes() {
   return total;
 }
 
-// The whole file, so that what is loaded and what is digested are the same bytes.
-bool read_file(const std::string& path, std::string* text) {
-  std::ifstream f(path);
-  if (!f) return false;
-  std::stringstream buf;
-  buf << f.rdbuf();
-  *text = buf.str();
-  return true;
-}
-
 // The deployment's text: the file, or the embedded demo.
 steer::ConfigResult load(const std::string& path, std::string* text) {
-  if (path.empty()) {
-    *text = steer::kDemoConfig;
-  } else if (!read_file(path, text)) {
-    steer::ConfigResult r;
-    r.file = path;
-    r.errors.push_back(path + ": cannot open the file; check the path given to --config");
-    return r;
-  }
+  if (!path.empty()) return steer::load_config_file(path, text);
+  *text = steer::kDemoConfig;
   std::istringstream in(*text);
-  return steer::load_config(in, path.empty() ? "<embedded configs/demo.yaml>" : path);
+  return steer::load_config(in, "<embedded configs/demo.yaml>");
 }
 
 // The file's identity as the journal records it; a reload replaces it.

@@ -128,17 +128,16 @@ std::string render_metrics(const StatsSnapshot& s, const std::vector<double>& bu
   counters(out, "queue", kQueueFields, qrows, s.tsc_hz, [](const QRow& r) { return r.labels; });
   counters(out, "lcore", kLcoreFields, s.lcores, s.tsc_hz,
            [](const StatsSnapshot::Lcore& l) { return label("lcore", std::to_string(l.lcore)); });
-  counters(out, "dispatcher", kDispatchFields, s.dispatchers, s.tsc_hz, [](const StatsSnapshot::Dispatcher& d) {
+  const auto dispatcher_labels = [](const StatsSnapshot::Dispatcher& d) {
     return label("port", d.port) + "," + label("queue", std::to_string(d.queue)) + "," +
            label("lcore", std::to_string(d.lcore));
-  });
+  };
+  counters(out, "dispatcher", kDispatchFields, s.dispatchers, s.tsc_hz, dispatcher_labels);
   if (!s.dispatchers.empty()) {
     out.family("steer_dispatcher_cycles_per_packet", "gauge",
                "TSC cycles per packet taken (busy_cycles / rx since start): the dispatcher's cost, as in the table");
     for (const auto& d : s.dispatchers)
-      out.sample("steer_dispatcher_cycles_per_packet",
-                 label("port", d.port) + "," + label("queue", std::to_string(d.queue)) + "," +
-                     label("lcore", std::to_string(d.lcore)),
+      out.sample("steer_dispatcher_cycles_per_packet", dispatcher_labels(d),
                  d.rx ? double(d.busy_cycles) / double(d.rx) : 0.0);
   }
   counters(out, "port", kPortFields, s.ports, s.tsc_hz,

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cstring>
+#include <iterator>
+#include <numeric>
 
 #include "steer/text.h"
 
@@ -105,7 +107,7 @@ uint64_t SteeringTable::Key::word(size_t i) const {
   return w;
 }
 
-uint64_t SteeringTable::Group::hash(const uint64_t* masked) const {
+inline uint64_t SteeringTable::Group::hash(const uint64_t* masked) const {
   // Multiplication only carries bits upward, so keys that differ in a word's
   // high bytes (the last address bytes, read little-endian) would share their
   // low bits, and so their slots: a full avalanche at the end (the 64-bit
@@ -119,11 +121,52 @@ uint64_t SteeringTable::Group::hash(const uint64_t* masked) const {
   return h;
 }
 
-uint32_t SteeringTable::Group::find(const uint64_t* masked, uint64_t h) const {
+inline uint64_t SteeringTable::Group::mask_words(const uint64_t* words, uint64_t* masked) const {
+  for (uint8_t u = 0; u < n_used; ++u) masked[u] = words[used[u]] & word_mask[used[u]];
+  return hash(masked);
+}
+
+inline uint32_t SteeringTable::Group::find(const uint64_t* masked, uint64_t h) const {
   const uint32_t s = uint32_t(h >> 32);
+  const Slot* sl = slots.data();
   for (uint32_t i = uint32_t(h) & slot_mask;; i = (i + 1) & slot_mask) {
-    if (rule[i] == kEmpty) return kEmpty;
-    if (sig[i] == s && std::memcmp(&keys[size_t(i) * n_used], masked, n_used * sizeof(uint64_t)) == 0) return rule[i];
+    if (sl[i].rule == kEmpty) return kEmpty;
+    if (sl[i].sig == s) {
+      const uint64_t* k = &keys[size_t(i) * n_used];
+      uint64_t diff = 0;
+      for (uint8_t u = 0; u < n_used; ++u) diff |= k[u] ^ masked[u];
+      if (!diff) return sl[i].rule;
+    }
+  }
+}
+
+void SteeringTable::Group::set_mask(const Key& m) {
+  mask = m;
+  n_used = 0;
+  for (size_t w = 0; w < kKeyWords; ++w) {
+    word_mask[w] = m.word(w);
+    if (word_mask[w]) used[n_used++] = uint8_t(w);
+  }
+}
+
+template <class Better>
+void SteeringTable::Group::fill(const std::vector<std::pair<Key, uint32_t>>& entries, Better better) {
+  size_t n = 8;
+  while (n < 2 * entries.size()) n *= 2;
+  slot_mask = uint32_t(n - 1);
+  slots.assign(n, Slot{0, kEmpty});
+  keys.assign(n * n_used, 0);
+  for (const auto& [value, rule] : entries) {
+    uint64_t masked[kKeyWords], words[kKeyWords];
+    for (size_t w = 0; w < kKeyWords; ++w) words[w] = value.word(w);
+    const uint64_t h = mask_words(words, masked);
+    uint32_t i = uint32_t(h) & slot_mask;
+    while (slots[i].rule != kEmpty && std::memcmp(&keys[size_t(i) * n_used], masked, n_used * sizeof(uint64_t)) != 0)
+      i = (i + 1) & slot_mask;
+    if (slots[i].rule == kEmpty || better(rule, slots[i].rule)) {
+      slots[i] = Slot{uint32_t(h >> 32), rule};
+      std::memcpy(&keys[size_t(i) * n_used], masked, n_used * sizeof(uint64_t));
+    }
   }
 }
 
@@ -169,88 +212,97 @@ SteeringTable::Key SteeringTable::mask_of(const FlowMatch& m, Key* value) {
   return mask;
 }
 
-SteeringTable::SteeringTable(const SteeringConfig& cfg) : cfg_(cfg), toeplitz_(cfg.rss.key) {
-  struct Entry {
-    Key value;
-    uint32_t rule;
-  };
-  std::vector<std::vector<Entry>> entries;  // per group
+namespace {
+
+// Which fields a mask constrains (the key layout's fields, a bit each): the
+// groups of one cluster constrain the same ones.
+uint32_t field_set(const uint8_t* mask) {
+  static constexpr struct {
+    uint8_t at, len;
+  } kFields[] = {{0, 2}, {kKeyVlan, 2}, {kKeyProto, 1}, {kKeySport, 2}, {kKeyDport, 2}, {kKeySrc, 16}, {kKeyDst, 16}};
+  uint32_t set = 0;
+  for (size_t i = 0; i < std::size(kFields); ++i)
+    for (uint8_t b = 0; b < kFields[i].len; ++b)
+      if (mask[kFields[i].at + b]) set |= 1u << i;
+  return set;
+}
+
+}  // namespace
+
+SteeringTable::SteeringTable(const SteeringConfig& cfg)
+    : cfg_(cfg), toeplitz_(cfg.rss.key), use_gfni_(ToeplitzGfni::usable()) {
+  if (use_gfni_) gfni_ = ToeplitzGfni(cfg.rss.key);
+  const size_t rs = cfg_.rss.reta.size();
+  if (rs > 1 && (rs & (rs - 1)) == 0) reta_mask_ = uint32_t(rs - 1);
+  using Entries = std::vector<std::pair<Key, uint32_t>>;
+  std::vector<Group> groups;
+  std::vector<Entries> entries;  // per group
   for (uint32_t i = 0; i < cfg_.flows.size(); ++i) {
     Key value;
-    Key mask = mask_of(cfg_.flows[i].match, &value);
-    auto g = std::find_if(groups_.begin(), groups_.end(), [&](const Group& x) { return x.mask == mask; });
-    if (g == groups_.end()) {
-      Group fresh;
-      fresh.mask = mask;
-      for (size_t w = 0; w < kKeyWords; ++w) {
-        fresh.word_mask[w] = mask.word(w);
-        if (fresh.word_mask[w]) fresh.used[fresh.n_used++] = uint8_t(w);
-      }
-      groups_.push_back(std::move(fresh));
+    const Key mask = mask_of(cfg_.flows[i].match, &value);
+    size_t g = 0;
+    while (g < groups.size() && !(groups[g].mask == mask)) ++g;
+    if (g == groups.size()) {
+      groups.emplace_back().set_mask(mask);
       entries.emplace_back();
-      g = groups_.end() - 1;
     }
-    g->best_priority = std::min(g->best_priority, cfg_.flows[i].priority);
-    entries[size_t(g - groups_.begin())].push_back({value, i});
+    groups[g].best_priority = std::min(groups[g].best_priority, cfg_.flows[i].priority);
+    entries[g].emplace_back(value, i);
   }
-  for (size_t gi = 0; gi < groups_.size(); ++gi) {
-    Group& g = groups_[gi];
-    size_t slots = 8;
-    while (slots < 2 * entries[gi].size()) slots *= 2;
-    g.slot_mask = uint32_t(slots - 1);
-    g.rule.assign(slots, Group::kEmpty);
-    g.sig.assign(slots, 0);
-    g.keys.assign(slots * g.n_used, 0);
-    for (const Entry& e : entries[gi]) {
-      uint64_t masked[kKeyWords];
-      for (uint8_t u = 0; u < g.n_used; ++u) masked[u] = e.value.word(g.used[u]);
-      const uint64_t h = g.hash(masked);
-      uint32_t i = uint32_t(h) & g.slot_mask;
-      // The same masked key twice: the lower priority number wins.
-      while (g.rule[i] != Group::kEmpty &&
-             std::memcmp(&g.keys[size_t(i) * g.n_used], masked, g.n_used * sizeof(uint64_t)) != 0)
-        i = (i + 1) & g.slot_mask;
-      if (g.rule[i] == Group::kEmpty || cfg_.flows[e.rule].priority < cfg_.flows[g.rule[i]].priority) {
-        g.rule[i] = e.rule;
-        g.sig[i] = uint32_t(h >> 32);
-        std::memcpy(&g.keys[size_t(i) * g.n_used], masked, g.n_used * sizeof(uint64_t));
+  // The same masked key twice in a group: the lower priority number wins.
+  auto higher = [&](uint32_t a, uint32_t b) { return cfg_.flows[a].priority < cfg_.flows[b].priority; };
+  for (size_t g = 0; g < groups.size(); ++g) groups[g].fill(entries[g], higher);
+
+  // Clusters: groups by the fields they constrain, each cluster's groups by
+  // priority, clusters by their best priority.
+  std::map<uint32_t, std::vector<size_t>> by_fields;
+  for (size_t g = 0; g < groups.size(); ++g) by_fields[field_set(groups[g].mask.bytes)].push_back(g);
+  for (auto& [fields, members] : by_fields) {
+    std::sort(members.begin(), members.end(),
+              [&](size_t a, size_t b) { return groups[a].best_priority < groups[b].best_priority; });
+    Cluster c;
+    c.best_priority = groups[members[0]].best_priority;
+    c.count = uint32_t(members.size());
+    if (members.size() > 1) {
+      Key shared = groups[members[0]].mask;
+      Entries values;
+      for (size_t g : members) {
+        for (size_t b = 0; b < sizeof shared.bytes; ++b) shared.bytes[b] &= groups[g].mask.bytes[b];
+        values.insert(values.end(), entries[g].begin(), entries[g].end());
       }
+      c.filtered = true;
+      c.filter.set_mask(shared);
+      c.filter.fill(values, [](uint32_t, uint32_t) { return false; });
     }
+    clusters_.push_back(std::move(c));
   }
-  std::sort(groups_.begin(), groups_.end(),
-            [](const Group& a, const Group& b) { return a.best_priority < b.best_priority; });
+  std::vector<size_t> order(clusters_.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::sort(order.begin(), order.end(),
+            [&](size_t a, size_t b) { return clusters_[a].best_priority < clusters_[b].best_priority; });
+  std::vector<Cluster> sorted;
+  std::vector<std::vector<size_t>> member_lists;
+  for (auto& [fields, members] : by_fields) member_lists.push_back(members);
+  for (size_t ci : order) {
+    Cluster c = std::move(clusters_[ci]);
+    c.first = uint32_t(groups_.size());
+    for (size_t g : member_lists[ci]) groups_.push_back(std::move(groups[g]));
+    sorted.push_back(std::move(c));
+  }
+  clusters_ = std::move(sorted);
 }
 
 uint32_t SteeringTable::hash(const PacketFields& f) const {
   uint8_t tuple[ToeplitzTable::kMaxInput];
   const size_t n = rss_tuple(f, cfg_.rss.types, tuple);
-  return n ? toeplitz_.hash(tuple, n) : 0;
+  if (!n) return 0;
+  return use_gfni_ ? gfni_.hash(tuple, n) : toeplitz_.hash(tuple, n);
 }
 
-SteerVerdict SteeringTable::classify(const PacketFields& f) const {
-  SteerVerdict v;
-  v.hash = hash(f);
-  const auto& reta = cfg_.rss.reta;
-  v.queue = reta[v.hash % reta.size()];
-  if (groups_.empty()) return v;
-  const Key k = key_of(f);
-  int32_t best = -1;
-  uint32_t best_prio = UINT32_MAX;
-  uint64_t words[kKeyWords];
-  for (size_t w = 0; w < kKeyWords; ++w) words[w] = k.word(w);
-  for (const Group& g : groups_) {
-    if (g.best_priority >= best_prio) break;
-    uint64_t masked[kKeyWords];
-    for (uint8_t u = 0; u < g.n_used; ++u) masked[u] = words[g.used[u]] & g.word_mask[g.used[u]];
-    const uint32_t r = g.find(masked, g.hash(masked));
-    if (r != Group::kEmpty && cfg_.flows[r].priority < best_prio) {
-      best = int32_t(r);
-      best_prio = cfg_.flows[r].priority;
-    }
-  }
-  if (best < 0) return v;
-  const FlowActionSpec& a = cfg_.flows[size_t(best)].action;
-  v.rule = best;
+void SteeringTable::apply_rule(SteerVerdict& v, int32_t rule) const {
+  if (rule < 0) return;
+  const FlowActionSpec& a = cfg_.flows[size_t(rule)].action;
+  v.rule = rule;
   if (a.mark) {
     v.marked = true;
     v.mark = *a.mark;
@@ -261,7 +313,91 @@ SteerVerdict SteeringTable::classify(const PacketFields& f) const {
     v.queue = *a.queue;
   else if (!a.rss.empty())
     v.queue = a.rss[v.hash % a.rss.size()];
+}
+
+SteerVerdict SteeringTable::classify(const PacketFields& f) const {
+  SteerVerdict v;
+  v.hash = hash(f);
+  v.queue = reta_queue(v.hash);
+  const Key k = key_of(f);
+  int32_t best = -1;
+  uint32_t best_prio = UINT32_MAX;
+  uint64_t words[kKeyWords];
+  for (size_t w = 0; w < kKeyWords; ++w) words[w] = k.word(w);
+  for (const Group& g : groups_) {
+    if (g.best_priority >= best_prio) continue;
+    uint64_t masked[kKeyWords];
+    const uint32_t r = g.find(masked, g.mask_words(words, masked));
+    if (r != Group::kEmpty && cfg_.flows[r].priority < best_prio) {
+      best = int32_t(r);
+      best_prio = cfg_.flows[r].priority;
+    }
+  }
+  apply_rule(v, best);
   return v;
+}
+
+void SteeringTable::classify_burst(const PacketFields* f, size_t n, SteerVerdict* out) const {
+  for (size_t i = 0; i < n; i += kChunk) classify_chunk(f + i, std::min(kChunk, n - i), out + i);
+}
+
+// One stage at a time across the chunk: RSS hashes; key words; then per
+// cluster its filter and per group its probes, each as two passes (hash and
+// prefetch the slot for every packet still looking, then compare), so the
+// slot loads of a pass are in flight together instead of one after another.
+void SteeringTable::classify_chunk(const PacketFields* f, size_t n, SteerVerdict* out) const {
+  for (size_t i = 0; i < n; ++i) {
+    out[i] = SteerVerdict{};
+    out[i].hash = hash(f[i]);
+    out[i].queue = reta_queue(out[i].hash);
+  }
+  if (groups_.empty()) return;
+  uint64_t words[kChunk][kKeyWords], masked[kChunk][kKeyWords], h[kChunk];
+  uint32_t best_prio[kChunk];
+  int32_t best[kChunk];
+  uint8_t look[kChunk], sel[kChunk];
+  for (size_t i = 0; i < n; ++i) {
+    const Key k = key_of(f[i]);
+    for (size_t w = 0; w < kKeyWords; ++w) words[i][w] = k.word(w);
+    best_prio[i] = UINT32_MAX;
+    best[i] = -1;
+  }
+  // Hashes the packets of `in` under g's mask and prefetches their slots.
+  auto stage = [&](const Group& g, const uint8_t* in, size_t m) {
+    for (size_t j = 0; j < m; ++j) {
+      h[in[j]] = g.mask_words(words[in[j]], masked[in[j]]);
+      __builtin_prefetch(g.slot_for(h[in[j]]));
+    }
+  };
+  for (const Cluster& c : clusters_) {
+    size_t m = 0;
+    for (size_t i = 0; i < n; ++i)
+      if (best_prio[i] > c.best_priority) look[m++] = uint8_t(i);
+    if (c.filtered && m) {
+      stage(c.filter, look, m);
+      size_t kept = 0;
+      for (size_t j = 0; j < m; ++j)
+        if (c.filter.find(masked[look[j]], h[look[j]]) != Group::kEmpty) look[kept++] = look[j];
+      m = kept;
+    }
+    for (uint32_t gi = c.first; gi < c.first + c.count && m; ++gi) {
+      const Group& g = groups_[gi];
+      size_t s = 0;
+      for (size_t j = 0; j < m; ++j)
+        if (best_prio[look[j]] > g.best_priority) sel[s++] = look[j];
+      if (!s) break;  // the cluster's later groups rank lower still
+      stage(g, sel, s);
+      for (size_t j = 0; j < s; ++j) {
+        const size_t i = sel[j];
+        const uint32_t r = g.find(masked[i], h[i]);
+        if (r != Group::kEmpty && cfg_.flows[r].priority < best_prio[i]) {
+          best[i] = int32_t(r);
+          best_prio[i] = cfg_.flows[r].priority;
+        }
+      }
+    }
+  }
+  for (size_t i = 0; i < n; ++i) apply_rule(out[i], best[i]);
 }
 
 std::vector<uint16_t> reta_spread(uint32_t size, const std::vector<uint16_t>& queues) {

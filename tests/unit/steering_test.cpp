@@ -131,6 +131,43 @@ TEST(Toeplitz, PublishedVerificationVectors) {
   }
 }
 
+// The GFNI form against the published vectors, and against the table form
+// and the bitwise definition on random keys (40 and 52 bytes) and random
+// inputs of every length from 0 to 36 bytes, including inputs whose bytes past
+// the length are not zero (the GFNI load must ignore them). Skipped, and
+// says so, on a CPU without GFNI/AVX-512VBMI: then the table form is used.
+TEST(Toeplitz, GfniAgreesWithTableAndVectors) {
+  if (!ToeplitzGfni::supported()) GTEST_SKIP() << "this CPU has no GFNI + AVX-512BW/VBMI; the table form is used";
+  std::vector<uint8_t> key;
+  auto vectors = load_vectors(&key);
+  ToeplitzGfni g(key);
+  for (const auto& v : vectors) {
+    std::vector<uint8_t> in = v.src;
+    in.insert(in.end(), v.dst.begin(), v.dst.end());
+    EXPECT_EQ(g.hash(in.data(), in.size()), v.l3);
+    for (uint16_t port : {v.sport, v.dport}) {
+      in.push_back(uint8_t(port >> 8));
+      in.push_back(uint8_t(port));
+    }
+    EXPECT_EQ(g.hash(in.data(), in.size()), v.l3l4);
+  }
+  std::mt19937 rng(56);
+  for (size_t key_len : {40u, 52u})
+    for (int round = 0; round < 20; ++round) {
+      std::vector<uint8_t> k(key_len);
+      for (auto& b : k) b = uint8_t(rng());
+      ToeplitzGfni gk(k);
+      ToeplitzTable tk(k);
+      for (size_t len = 0; len <= ToeplitzTable::kMaxInput; ++len) {
+        uint8_t buf[64];
+        for (auto& b : buf) b = uint8_t(rng());  // garbage past len too
+        const uint32_t want = tk.hash(buf, len);
+        ASSERT_EQ(gk.hash(buf, len), want) << "key " << key_len << " round " << round << " len " << len;
+        ASSERT_EQ(toeplitz_bitwise(k, std::vector<uint8_t>(buf, buf + len)), want);
+      }
+    }
+}
+
 TEST(Toeplitz, Random52ByteKeyMatchesReference) {
   std::vector<uint8_t> key(52);
   for (size_t i = 0; i < key.size(); ++i) key[i] = uint8_t(i * 37 + 11);
@@ -303,6 +340,175 @@ TEST(Steering, MaskGroupsAgreeWithALinearScan) {
           << "round " << round << " packet " << k;
     }
   }
+}
+
+// classify_burst (the dispatcher's path: clusters with their filters, stages
+// across the burst) returns for every packet what classify returns for it
+// alone: every verdict field, over rule sets mixing IPv4 and IPv6 prefixes of
+// several lengths, ports, VLANs, protocols and match-all rules, with queue,
+// rss, drop and mark actions, and bursts of 1 to 100 frames (more than one
+// chunk) that include non-IP frames. Rule values and packets are drawn from a
+// few values each, so packets match several rules and the filters both pass
+// and refuse.
+TEST(Steering, BurstClassifyAgreesWithOnePacketAtATime) {
+  std::mt19937 rng(34);
+  size_t filtered_misses = 0, hits = 0, clusters = 0;
+  for (int round = 0; round < 30; ++round) {
+    SteeringConfig cfg;
+    cfg.rss.reta = reta_spread(128, {0, 1, 2, 3});
+    const uint32_t n = 1 + rng() % 400;
+    std::vector<uint32_t> prios(n);
+    std::iota(prios.begin(), prios.end(), 0);
+    std::shuffle(prios.begin(), prios.end(), rng);
+    auto a4 = [&] { return std::array<uint8_t, 4>{10, uint8_t(rng() % 2), uint8_t(rng() % 3), uint8_t(rng() % 4)}; };
+    auto a6 = [&] {
+      std::array<uint8_t, 16> a{0x20, 0x01, 0x0d, 0xb8};
+      a[7] = uint8_t(rng() % 3);
+      a[15] = uint8_t(rng() % 4);
+      return a;
+    };
+    for (uint32_t i = 0; i < n; ++i) {
+      FlowRule r{"r" + std::to_string(i), prios[i], {}, {}};
+      const unsigned shape = rng() % 10;
+      const bool tcp = rng() % 2;
+      const bool v6 = rng() % 3 == 0;
+      auto len4 = [&] { return uint8_t(std::array<int, 5>{8, 16, 24, 30, 32}[rng() % 5]); };
+      auto len6 = [&] { return uint8_t(std::array<int, 5>{48, 56, 64, 120, 128}[rng() % 5]); };
+      if (shape & 1) {
+        if (v6) {
+          r.match.ipv6_dst = a6();
+          r.match.ipv6_dst_len = len6();
+        } else {
+          r.match.ipv4_dst = a4();
+          r.match.ipv4_dst_len = len4();
+        }
+      }
+      if (shape & 2) {
+        if (v6) {
+          r.match.ipv6_src = a6();
+          r.match.ipv6_src_len = len6();
+        } else {
+          r.match.ipv4_src = a4();
+          r.match.ipv4_src_len = len4();
+        }
+      }
+      if (shape & 4) (tcp ? r.match.tcp_dst : r.match.udp_dst) = PortMatch{uint16_t(50 + rng() % 4), 0xffff};
+      if (shape == 8) r.match.vlan = uint16_t(rng() % 3);
+      if (shape == 0) r.match.ip_proto = tcp ? 6 : 17;  // shape 9 with no field: a match-all rule
+      if (rng() % 4 == 0) (tcp ? r.match.tcp_src : r.match.udp_src) = PortMatch{uint16_t(rng() % 8), 0x0006};
+      switch (rng() % 5) {
+        case 0:
+          r.action.queue = uint16_t(rng() % 4);
+          break;
+        case 1:
+          r.action.rss = {uint16_t(rng() % 4), uint16_t(rng() % 4), 3};
+          break;
+        case 2:
+          r.action.drop = true;
+          break;
+        case 3:
+          r.action.queue = uint16_t(rng() % 4);
+          r.action.mark = rng();
+          break;
+        default:
+          r.action.mark = rng();
+      }
+      cfg.flows.push_back(r);
+    }
+    ASSERT_TRUE(validate_steering(cfg, 4, "s").empty());
+    SteeringTable st(cfg);
+    clusters += st.clusters();
+    std::vector<std::vector<uint8_t>> frames;
+    for (int k = 0; k < 600; ++k) {
+      const bool v6 = rng() % 3 == 0;
+      Vector v{v6, {}, {}, uint16_t(rng() % 8), uint16_t(50 + rng() % 5), 0, 0};
+      if (v6) {
+        const auto s6 = a6(), d6 = a6();
+        v.src.assign(s6.begin(), s6.end());
+        v.dst.assign(d6.begin(), d6.end());
+      } else {
+        const auto s4 = a4(), d4 = a4();
+        v.src.assign(s4.begin(), s4.end());
+        v.dst.assign(d4.begin(), d4.end());
+      }
+      auto f = frame_for(v, rng() % 2 ? 6 : 17);
+      if (rng() % 10 == 0) {  // VLAN-tagged
+        const uint8_t tag[4] = {0x81, 0x00, 0x00, uint8_t(rng() % 3)};
+        f.insert(f.begin() + 12, tag, tag + 4);
+      }
+      if (rng() % 20 == 0) f[12] = 0x08, f[13] = 0x06;  // ARP: not IP
+      frames.push_back(std::move(f));
+    }
+    size_t at = 0;
+    while (at < frames.size()) {
+      const size_t b = std::min<size_t>(1 + rng() % 100, frames.size() - at);
+      std::vector<PacketFields> fields;
+      for (size_t i = 0; i < b; ++i) fields.push_back(parse_fields(frames[at + i].data(), frames[at + i].size()));
+      std::vector<SteerVerdict> burst(b);
+      st.classify_burst(fields.data(), b, burst.data());
+      for (size_t i = 0; i < b; ++i) {
+        const SteerVerdict one = st.classify(fields[i]);
+        ASSERT_EQ(burst[i].rule, one.rule) << "round " << round << " frame " << at + i;
+        ASSERT_EQ(burst[i].kind, one.kind);
+        ASSERT_EQ(burst[i].queue, one.queue);
+        ASSERT_EQ(burst[i].hash, one.hash);
+        ASSERT_EQ(burst[i].marked, one.marked);
+        ASSERT_EQ(burst[i].mark, one.mark);
+        hits += one.rule >= 0;
+        filtered_misses += one.rule < 0;
+      }
+      at += b;
+    }
+  }
+  // The draw reaches both outcomes and builds clusters of several groups.
+  EXPECT_GT(hits, 2000u);
+  EXPECT_GT(filtered_misses, 500u);
+  EXPECT_GT(clusters, 60u);
+}
+
+// A cluster's filter refuses what no rule of the cluster can match and passes
+// the rest: 32 groups of destination prefixes (/17 to /32, half with a port)
+// form two clusters; a packet outside every rule's /17 misses, one inside a
+// rule's exact /32 finds it, and a longer prefix loses to a shorter one only
+// by priority.
+TEST(Steering, ClusterFilterKeepsEveryMatch) {
+  SteeringConfig cfg;
+  cfg.rss.reta = reta_spread(128, {0, 1});
+  uint32_t prio = 100;
+  for (uint32_t g = 0; g < 32; ++g)
+    for (uint32_t j = 0; j < 50; ++j) {
+      FlowRule r{"g" + std::to_string(g) + "_" + std::to_string(j), prio++, {}, {}};
+      const uint8_t cut = uint8_t(g % 16);
+      const uint32_t a = (198u << 24 | 18u << 16) + (j << cut);
+      r.match.ipv4_dst = std::array<uint8_t, 4>{uint8_t(a >> 24), uint8_t(a >> 16), uint8_t(a >> 8), uint8_t(a)};
+      r.match.ipv4_dst_len = uint8_t(32 - cut);
+      if (g >= 16) r.match.udp_dst = PortMatch{uint16_t(7 + g), 0xffff};
+      r.action.queue = 1;
+      cfg.flows.push_back(r);
+    }
+  ASSERT_TRUE(validate_steering(cfg, 2, "s").empty());
+  SteeringTable st(cfg);
+  EXPECT_EQ(st.groups(), 32u);
+  EXPECT_EQ(st.clusters(), 2u);
+  std::vector<PacketFields> fs;
+  std::vector<std::vector<uint8_t>> frames = {
+      udp4(0x0a000001, 0x0a000001, 1, 23),                // 10.0.0.1: outside every rule
+      udp4(0x0a000001, 0xc6120000 + 7, 1, 999),           // 198.18.0.7 = g0 rule 7 (/32, first in priority)
+      udp4(0x0a000001, 0xc6120000 + 7, 1, 23),            // same, port 23 = g16's port, but g0 ranks first
+      udp4(0x0a000001, 0xcb007105, 1, 23),                // 203.0.113.5: no rule's /17
+      udp4(0x0a000001, 0xc6120000 + (40u << 15), 1, 38),  // g15's rule 40 (/17), port 38 = g31's
+  };
+  for (auto& f : frames) fs.push_back(parse_fields(f.data(), f.size()));
+  std::vector<SteerVerdict> out(fs.size());
+  st.classify_burst(fs.data(), fs.size(), out.data());
+  EXPECT_EQ(out[0].rule, -1);
+  EXPECT_EQ(out[1].rule, 7);
+  EXPECT_EQ(out[2].rule, 7);
+  EXPECT_EQ(out[3].rule, -1);
+  // 198.18.0.0 + 40<<15 = 198.38.0.0 is g15's rule 40 (a /17); g31's rule 40
+  // matches too, at a lower precedence.
+  EXPECT_EQ(out[4].rule, int32_t(15 * 50 + 40));
+  for (size_t i = 0; i < fs.size(); ++i) EXPECT_EQ(out[i].rule, st.classify(fs[i]).rule) << i;
 }
 
 TEST(Steering, BadConfigsNameTheField) {

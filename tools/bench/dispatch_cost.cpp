@@ -17,10 +17,12 @@
 // noise); with env HUGE_DIR naming a hugetlbfs mount with >= 1 GiB free,
 // 2 MiB pages, as a production steerd runs.
 //
-// usage: steer-bench-dispatch-cost [--seconds S (1)] [--rounds N (3)] [--only SUBSTRING]
+// usage: steer-bench-dispatch-cost [--seconds S (1)] [--rounds N (3)] [--only SUBSTRING] [--classifier]
 // One line per case, then the summary line:
 //   dispatch_cost capture=v4udp-1k rules=1000 groups=1 hit=0 cycles=.. pmd=.. overhead=.. mpps=.. ring_full=..
+#include <sched.h>
 #include <unistd.h>
+#include <x86intrin.h>
 
 #include <rte_eal.h>
 
@@ -52,10 +54,22 @@ struct Capture {
   std::string path;
 };
 
-// A classic pcap file, one frame per flow, frames of the minimum size that
-// carries the headers (64 bytes with FCS for IPv4/UDP).
-void write_pcap(const Capture& c) {
+// One frame per flow, each of the minimum size that carries its headers (64
+// bytes with FCS for IPv4/UDP).
+std::vector<std::vector<uint8_t>> frames_of(const Capture& c) {
   const auto flows = trafgen::make_flows(c.flows, trafgen::FlowMode::Sequential, 1, c.proto, c.ipv6);
+  const uint8_t src[6] = {2, 0, 0, 0, 0, 1}, dst[6] = {2, 0, 0, 0, 0, 0x10};
+  std::vector<std::vector<uint8_t>> out;
+  for (const auto& flow : flows) {
+    const uint16_t len = uint16_t(std::max<size_t>(60, trafgen::min_frame_len(flow)));
+    out.emplace_back(len, 0);
+    trafgen::build_headers(out.back().data(), flow, len, src, dst);
+  }
+  return out;
+}
+
+// A classic pcap file of those frames.
+void write_pcap(const Capture& c) {
   std::ofstream f(c.path, std::ios::binary);
   auto u32 = [&](uint32_t v) { f.write(reinterpret_cast<const char*>(&v), 4); };
   auto u16 = [&](uint16_t v) { f.write(reinterpret_cast<const char*>(&v), 2); };
@@ -66,17 +80,14 @@ void write_pcap(const Capture& c) {
   u32(0);
   u32(65535);
   u32(1);  // Ethernet
-  const uint8_t src[6] = {2, 0, 0, 0, 0, 1}, dst[6] = {2, 0, 0, 0, 0, 0x10};
-  std::vector<uint8_t> frame;
-  for (size_t i = 0; i < flows.size(); ++i) {
-    const uint16_t len = uint16_t(std::max<size_t>(60, trafgen::min_frame_len(flows[i])));
-    frame.assign(len, 0);
-    trafgen::build_headers(frame.data(), flows[i], len, src, dst);
+  const auto frames = frames_of(c);
+  for (size_t i = 0; i < frames.size(); ++i) {
+    const uint32_t len = uint32_t(frames[i].size());
     u32(uint32_t(i / 1000000));
     u32(uint32_t(i % 1000000));
     u32(len);
     u32(len);
-    f.write(reinterpret_cast<const char*>(frame.data()), len);
+    f.write(reinterpret_cast<const char*>(frames[i].data()), len);
   }
 }
 
@@ -142,6 +153,19 @@ struct Case {
   bool hit = false;
 };
 
+SteeringConfig steering_for(const Case& k) {
+  SteeringConfig sc;
+  sc.mode = SteeringMode::Software;
+  sc.rss.reta = reta_spread(128, {0, 1});
+  const uint32_t per_group = k.groups ? (k.rules + k.groups - 1) / k.groups : 0;
+  uint32_t prio = 0;
+  for (uint32_t g = 0; g < k.groups && sc.flows.size() < k.rules; ++g)
+    for (uint32_t j = 0; j < per_group && sc.flows.size() < k.rules; ++j)
+      sc.flows.push_back(miss_rule(*k.cap, g, j, prio++));
+  if (k.hit) sc.flows.push_back(hit_rule(*k.cap, prio++));
+  return sc;
+}
+
 struct Result {
   double cycles = 0, mpps = 0;
   uint64_t ring_full = 0, rx = 0;
@@ -167,15 +191,7 @@ Result run(const Case& k, double seconds) {
     d.pipelines = {{{{0, 0}}, Action::Drop, {}, {}}};
   } else {
     pc.rx_queues = 2;
-    SteeringConfig sc;
-    sc.mode = SteeringMode::Software;
-    sc.rss.reta = reta_spread(128, {0, 1});
-    const uint32_t per_group = k.groups ? (k.rules + k.groups - 1) / k.groups : 0;
-    uint32_t prio = 0;
-    for (uint32_t g = 0; g < k.groups && sc.flows.size() < k.rules; ++g)
-      for (uint32_t j = 0; j < per_group && sc.flows.size() < k.rules; ++j)
-        sc.flows.push_back(miss_rule(*k.cap, g, j, prio++));
-    if (k.hit) sc.flows.push_back(hit_rule(*k.cap, prio++));
+    SteeringConfig sc = steering_for(k);
     pc.steering = sc;
     d.lcores = {{1, {}, {{0, 0}}}, {2, {{0, 0}, {0, 1}}, {}}};
     d.pipelines = {{{{0, 0}, {0, 1}}, Action::Drop, {}, {}}};
@@ -214,12 +230,114 @@ Result run(const Case& k, double seconds) {
   return r;
 }
 
+// --classifier: the classification alone, on CPU 1, without the EAL or a
+// device: the capture's frames (contiguous, 128 bytes apart) parsed and
+// classified from memory, one packet at a time (classify, what the dispatcher
+// did before burst classification) or 32 at a time (classify_burst, the
+// dispatcher's path now). TSC cycles per packet. This is the part of the
+// dispatcher's cost that classification is; the DUT-bound figure adds the
+// device, the mbufs and the hand-off to the worker's CPU, which on some
+// machines costs far more than classification (BENCHMARKS.md).
+double classify_cycles(const SteeringTable& t, const std::vector<uint8_t>& frames, const std::vector<uint16_t>& lens,
+                       bool burst, size_t packets) {
+  constexpr size_t kStride = 128, kBurst = 32;
+  const size_t n = lens.size();
+  PacketFields fields[kBurst];
+  SteerVerdict v[kBurst];
+  uint64_t sink = 0;
+  size_t at = 0;
+  const uint64_t t0 = __rdtsc();
+  for (size_t done = 0; done < packets; done += kBurst) {
+    for (size_t j = 0; j < kBurst; ++j, at = at + 1 == n ? 0 : at + 1)
+      fields[j] = parse_fields(&frames[at * kStride], lens[at]);
+    if (burst) {
+      t.classify_burst(fields, kBurst, v);
+    } else {
+      for (size_t j = 0; j < kBurst; ++j) v[j] = t.classify(fields[j]);
+    }
+    for (size_t j = 0; j < kBurst; ++j) sink += v[j].queue + uint64_t(v[j].rule);
+  }
+  const uint64_t cycles = __rdtsc() - t0;
+  if (sink == 42) std::printf(" ");  // keeps the work observable
+  return double(cycles) / double(packets);
+}
+
+int classifier_main(const std::vector<Capture>& caps, const std::vector<Case>& cases, int rounds,
+                    const std::string& only) {
+  cpu_set_t cpu1;
+  CPU_ZERO(&cpu1);
+  CPU_SET(1, &cpu1);
+  sched_setaffinity(0, sizeof cpu1, &cpu1);
+  std::map<const Capture*, std::pair<std::vector<uint8_t>, std::vector<uint16_t>>> data;
+  for (const auto& c : caps) {
+    auto& [flat, lens] = data[&c];
+    const auto frames = frames_of(c);
+    flat.assign(frames.size() * 128, 0);
+    for (size_t i = 0; i < frames.size(); ++i) {
+      std::memcpy(&flat[i * 128], frames[i].data(), frames[i].size());
+      lens.push_back(uint16_t(frames[i].size()));
+    }
+  }
+  // Toeplitz alone, both forms, over the IPv4/UDP (12-byte) and IPv6/TCP
+  // (36-byte) tuples of the captures.
+  {
+    const ToeplitzTable table(default_rss_key());
+    const ToeplitzGfni gfni = ToeplitzGfni::supported() ? ToeplitzGfni(default_rss_key()) : ToeplitzGfni();
+    for (size_t len : {12u, 36u}) {
+      const auto& [flat, lens] = data[&caps[len == 12 ? 0 : 3]];
+      const size_t at = 14 + (len == 12 ? 12 : 8);  // the addresses, then the ports
+      auto run = [&](bool use_gfni) {
+        std::vector<double> r;
+        for (int i = 0; i < rounds; ++i) {
+          uint32_t sink = 0;
+          const size_t n = lens.size(), packets = 4'000'000;
+          const uint64_t t0 = __rdtsc();
+          for (size_t p = 0, f = 0; p < packets; ++p, f = f + 1 == n ? 0 : f + 1)
+            sink ^= use_gfni ? gfni.hash(&flat[f * 128 + at], len) : table.hash(&flat[f * 128 + at], len);
+          r.push_back(double(__rdtsc() - t0) / double(packets));
+          if (sink == 42) std::printf(" ");
+        }
+        std::sort(r.begin(), r.end());
+        return r[r.size() / 2];
+      };
+      const double t = run(false), g = ToeplitzGfni::supported() ? run(true) : 0;
+      std::printf("toeplitz_cost bytes=%zu table=%.1f gfni=%.1f%s\n", len, t, g,
+                  ToeplitzGfni::supported() ? "" : " (no GFNI on this CPU)");
+    }
+  }
+  std::printf("classify_cost toeplitz=%s\n", ToeplitzGfni::usable() ? "gfni" : "table");
+  double single100k = 0, burst100k = 0;
+  for (const auto& k : cases) {
+    if (k.kind == Case::Pmd) continue;
+    const std::string line_id = k.cap->name + " rules=" + std::to_string(k.rules);
+    if (!only.empty() && line_id.find(only) == std::string::npos) continue;
+    const SteeringTable t(steering_for(k));
+    const auto& [flat, lens] = data[k.cap];
+    std::vector<double> one, many;
+    for (int r = 0; r < rounds; ++r) {
+      one.push_back(classify_cycles(t, flat, lens, false, 2'000'000));
+      many.push_back(classify_cycles(t, flat, lens, true, 2'000'000));
+    }
+    std::sort(one.begin(), one.end());
+    std::sort(many.begin(), many.end());
+    const double a = one[one.size() / 2], b = many[many.size() / 2];
+    std::printf("classify_cost capture=%s rules=%u groups=%u hit=%s clusters=%zu single=%.1f burst=%.1f\n",
+                k.cap->name.c_str(), k.rules, k.rules ? k.groups : 0, k.hit ? "50%" : "0", t.clusters(), a, b);
+    if (k.cap == &caps[0] && k.rules == 100000 && k.groups == 32 && !k.hit) single100k = a, burst100k = b;
+    std::fflush(stdout);
+  }
+  std::printf("classify_cost summary v4udp-1k 100k rules 32 groups: single=%.1f burst=%.1f cycles/packet\n", single100k,
+              burst100k);
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   double seconds = 1;
   int rounds = 3;
   std::string only;
+  bool classifier = false;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--seconds" && i + 1 < argc)
@@ -228,36 +346,18 @@ int main(int argc, char** argv) {
       rounds = std::max(1, std::atoi(argv[++i]));
     else if (a == "--only" && i + 1 < argc)
       only = argv[++i];
+    else if (a == "--classifier")
+      classifier = true;
     else {
-      std::fprintf(stderr, "usage: steer-bench-dispatch-cost [--seconds S] [--rounds N] [--only SUBSTRING]\n");
+      std::fprintf(stderr,
+                   "usage: steer-bench-dispatch-cost [--seconds S] [--rounds N] [--only SUBSTRING] [--classifier]\n");
       return 2;
     }
-  }
-  const std::string prefix = "steer_dcost_" + std::to_string(getpid());
-  const std::string dir = "/tmp/" + prefix;
-  std::filesystem::create_directories(dir);
-  std::vector<std::string> args = {"bench", "--no-pci",    "--lcores",      "0@0,1@1,2@0",   "--file-prefix",
-                                   prefix,  "--log-level", "lib.eal:error", "--no-telemetry"};
-  const char* huge = std::getenv("HUGE_DIR");
-  if (huge && *huge)
-    args.insert(args.end(), {"--huge-dir", huge, "-m", "1024"});
-  else
-    args.insert(args.end(), {"--no-huge", "-m", "2048"});
-  std::printf("dispatch_cost memory: %s\n", huge && *huge ? "2 MiB hugepages" : "4 KiB pages (--no-huge)");
-  std::vector<char*> av;
-  for (auto& a : args) av.push_back(a.data());
-  if (rte_eal_init(int(av.size()), av.data()) < 0) {
-    std::fprintf(stderr, "the EAL did not start\n");
-    return 1;
   }
   std::vector<Capture> caps = {{"v4udp-1k", false, 17, 1024, ""},
                                {"v4udp-64k", false, 17, 65536, ""},
                                {"v6tcp-1k", true, 6, 1024, ""},
                                {"v6tcp-64k", true, 6, 65536, ""}};
-  for (auto& c : caps) {
-    c.path = dir + "/" + c.name + ".pcap";
-    write_pcap(c);
-  }
   std::vector<Case> cases;
   for (const auto& c : caps) {
     cases.push_back({&c, Case::Pmd});
@@ -271,13 +371,45 @@ int main(int argc, char** argv) {
   cases.push_back({&caps[3], Case::Steered, 1000, 1});
   cases.push_back({&caps[3], Case::Steered, 100000, 32});
 
+  if (classifier) return classifier_main(caps, cases, rounds, only);
+
+  const std::string prefix = "steer_dcost_" + std::to_string(getpid());
+  const std::string dir = "/tmp/" + prefix;
+  std::filesystem::create_directories(dir);
+  std::vector<std::string> args = {"bench", "--no-pci",    "--lcores",      "0@0,1@1,2@0",   "--file-prefix",
+                                   prefix,  "--log-level", "lib.eal:error", "--no-telemetry"};
+  const char* huge = std::getenv("HUGE_DIR");
+  if (huge && *huge)
+    args.insert(args.end(), {"--huge-dir", huge, "-m", "1024"});
+  else
+    args.insert(args.end(), {"--no-huge", "-m", "2048"});
+  std::printf("dispatch_cost memory: %s\n", huge && *huge ? "2 MiB hugepages" : "4 KiB pages (--no-huge)");
+  for (auto& c : caps) {
+    c.path = dir + "/" + c.name + ".pcap";
+    write_pcap(c);
+  }
+  std::vector<char*> av;
+  for (auto& a : args) av.push_back(a.data());
+  if (rte_eal_init(int(av.size()), av.data()) < 0) {
+    std::fprintf(stderr, "the EAL did not start\n");
+    return 1;
+  }
+  // --only selects steered cases by "capture rules=N"; the PMD reference runs
+  // for the captures they use.
+  auto id = [](const Case& k) { return k.cap->name + " rules=" + std::to_string(k.rules); };
+  auto selected = [&](const Case& k) {
+    if (k.kind == Case::Steered) return id(k).find(only) != std::string::npos;
+    for (const auto& o : cases)
+      if (o.kind == Case::Steered && o.cap == k.cap && id(o).find(only) != std::string::npos) return true;
+    return false;
+  };
   std::map<std::string, double> pmd;
   int failed = 0;
   double worst0 = 0, worst1k = 0, worst100k = 0;
   for (const auto& k : cases) {
     const std::string name = k.kind == Case::Pmd ? "pmd" : "rules=" + std::to_string(k.rules);
     const std::string line_id = k.cap->name + " " + name;
-    if (!only.empty() && line_id.find(only) == std::string::npos && k.kind != Case::Pmd) continue;
+    if (!only.empty() && !selected(k)) continue;
     std::vector<Result> rs;
     for (int i = 0; i < rounds; ++i) {
       rs.push_back(run(k, seconds));

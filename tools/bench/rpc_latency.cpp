@@ -3,17 +3,90 @@
 // Prints one line:
 //   rpc_change changes=N per_s=R p50_us=.. p99_us=.. max_us=.. server_apply_p50_us=.. server_drain_p99_us=..
 // usage: steer-bench-rpc SOCKET PORT [N (default 500)]
+//
+// Rule-table scale (issue 12): steer-bench-rpc SOCKET PORT --rules R --changes K
+// adds R rules (IPv4 /32 destination + UDP destination port, queue action,
+// 198.18.0.0/15 addresses, one mask group) in K changes of R/K rules each,
+// one after another, then removes them all in one change. Prints:
+//   rule_scale rules=R changes=K inserts_per_s=.. total_s=.. live_p50_ms=.. live_max_ms=.. remove_ms=..
+// where live is the server's apply time (validation, table build, publish
+// until every dispatcher runs the new table) and total includes gRPC.
+// With --keep after K, the rules stay and nothing is removed.
 #include <grpcpp/grpcpp.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "steer/v1/steer.grpc.pb.h"
 
+namespace {
+
+int rule_scale(steer::v1::SteeringService::Stub& stub, const std::string& port, int rules, int changes, bool keep) {
+  const int per = (rules + changes - 1) / changes;
+  std::vector<double> live;
+  const auto t0 = std::chrono::steady_clock::now();
+  int made = 0;
+  for (int c = 0; c < changes && made < rules; ++c) {
+    steer::v1::ChangeRequest req;
+    req.set_port(port);
+    for (int j = 0; j < per && made < rules; ++j, ++made) {
+      auto* r = req.add_add();
+      r->set_name("s" + std::to_string(made));
+      r->set_priority(1000 + uint32_t(made));
+      const uint32_t a = (198u << 24 | 18u << 16) + uint32_t(made);
+      r->mutable_match()->set_ipv4_dst(std::to_string(a >> 24) + "." + std::to_string((a >> 16) & 255) + "." +
+                                       std::to_string((a >> 8) & 255) + "." + std::to_string(a & 255) + "/32");
+      r->mutable_match()->mutable_udp_dst()->set_value(9000);
+      r->mutable_action()->set_queue(uint32_t(made % 2));
+    }
+    grpc::ClientContext ctx;
+    steer::v1::ChangeReport rep;
+    if (auto s = stub.Change(&ctx, req, &rep); !s.ok()) {
+      std::fprintf(stderr, "change %d: %s\n", c, s.error_message().c_str());
+      return 1;
+    }
+    live.push_back(rep.apply_us() / 1000.0);
+  }
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  std::sort(live.begin(), live.end());
+  if (keep) {
+    std::printf("rule_scale rules=%d changes=%zu inserts_per_s=%.0f total_s=%.2f live_p50_ms=%.2f live_max_ms=%.2f\n",
+                made, live.size(), made / secs, secs, live[live.size() / 2], live.back());
+    return 0;
+  }
+  steer::v1::ChangeRequest rm;
+  rm.set_port(port);
+  for (int i = 0; i < made; ++i) rm.add_remove("s" + std::to_string(i));
+  grpc::ClientContext ctx;
+  steer::v1::ChangeReport rep;
+  const auto r0 = std::chrono::steady_clock::now();
+  if (auto s = stub.Change(&ctx, rm, &rep); !s.ok()) {
+    std::fprintf(stderr, "remove: %s\n", s.error_message().c_str());
+    return 1;
+  }
+  const double remove_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - r0).count();
+  std::printf(
+      "rule_scale rules=%d changes=%zu inserts_per_s=%.0f total_s=%.2f live_p50_ms=%.2f live_max_ms=%.2f "
+      "remove_ms=%.1f\n",
+      made, live.size(), made / secs, secs, live[live.size() / 2], live.back(), remove_ms);
+  return 0;
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
+  if (argc >= 7 && std::string(argv[3]) == "--rules" && std::string(argv[5]) == "--changes") {
+    grpc::ChannelArguments args;
+    args.SetMaxSendMessageSize(16 * 1024 * 1024);
+    auto stub = steer::v1::SteeringService::NewStub(grpc::CreateCustomChannel(
+        std::string("unix:") + argv[1], grpc::InsecureChannelCredentials(), args));
+    const bool keep = argc >= 8 && std::string(argv[7]) == "--keep";
+    return rule_scale(*stub, argv[2], std::atoi(argv[4]), std::max(1, std::atoi(argv[6])), keep);
+  }
   if (argc < 3) {
     std::fprintf(stderr, "usage: %s SOCKET PORT [N]\n", argv[0]);
     return 2;

@@ -4,7 +4,14 @@
 //
 // Rules are looked up by tuple-space search: rules with the same mask share a
 // hash table keyed by the masked fields, so a lookup costs one probe per mask
-// group, not one comparison per rule (tools/bench/dispatch_cost measures it).
+// group, not one comparison per rule. Groups that constrain the same fields
+// form a cluster, and a cluster of several groups has a filter: the set of
+// its rules' values under the mask all its groups share (the shortest
+// prefix of each address, the common bits of each port). A packet whose value
+// is not in the set matches no rule of the cluster, so a miss costs one probe
+// per cluster. classify_burst does this for a whole burst, one stage at a time
+// across its packets, with the table slots prefetched so that the probes of a
+// burst overlap. tools/bench/dispatch_cost measures it.
 #pragma once
 
 #include <cstdint>
@@ -52,8 +59,16 @@ class SteeringTable {
   // `cfg` must be validated (validate_steering) with a non-empty RETA.
   explicit SteeringTable(const SteeringConfig& cfg);
 
+  // One packet, group by group: the reference classify_burst must agree with
+  // (the hardware drain's path, where packets are few).
   SteerVerdict classify(const PacketFields& f) const;
+  // `n` packets (any number), the dispatcher's path. out[i] is what
+  // classify(f[i]) returns.
+  void classify_burst(const PacketFields* f, size_t n, SteerVerdict* out) const;
   uint32_t hash(const PacketFields& f) const;
+  size_t groups() const { return groups_.size(); }
+  bool gfni() const { return use_gfni_; }
+  size_t clusters() const { return clusters_.size(); }
   const SteeringConfig& config() const { return cfg_; }
 
  private:
@@ -67,6 +82,10 @@ class SteeringTable {
   // probing, load at most 1/2) keyed by only the key words the mask touches.
   // A probe costs a multiply per used word and, for a miss, usually one slot:
   // no division, no node to chase, and the same cost at 10 rules or 100,000.
+  struct Slot {
+    uint32_t sig;   // the hash's high half
+    uint32_t rule;  // rule index, or kEmpty
+  };
   struct Group {
     Key mask;
     uint64_t word_mask[kKeyWords] = {};
@@ -74,20 +93,46 @@ class SteeringTable {
     uint8_t n_used = 0;
     uint32_t best_priority = UINT32_MAX;
     uint32_t slot_mask = 0;
-    std::vector<uint32_t> rule;  // per slot: rule index, or kEmpty
-    std::vector<uint32_t> sig;   // per slot: the hash's high half
+    std::vector<Slot> slots;
     std::vector<uint64_t> keys;  // per slot: n_used masked words
     static constexpr uint32_t kEmpty = UINT32_MAX;
+    void set_mask(const Key& m);
+    // Builds the slots from (value, rule) pairs; of two equal masked values
+    // the one `better` prefers stays.
+    template <class Better>
+    void fill(const std::vector<std::pair<Key, uint32_t>>& entries, Better better);
     uint64_t hash(const uint64_t* masked) const;
     // The rule index stored for `masked` (n_used words), or kEmpty.
     uint32_t find(const uint64_t* masked, uint64_t h) const;
+    // The key words of `words` under the mask; returns their hash.
+    uint64_t mask_words(const uint64_t* words, uint64_t* masked) const;
+    const Slot* slot_for(uint64_t h) const { return &slots[uint32_t(h) & slot_mask]; }
   };
+  // Groups [first, first + count) of groups_ (ascending best_priority) all
+  // constrain the same fields; `filter` (when count > 1) holds their rules'
+  // values under the mask they share.
+  struct Cluster {
+    uint32_t best_priority = UINT32_MAX;
+    uint32_t first = 0, count = 0;
+    bool filtered = false;
+    Group filter;
+  };
+  static constexpr size_t kChunk = 32;  // classify_burst works in chunks of this many packets
+  void classify_chunk(const PacketFields* f, size_t n, SteerVerdict* out) const;
+  void apply_rule(SteerVerdict& v, int32_t rule) const;
   static Key key_of(const PacketFields& f);
   static Key mask_of(const FlowMatch& m, Key* value);
 
   SteeringConfig cfg_;
   ToeplitzTable toeplitz_;
-  std::vector<Group> groups_;  // ascending best_priority
+  ToeplitzGfni gfni_;
+  bool use_gfni_ = false;
+  uint32_t reta_mask_ = 0;  // RETA size - 1 when a power of two (no division), else 0
+  uint16_t reta_queue(uint32_t h) const {
+    return reta_mask_ ? cfg_.rss.reta[h & reta_mask_] : cfg_.rss.reta[h % cfg_.rss.reta.size()];
+  }
+  std::vector<Group> groups_;      // by cluster, then ascending best_priority
+  std::vector<Cluster> clusters_;  // ascending best_priority
 };
 
 // Bounds on what a deployment or a change may hold (README "Robustness").

@@ -1,6 +1,9 @@
-// The Toeplitz hash NICs use for RSS, in software. For every input byte
-// position and value, the 32-bit contribution is precomputed from the key, so
-// hashing is one table lookup and XOR per input byte. Pure; no DPDK.
+// The Toeplitz hash NICs use for RSS, in software, in two forms. The table
+// form: for every input byte position and value, the 32-bit contribution is
+// precomputed from the key, so hashing is one table lookup and XOR per input
+// byte. The GFNI form (x86-64 CPUs with GFNI, AVX-512BW and AVX-512VBMI,
+// checked at run time): one GF(2) affine transform per 8 input bytes. Pure;
+// no DPDK.
 #pragma once
 
 #include <cstddef>
@@ -8,6 +11,30 @@
 #include <vector>
 
 namespace steer {
+
+// The GFNI form. Byte k of the hash (k = 0 the most significant) takes from
+// input byte p the 8 bits of key window 8(p + k) .. 8(p + k) + 14: a GF(2)
+// 8x8 matrix that depends only on m = p + k. So matrix m goes in 64-bit lane
+// m, input byte m - k is placed at byte k of that lane (a byte permutation),
+// one GF2P8AFFINEQB multiplies every byte by its lane's matrix, and XOR
+// across the lanes leaves the four hash bytes. 36 input bytes (IPv6 with
+// ports) span lanes 0-38: five 512-bit registers.
+class ToeplitzGfni {
+ public:
+  static constexpr size_t kLanes = 40;
+  // This build is x86-64 and the CPU has the instructions.
+  static bool supported();
+  // supported(), and STEER_TOEPLITZ=table is not set in the environment
+  // (the operator's way back to the table form).
+  static bool usable();
+  ToeplitzGfni() = default;
+  explicit ToeplitzGfni(const std::vector<uint8_t>& key);
+  // Only when usable(); `len` at most 36.
+  uint32_t hash(const uint8_t* input, size_t len) const;
+
+ private:
+  alignas(64) uint64_t matrix_[kLanes] = {};
+};
 
 class ToeplitzTable {
  public:

@@ -62,6 +62,9 @@ std::vector<ConfigError> SoftwareBackend::create(const Deployment& d, size_t i, 
       ds->stage.assign(size_t(pc.rx_queues) * kMaxBurst, nullptr);
       ds->stage_n.assign(pc.rx_queues, 0);
       ds->hold.assign(kHoldBudget, HeldPacket{nullptr, 0});
+      ds->fields.resize(Dispatch::kChunk);
+      ds->verdicts.resize(Dispatch::kChunk);
+      ds->olds.resize(Dispatch::kChunk);
       sp->done_.emplace_back();
       for (uint16_t q = 0; q < pc.rx_queues; ++q) {
         const std::string name = "st" + std::to_string(instance) + "_" + std::to_string(i) + "_" +

@@ -4,6 +4,9 @@
 
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
+#include <rte_prefetch.h>
+
+#include <algorithm>
 
 #include "../guard/device_guard.h"
 #include "steer/plan.h"
@@ -102,27 +105,41 @@ unsigned dispatch_step(Dispatch& d, rte_mbuf** pkts) {
   tsan::acquire_all(pkts, n);
   const SteeringTable& table = d.active->table;
   uint64_t marked = 0, dropped = 0, held = 0;
-  for (uint16_t i = 0; i < n; ++i) {
-    rte_mbuf* m = pkts[i];
-    const PacketFields f = parse_fields(rte_pktmbuf_mtod(m, const uint8_t*), rte_pktmbuf_data_len(m));
-    const SteerVerdict v = table.classify(f);
-    m->hash.rss = v.hash;
-    m->ol_flags |= RTE_MBUF_F_RX_RSS_HASH;
-    if (v.marked) {
-      m->hash.fdir.hi = v.mark;
-      m->ol_flags |= RTE_MBUF_F_RX_FDIR | RTE_MBUF_F_RX_FDIR_ID;
-      ++marked;
+  // A chunk at a time: parse every packet (its headers prefetched a few
+  // packets ahead), classify them together, then hand them out in order.
+  constexpr uint16_t kChunk = Dispatch::kChunk, kAhead = 4;
+  PacketFields* fields = d.fields.data();
+  SteerVerdict *verdicts = d.verdicts.data(), *olds = d.olds.data();
+  for (uint16_t k = 0; k < kAhead && k < n; ++k) rte_prefetch0(rte_pktmbuf_mtod(pkts[k], void*));
+  for (uint16_t base = 0; base < n; base += kChunk) {
+    const uint16_t c = std::min<uint16_t>(kChunk, uint16_t(n - base));
+    for (uint16_t j = 0; j < c; ++j) {
+      if (base + j + kAhead < n) rte_prefetch0(rte_pktmbuf_mtod(pkts[base + j + kAhead], void*));
+      const rte_mbuf* m = pkts[base + j];
+      fields[j] = parse_fields(rte_pktmbuf_mtod(m, const uint8_t*), rte_pktmbuf_data_len(m));
     }
-    if (v.kind == SteerVerdict::Drop) {
-      tsan::release(m);
-      rte_pktmbuf_free(m);
-      ++dropped;
-      continue;
-    }
-    if (d.draining) {
-      const SteerVerdict old = d.prev->table.classify(f);
-      if (old.kind == SteerVerdict::Queue && old.queue != v.queue) {  // this flow moved: park it
-        if (d.hold_n == d.hold.size()) end_drain(d, now, true);       // hold budget spent: counted as a timeout
+    table.classify_burst(fields, c, verdicts);
+    if (d.draining) d.prev->table.classify_burst(fields, c, olds);
+    for (uint16_t j = 0; j < c; ++j) {
+      rte_mbuf* m = pkts[base + j];
+      const SteerVerdict& v = verdicts[j];
+      m->hash.rss = v.hash;
+      m->ol_flags |= RTE_MBUF_F_RX_RSS_HASH;
+      if (v.marked) {
+        m->hash.fdir.hi = v.mark;
+        m->ol_flags |= RTE_MBUF_F_RX_FDIR | RTE_MBUF_F_RX_FDIR_ID;
+        ++marked;
+      }
+      if (v.kind == SteerVerdict::Drop) {
+        tsan::release(m);
+        rte_pktmbuf_free(m);
+        ++dropped;
+        continue;
+      }
+      // d.draining may end inside this loop (the hold budget), and then the
+      // old verdicts are no longer needed.
+      if (d.draining && olds[j].kind == SteerVerdict::Queue && olds[j].queue != v.queue) {  // moved: park it
+        if (d.hold_n == d.hold.size()) end_drain(d, now, true);  // hold budget spent: counted as a timeout
         if (d.draining) {
           if (!d.hold_n) d.first_hold = now;
           d.hold[d.hold_n++] = HeldPacket{m, v.queue};
@@ -130,8 +147,8 @@ unsigned dispatch_step(Dispatch& d, rte_mbuf** pkts) {
           continue;
         }
       }
+      d.stage[size_t(v.queue) * kMaxBurst + d.stage_n[v.queue]++] = m;
     }
-    d.stage[size_t(v.queue) * kMaxBurst + d.stage_n[v.queue]++] = m;
   }
   for (uint16_t q = 0; q < d.queues; ++q)
     if (d.stage_n[q]) {

@@ -55,6 +55,11 @@ struct Dispatch {
   std::vector<rte_mbuf*> stage;         // queues x kMaxBurst
   std::vector<uint16_t> stage_n;
   std::vector<HeldPacket> hold;
+  // Scratch for one chunk of a burst: parsed headers, verdicts under the
+  // active table and, during a drain, under the previous one.
+  static constexpr uint16_t kChunk = 64;
+  std::vector<PacketFields> fields;
+  std::vector<SteerVerdict> verdicts, olds;
   size_t hold_n = 0;
   bool draining = false;
   uint64_t drain_start = 0, first_hold = 0;

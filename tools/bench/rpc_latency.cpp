@@ -82,8 +82,8 @@ int main(int argc, char** argv) {
   if (argc >= 7 && std::string(argv[3]) == "--rules" && std::string(argv[5]) == "--changes") {
     grpc::ChannelArguments args;
     args.SetMaxSendMessageSize(16 * 1024 * 1024);
-    auto stub = steer::v1::SteeringService::NewStub(grpc::CreateCustomChannel(
-        std::string("unix:") + argv[1], grpc::InsecureChannelCredentials(), args));
+    auto stub = steer::v1::SteeringService::NewStub(
+        grpc::CreateCustomChannel(std::string("unix:") + argv[1], grpc::InsecureChannelCredentials(), args));
     const bool keep = argc >= 8 && std::string(argv[7]) == "--keep";
     return rule_scale(*stub, argv[2], std::atoi(argv[4]), std::max(1, std::atoi(argv[6])), keep);
   }

@@ -346,9 +346,15 @@ void SteeringTable::classify_burst(const PacketFields* f, size_t n, SteerVerdict
 // prefetch the slot for every packet still looking, then compare), so the
 // slot loads of a pass are in flight together instead of one after another.
 void SteeringTable::classify_chunk(const PacketFields* f, size_t n, SteerVerdict* out) const {
+  // Every tuple first, then every hash: the GFNI form reads a tuple with one
+  // 64-byte load, which stalls when the byte stores that wrote it are still
+  // in flight (no store forwarding across them); a pass later they are not.
+  alignas(64) uint8_t tuple[kChunk][64];
+  size_t len[kChunk];
+  for (size_t i = 0; i < n; ++i) len[i] = rss_tuple(f[i], cfg_.rss.types, tuple[i]);
   for (size_t i = 0; i < n; ++i) {
     out[i] = SteerVerdict{};
-    out[i].hash = hash(f[i]);
+    out[i].hash = !len[i] ? 0 : use_gfni_ ? gfni_.hash(tuple[i], len[i]) : toeplitz_.hash(tuple[i], len[i]);
     out[i].queue = reta_queue(out[i].hash);
   }
   if (groups_.empty()) return;

@@ -10,8 +10,10 @@
 // GCC 12's AVX-512 intrinsics pass _mm512_undefined_* values, which
 // -Wuninitialized reports inside the header (GCC bug 105593); nothing here
 // reads an uninitialized value.
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wuninitialized"
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 #include <immintrin.h>
 #endif
 

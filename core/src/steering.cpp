@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cstring>
 #include <iterator>
-#include <numeric>
 
 #include "steer/text.h"
 
@@ -254,14 +253,21 @@ SteeringTable::SteeringTable(const SteeringConfig& cfg)
   for (size_t g = 0; g < groups.size(); ++g) groups[g].fill(entries[g], higher);
 
   // Clusters: groups by the fields they constrain, each cluster's groups by
-  // priority, clusters by their best priority.
+  // priority, clusters by their best priority (their first group's).
   std::map<uint32_t, std::vector<size_t>> by_fields;
   for (size_t g = 0; g < groups.size(); ++g) by_fields[field_set(groups[g].mask.bytes)].push_back(g);
+  std::vector<std::vector<size_t>> clusters;
   for (auto& [fields, members] : by_fields) {
     std::sort(members.begin(), members.end(),
               [&](size_t a, size_t b) { return groups[a].best_priority < groups[b].best_priority; });
-    Cluster c;
+    clusters.push_back(std::move(members));
+  }
+  std::sort(clusters.begin(), clusters.end(),
+            [&](const auto& a, const auto& b) { return groups[a[0]].best_priority < groups[b[0]].best_priority; });
+  for (const auto& members : clusters) {
+    Cluster& c = clusters_.emplace_back();
     c.best_priority = groups[members[0]].best_priority;
+    c.first = uint32_t(groups_.size());
     c.count = uint32_t(members.size());
     if (members.size() > 1) {
       Key shared = groups[members[0]].mask;
@@ -274,22 +280,8 @@ SteeringTable::SteeringTable(const SteeringConfig& cfg)
       c.filter.set_mask(shared);
       c.filter.fill(values, [](uint32_t, uint32_t) { return false; });
     }
-    clusters_.push_back(std::move(c));
+    for (size_t g : members) groups_.push_back(std::move(groups[g]));
   }
-  std::vector<size_t> order(clusters_.size());
-  std::iota(order.begin(), order.end(), 0);
-  std::sort(order.begin(), order.end(),
-            [&](size_t a, size_t b) { return clusters_[a].best_priority < clusters_[b].best_priority; });
-  std::vector<Cluster> sorted;
-  std::vector<std::vector<size_t>> member_lists;
-  for (auto& [fields, members] : by_fields) member_lists.push_back(members);
-  for (size_t ci : order) {
-    Cluster c = std::move(clusters_[ci]);
-    c.first = uint32_t(groups_.size());
-    for (size_t g : member_lists[ci]) groups_.push_back(std::move(groups[g]));
-    sorted.push_back(std::move(c));
-  }
-  clusters_ = std::move(sorted);
 }
 
 uint32_t SteeringTable::hash(const PacketFields& f) const {

@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <cstring>
 #include <numeric>
+#include <optional>
 #include <random>
 
 #include "steer/toeplitz.h"
@@ -372,26 +373,19 @@ TEST(Steering, BurstClassifyAgreesWithOnePacketAtATime) {
       const unsigned shape = rng() % 10;
       const bool tcp = rng() % 2;
       const bool v6 = rng() % 3 == 0;
-      auto len4 = [&] { return uint8_t(std::array<int, 5>{8, 16, 24, 30, 32}[rng() % 5]); };
-      auto len6 = [&] { return uint8_t(std::array<int, 5>{48, 56, 64, 120, 128}[rng() % 5]); };
-      if (shape & 1) {
+      // A destination or source prefix of the rule's family.
+      auto prefix = [&](std::optional<std::array<uint8_t, 4>>& a4f, uint8_t& l4,
+                        std::optional<std::array<uint8_t, 16>>& a6f, uint8_t& l6) {
         if (v6) {
-          r.match.ipv6_dst = a6();
-          r.match.ipv6_dst_len = len6();
+          a6f = a6();
+          l6 = uint8_t(std::array<int, 5>{48, 56, 64, 120, 128}[rng() % 5]);
         } else {
-          r.match.ipv4_dst = a4();
-          r.match.ipv4_dst_len = len4();
+          a4f = a4();
+          l4 = uint8_t(std::array<int, 5>{8, 16, 24, 30, 32}[rng() % 5]);
         }
-      }
-      if (shape & 2) {
-        if (v6) {
-          r.match.ipv6_src = a6();
-          r.match.ipv6_src_len = len6();
-        } else {
-          r.match.ipv4_src = a4();
-          r.match.ipv4_src_len = len4();
-        }
-      }
+      };
+      if (shape & 1) prefix(r.match.ipv4_dst, r.match.ipv4_dst_len, r.match.ipv6_dst, r.match.ipv6_dst_len);
+      if (shape & 2) prefix(r.match.ipv4_src, r.match.ipv4_src_len, r.match.ipv6_src, r.match.ipv6_src_len);
       if (shape & 4) (tcp ? r.match.tcp_dst : r.match.udp_dst) = PortMatch{uint16_t(50 + rng() % 4), 0xffff};
       if (shape == 8) r.match.vlan = uint16_t(rng() % 3);
       if (shape == 0) r.match.ip_proto = tcp ? 6 : 17;  // shape 9 with no field: a match-all rule

@@ -20,9 +20,9 @@ uint16_t get16(const uint8_t* p) {
 
 }  // namespace
 
-PacketFields parse_fields(const uint8_t* f, size_t len) {
-  PacketFields p;
-  if (len < 14) return p;
+void parse_fields_into(const uint8_t* f, size_t len, PacketFields& p) {
+  p = PacketFields{};
+  if (len < 14) return;
   size_t off = 12;
   p.eth_type = get16(f + off);
   off += 2;
@@ -39,7 +39,7 @@ PacketFields parse_fields(const uint8_t* f, size_t len) {
     std::memcpy(p.dst, f + off + 16, 4);
     const bool fragment = (get16(f + off + 6) & 0x3fff) != 0;  // later fragments carry no ports
     off += size_t(f[off] & 0x0f) * 4;
-    if (fragment) return p;
+    if (fragment) return;
   } else if (p.eth_type == 0x86dd && len >= off + 40) {
     p.ipv6 = true;
     p.proto = f[off + 6];
@@ -47,13 +47,18 @@ PacketFields parse_fields(const uint8_t* f, size_t len) {
     std::memcpy(p.dst, f + off + 24, 16);
     off += 40;
   } else {
-    return p;
+    return;
   }
   if ((p.proto == 6 || p.proto == 17) && len >= off + 4) {
     p.has_ports = true;
     p.sport = get16(f + off);
     p.dport = get16(f + off + 2);
   }
+}
+
+PacketFields parse_fields(const uint8_t* f, size_t len) {
+  PacketFields p;
+  parse_fields_into(f, len, p);
   return p;
 }
 

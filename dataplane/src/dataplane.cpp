@@ -63,7 +63,10 @@ std::vector<ConfigError> Dataplane::Impl::setup_steering() {
     auto errs = SoftwareBackend::create(d, i, ports[i].port_id, plan.port_socket[i], instance, steering[i].generation,
                                         dispatchers, &steering[i].soft);
     if (!errs.empty()) return errs;
-    for (auto& ds : steering[i].soft->dispatchers()) ds->rx_backed = peer[i].rx;
+    for (auto& ds : steering[i].soft->dispatchers()) {
+      ds->rx_backed = peer[i].rx;
+      ds->rx_pool = pools[size_t(plan.port_pool[i])];
+    }
   }
   return {};
 }

@@ -21,6 +21,7 @@
 #include <thread>
 #include <vector>
 
+#include "../../dataplane/src/worker/pipeline.h"
 #include "eal_env.h"
 
 using ::testing::HasSubstr;
@@ -234,6 +235,56 @@ TEST(Dataplane, DropFreesEverything) {
   dp.stop();
   expect_pools_idle(dp);
   dp.close();
+}
+
+// The worker's free (drop, TX leftovers) returns the common mbuf to its pool
+// without touching its second cache line; everything else must still go the
+// generic way: chains lose no segment, a shared mbuf stays with its other
+// owner, a clone gives its reference back to the mbuf it was attached to, and
+// mbufs of two pools each go home.
+TEST(Dataplane, FreeBurstReturnsEveryKindOfMbufToItsPool) {
+  rte_mempool* other = rte_pktmbuf_pool_create("free_burst_b", 255, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
+  ASSERT_NE(other, nullptr);
+  std::vector<rte_mbuf*> burst;
+  for (int i = 0; i < 100; ++i) burst.push_back(make_frame(uint32_t(i)));  // a run longer than free_burst's batch
+  for (int i = 0; i < 10; ++i) {                                          // the pools alternate
+    burst.push_back(rte_pktmbuf_alloc(other));
+    burst.push_back(make_frame(uint32_t(i)));
+  }
+  rte_mbuf* chain = make_frame(1000);
+  for (int i = 0; i < 2; ++i) ASSERT_EQ(rte_pktmbuf_chain(chain, make_frame(1001 + uint32_t(i))), 0);
+  ASSERT_EQ(chain->nb_segs, 3);
+  burst.push_back(chain);
+  rte_mbuf* shared = make_frame(2000);
+  rte_mbuf_refcnt_update(shared, 1);  // another owner holds it too
+  burst.push_back(shared);
+  rte_mbuf* original = make_frame(3000);
+  rte_mbuf* clone = rte_pktmbuf_clone(original, g_pool);
+  ASSERT_NE(clone, nullptr);
+  ASSERT_EQ(rte_mbuf_refcnt_read(original), 2);
+  burst.push_back(clone);
+  for (rte_mbuf* m : burst) ASSERT_NE(m, nullptr);
+
+  free_burst(burst.data(), unsigned(burst.size()));
+
+  EXPECT_EQ(rte_mempool_in_use_count(other), 0u);
+  EXPECT_EQ(rte_mempool_in_use_count(g_pool), 2u) << "only the shared mbuf and the clone's original are still owned";
+  EXPECT_EQ(rte_mbuf_refcnt_read(shared), 1);
+  EXPECT_EQ(rte_mbuf_refcnt_read(original), 1) << "the clone gave its reference back";
+  rte_pktmbuf_free(shared);
+  rte_pktmbuf_free(original);
+  EXPECT_EQ(rte_mempool_in_use_count(g_pool), 0u);
+  // What went back is fit for the next owner: one segment, no next, one reference.
+  std::vector<rte_mbuf*> again(255);
+  ASSERT_EQ(rte_pktmbuf_alloc_bulk(g_pool, again.data(), unsigned(again.size())), 0);
+  for (rte_mbuf* m : again) {
+    EXPECT_EQ(m->nb_segs, 1);
+    EXPECT_EQ(m->next, nullptr);
+    EXPECT_EQ(rte_mbuf_refcnt_read(m), 1);
+    EXPECT_TRUE(RTE_MBUF_DIRECT(m));
+  }
+  rte_pktmbuf_free_bulk(again.data(), unsigned(again.size()));
+  rte_mempool_free(other);
 }
 
 TEST(Dataplane, TxRingFullIsCountedAndLeaksNothing) {

@@ -249,7 +249,7 @@ double classify_cycles(const SteeringTable& t, const std::vector<uint8_t>& frame
   const uint64_t t0 = __rdtsc();
   for (size_t done = 0; done < packets; done += kBurst) {
     for (size_t j = 0; j < kBurst; ++j, at = at + 1 == n ? 0 : at + 1)
-      fields[j] = parse_fields(&frames[at * kStride], lens[at]);
+      parse_fields_into(&frames[at * kStride], lens[at], fields[j]);
     if (burst) {
       t.classify_burst(fields, kBurst, v);
     } else {
@@ -383,6 +383,8 @@ int main(int argc, char** argv) {
     args.insert(args.end(), {"--huge-dir", huge, "-m", "1024"});
   else
     args.insert(args.end(), {"--no-huge", "-m", "2048"});
+  if (const char* ops = std::getenv("MBUF_POOL_OPS"); ops && *ops)
+    args.insert(args.end(), {"--mbuf-pool-ops-name", ops});
   std::printf("dispatch_cost memory: %s\n", huge && *huge ? "2 MiB hugepages" : "4 KiB pages (--no-huge)");
   for (auto& c : caps) {
     c.path = dir + "/" + c.name + ".pcap";

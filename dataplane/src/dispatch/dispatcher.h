@@ -48,7 +48,11 @@ struct Dispatch {
   const Published<SteerSnapshot>* current = nullptr;  // the port's steering, as the control side published it
   rte_ring* tx_ring = nullptr;         // TX hand-back ring this dispatcher transmits from (queue 0), or null
   const uint8_t* rx_backed = nullptr;  // live count of device queues the peer backs (peer_queues.h), or null: all
+  rte_mempool* rx_pool = nullptr;      // the device queue's mbuf pool, or null (no warming)
   // Dispatcher lcore only.
+  rte_mempool_cache* rx_cache =
+      nullptr;              // rx_pool's cache on this lcore (null: no warming): what the device takes next
+  uint32_t rx_data_at = 0;  // offset from an mbuf to where a device writes its frame
   const SteerSnapshot* active = nullptr;
   const SteerSnapshot* prev = nullptr;  // during a drain: the table flows are moving from
   std::vector<uint64_t> enq, fence;     // per logical queue

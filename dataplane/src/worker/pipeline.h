@@ -26,6 +26,34 @@ inline void slow_down(uint64_t cycles) {
   while (rte_rdtsc() < until) rte_pause();
 }
 
+// Frees a burst. The common mbuf (one reference, direct, one segment, so
+// its next is NULL by the mbuf's own invariant) goes back to its pool as it
+// is, read in its first cache line only; anything else the generic way.
+// rte_pktmbuf_free_bulk also reads the second line (next), and every line this
+// CPU reads must be taken back by the CPU that allocates the mbuf next: on a
+// software-steered port that is the dispatcher, and the transfer is on its
+// hot path (BENCHMARKS.md, issue 12).
+inline void free_burst(rte_mbuf** pkts, unsigned n) {
+  constexpr unsigned kRun = 64;
+  void* run[kRun];
+  unsigned k = 0;
+  rte_mempool* pool = nullptr;
+  for (unsigned i = 0; i < n; ++i) {
+    rte_mbuf* m = pkts[i];
+    if (unlikely(rte_mbuf_refcnt_read(m) != 1 || !RTE_MBUF_DIRECT(m) || m->nb_segs != 1)) {
+      rte_pktmbuf_free(m);
+      continue;
+    }
+    if (m->pool != pool || k == kRun) {
+      if (k) rte_mempool_put_bulk(pool, run, k);
+      pool = m->pool;
+      k = 0;
+    }
+    run[k++] = m;
+  }
+  if (k) rte_mempool_put_bulk(pool, run, k);
+}
+
 // Bounded retries on partial TX; what still does not fit is freed and counted,
 // so every mbuf leaves the lcore with exactly one owner.
 inline void audit_burst(const Audit& a, rte_mbuf** pkts, uint16_t n, QueueCounters& c) {
@@ -56,14 +84,14 @@ inline void send(const RxStep& s, const WorkerPlan& plan, rte_mbuf** pkts, uint1
       sent += rte_ring_mp_enqueue_burst(s.tx_ring, reinterpret_cast<void**>(pkts + sent), n - sent, nullptr);
     }
     if (sent < n) {
-      rte_pktmbuf_free_bulk(pkts + sent, n - sent);
+      free_burst(pkts + sent, n - sent);
       s.counters->tx_dropped.add(n - sent);
     }
     s.counters->tx.add(sent);
     return;
   }
   if (const unsigned nb = backed(s.tx_backed); unlikely(s.out_txq >= nb)) {  // no ring behind it: never handed over
-    rte_pktmbuf_free_bulk(pkts, n);
+    free_burst(pkts, n);
     s.counters->tx_dropped.add(n);
     if (nb) s.counters->unbacked.add(n);  // 0: the link is down, not a mismatch
     return;
@@ -74,7 +102,7 @@ inline void send(const RxStep& s, const WorkerPlan& plan, rte_mbuf** pkts, uint1
     sent += rte_eth_tx_burst(s.out_port_id, s.out_txq, pkts + sent, uint16_t(n - sent));
   }
   if (sent < n) {
-    rte_pktmbuf_free_bulk(pkts + sent, unsigned(n - sent));
+    free_burst(pkts + sent, unsigned(n - sent));
     s.counters->tx_dropped.add(n - sent);
   }
   s.counters->tx.add(sent);
@@ -87,7 +115,7 @@ inline void process(const RxStep& s, const WorkerPlan& plan, rte_mbuf** pkts, ui
   switch (s.action) {
     case Action::Drop:
       tsan::release_all(pkts, n);
-      rte_pktmbuf_free_bulk(pkts, n);
+      free_burst(pkts, n);
       c.dropped.add(n);
       break;
     case Action::Echo:

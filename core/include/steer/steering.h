@@ -125,6 +125,7 @@ class SteeringTable {
   void classify_chunk(const PacketFields* f, size_t n, SteerVerdict* out) const;
   void apply_rule(SteerVerdict& v, int32_t rule) const;
   static Key key_of(const PacketFields& f);
+  static void words_of(const PacketFields& f, uint64_t* words);  // key_of(f)'s kKeyWords words
   static Key mask_of(const FlowMatch& m, Key* value);
 
   SteeringConfig cfg_;

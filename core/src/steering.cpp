@@ -304,8 +304,11 @@ SteeringTable::SteeringTable(const SteeringConfig& cfg)
 uint32_t SteeringTable::hash(const PacketFields& f) const {
   uint8_t tuple[ToeplitzTable::kMaxInput];
   const size_t n = rss_tuple(f, cfg_.rss.types, tuple);
-  if (!n) return 0;
-  return use_gfni_ ? gfni_.hash(tuple, n) : toeplitz_.hash(tuple, n);
+  // The table form even where GFNI is usable: the tuple's byte stores are
+  // still in flight, and GFNI's 64-byte load of it cannot be store-forwarded
+  // (123-134 cycles a packet against 71-87 with the table, BENCHMARKS.md).
+  // classify_burst writes a chunk's tuples before hashing any, and uses GFNI.
+  return n ? toeplitz_.hash(tuple, n) : 0;
 }
 
 void SteeringTable::apply_rule(SteerVerdict& v, int32_t rule) const {

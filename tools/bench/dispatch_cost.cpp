@@ -381,7 +381,7 @@ int main(int argc, char** argv) {
                                    prefix,  "--log-level", "lib.eal:error", "--no-telemetry"};
   const char* huge = std::getenv("HUGE_DIR");
   if (huge && *huge)
-    args.insert(args.end(), {"--huge-dir", huge, "-m", "1024"});
+    args.insert(args.end(), {"--huge-dir", huge, "--huge-unlink", "-m", "1024"});  // nothing left behind
   else
     args.insert(args.end(), {"--no-huge", "-m", "2048"});
   if (const char* ops = std::getenv("MBUF_POOL_OPS"); ops && *ops)

@@ -27,7 +27,7 @@ extra=()
 start() {
   "$build/controlplane/steerd" --config "$work/steerd.yaml" "${extra[@]}" > "$work/steerd.log" 2>&1 &
   pid=$!
-  until grep -q "control plane on" "$work/steerd.log"; do sleep 0.1; done
+  until grep -qs "control plane on" "$work/steerd.log"; do sleep 0.1; done  # -s: the log may not exist yet
 }
 rss() { awk '/^VmRSS/ {print $2}' "/proc/$pid/status"; }
 start

@@ -99,13 +99,17 @@ print(f"dumpcap: {len(rx)} inbound on queues {sorted(queues)}, {len(tx)} outboun
 PY
 
 # 2. dpdk-pdump: one queue (RX queue 1 of the device), into pcap.
-timeout -s INT 30 stdbuf -oL dpdk-pdump --file-prefix="steer-cp-d$id" -- \
+timeout -s INT 90 stdbuf -oL dpdk-pdump --file-prefix="steer-cp-d$id" -- \
   --pdump "device_id=net_memif0,queue=1,rx-dev=$E2E_DIR/q1.pcap" > "$E2E_DIR/pdump.log" 2>&1 &
 pd=$!; E2E_PIDS+=("$pd")
 wait_for_line "$E2E_DIR/pdump.log" "capture for" 30 || fail "dpdk-pdump did not attach"
 traffic 2
 sleep 0.5
+# It runs until told to stop; gone before that, it failed (one CI run beside
+# stress-ng lost it here without a word: its log says why next time).
+kill -0 $pd 2> /dev/null || { cat "$E2E_DIR/pdump.log" >&2; fail "dpdk-pdump exited before it was stopped"; }
 kill -INT $pd; wait $pd || true
+[ -s "$E2E_DIR/q1.pcap" ] || { cat "$E2E_DIR/pdump.log" >&2; fail "dpdk-pdump wrote no capture file"; }
 sent=$(sed -n 's/^sent \([0-9]*\).*/\1/p' "$E2E_DIR/trafgen.2.log" | head -1)
 
 n=$(capinfos -M -c "$E2E_DIR/q1.pcap" | sed -n 's/Number of packets: *//p')

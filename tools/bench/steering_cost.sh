@@ -6,7 +6,9 @@
 # reports what came back. The rules match no packet, so every packet pays the
 # full lookup. Rounds alternate; the last line is
 #   steering_mpps plain=A rules0=B rules100=C rules1000=D ratio0=B/A ratio100=C/A ratio1000=D/A
-# (medians; ratios are medians of per-round ratios).
+# (medians; ratios are medians of per-round ratios), after a line with
+# steerd's own cycles per packet from its counter table (medians):
+#   steering_cycles worker_plain=W dispatcher0=D worker0=W0 ... (for 0, 100, 1000 rules)
 # usage: steering_cost.sh [build dir]   env: ROUNDS (3), SECONDS_PER_RUN (4), HUGE
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -67,12 +69,17 @@ measure() {
     --vdev "net_memif0,role=client,socket=$sock" -- --flows 256 --rate 0 --duration "$RUN" --quiet --drain-ms 200 \
     --json "$work/out.json" > "$work/gen.log" 2>&1 || true
   kill -INT "$pid"; wait "$pid" 2>/dev/null || true; pid=
+  # steerd's own cost from its exit table: the worker lcore's cycles/pkt and,
+  # steered, the dispatcher's (both count only iterations that moved packets).
+  local w=1; [ "$1" != plain ] && w=2
+  awk -v w="$w" '/^lcore /{t=1; next} t && $1 == w {print $NF; exit}' "$work/steerd.log" >> "$work/$1.worker"
+  [ "$1" != plain ] && awk '/^dispatch /{t=1; next} t && $1 == "p0:0" {print $NF; exit}' "$work/steerd.log" >> "$work/$1.disp"
   /usr/bin/python3 -c "import json,sys; print('%.3f' % json.load(open(sys.argv[1]))['rx_mpps'])" "$work/out.json"
 }
 
 median() { sort -n | awk '{a[NR]=$1} END{print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 cases="plain 0 100 1000"
-for c in $cases; do : > "$work/$c.res"; : > "$work/$c.ratio"; done
+for c in $cases; do : > "$work/$c.res"; : > "$work/$c.ratio"; : > "$work/$c.worker"; : > "$work/$c.disp"; done
 for r in $(seq 1 "$ROUNDS"); do
   for c in $cases; do v=$(measure "$c"); echo "$v" >> "$work/$c.res"; declare "last_$c=$v"; done
   line="round $r plain $last_plain"
@@ -83,6 +90,9 @@ for r in $(seq 1 "$ROUNDS"); do
   done
   echo "$line" >&2
 done
+cyc="steering_cycles worker_plain=$(median < "$work/plain.worker")"
+for c in 0 100 1000; do cyc="$cyc dispatcher$c=$(median < "$work/$c.disp") worker$c=$(median < "$work/$c.worker")"; done
+echo "$cyc"
 out="steering_mpps plain=$(median < "$work/plain.res")"
 for c in 0 100 1000; do out="$out rules$c=$(median < "$work/$c.res")"; done
 for c in 0 100 1000; do out="$out ratio$c=$(median < "$work/$c.ratio" | awk '{printf "%.3f", $1}')"; done

@@ -31,7 +31,7 @@ dut_pid=
 cleanup() {
   [ -n "$dut_pid" ] && { kill -INT "$dut_pid" 2>/dev/null; sleep 0.5; kill -KILL "$dut_pid" 2>/dev/null; } || true
   rm -rf "$work" /var/run/dpdk/steer-bench-?"$id"
-  rm -f /dev/hugepages/steer-bench-?"$id"map_* 2>/dev/null || true
+  for m in $(awk '$3 == "hugetlbfs" {print $2}' /proc/mounts); do rm -f "$m"/steer-bench-?"$id"map_* 2>/dev/null || true; done  # wherever hugetlbfs is mounted
 }
 trap cleanup EXIT
 id=$$

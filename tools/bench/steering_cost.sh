@@ -23,7 +23,7 @@ pid=
 cleanup() {
   [ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null || true
   rm -rf "$work" /var/run/dpdk/steer-sc-?"$id"
-  rm -f /dev/hugepages/steer-sc-?"$id"map_* 2>/dev/null || true
+  for m in $(awk '$3 == "hugetlbfs" {print $2}' /proc/mounts); do rm -f "$m"/steer-sc-?"$id"map_* 2>/dev/null || true; done  # wherever hugetlbfs is mounted
 }
 trap cleanup EXIT
 free_huge_mb=$(awk '/HugePages_Free/{f=$2} /Hugepagesize/{s=$2} END{print int(f*s/1024)}' /proc/meminfo)

@@ -20,7 +20,7 @@ gen_pid=
 cleanup() {
   [ -n "$gen_pid" ] && kill -KILL "$gen_pid" 2>/dev/null || true
   rm -rf "$work" /var/run/dpdk/steer-tgb-?"$id"
-  rm -f /dev/hugepages/steer-tgb-?"$id"map_* 2>/dev/null || true
+  for m in $(awk '$3 == "hugetlbfs" {print $2}' /proc/mounts); do rm -f "$m"/steer-tgb-?"$id"map_* 2>/dev/null || true; done  # wherever hugetlbfs is mounted
 }
 trap cleanup EXIT
 free_huge_mb=$(awk '/HugePages_Free/{f=$2} /Hugepagesize/{s=$2} END{print int(f*s/1024)}' /proc/meminfo)

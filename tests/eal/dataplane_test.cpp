@@ -251,7 +251,7 @@ TEST(Dataplane, FreeBurstReturnsEveryKindOfMbufToItsPool) {
   ASSERT_NE(other, nullptr);
   std::vector<rte_mbuf*> burst;
   for (int i = 0; i < 100; ++i) burst.push_back(make_frame(uint32_t(i)));  // a run longer than free_burst's batch
-  for (int i = 0; i < 10; ++i) {                                          // the pools alternate
+  for (int i = 0; i < 10; ++i) {                                           // the pools alternate
     burst.push_back(rte_pktmbuf_alloc(other));
     burst.push_back(make_frame(uint32_t(i)));
   }

@@ -17,18 +17,14 @@
 # ratios steerd/testpmd (lower is cheaper; each round runs both back to back).
 # usage: echo_cycles.sh [path/to/steerd]   env: PORT, ROUNDS, SECONDS_PER_RUN (4), HUGE
 set -euo pipefail
+source "$(dirname "$0")/lib.sh"
 top=$(cd "$(dirname "$0")/../.." && pwd)
 STEERD=${1:-$top/build/controlplane/steerd}
 PORT=${PORT:-null}
 ROUNDS=${ROUNDS:-5}
 RUN=${SECONDS_PER_RUN:-4}
 work=$(mktemp -d /tmp/steer-bench.XXXXXX)
-free_huge_mb=$(awk '/HugePages_Free/{f=$2} /Hugepagesize/{s=$2} END{print int(f*s/1024)}' /proc/meminfo)
-if [ "${HUGE:-auto}" = 0 ] || [ "$free_huge_mb" -lt 1024 ]; then
-  huge=false; mem=(--no-huge -m 256)
-else
-  huge=true; mem=(-m 256)
-fi
+bench_memory
 echo "memory: hugepages=$huge (free hugepage memory ${free_huge_mb} MiB), port: $PORT" >&2
 id=$$
 dut_pid=
@@ -39,7 +35,7 @@ cleanup() {
   [ -f "$work/sleeper.pid" ] && kill -KILL "$(cat "$work/sleeper.pid")" 2>/dev/null || true
   [ -n "$dut_pid" ] && { kill -INT "$dut_pid" 2>/dev/null; sleep 0.5; kill -KILL "$dut_pid" 2>/dev/null; } || true
   rm -rf "$work" /var/run/dpdk/steer-ec-?"$id" "/run/steer-ec-$id"
-  for m in $(awk '$3 == "hugetlbfs" {print $2}' /proc/mounts); do rm -f "$m"/steer-ec-?"$id"map_* 2>/dev/null || true; done
+  remove_hugepage_files "steer-ec-?$id"
 }
 trap cleanup EXIT
 sock="/run/steer-ec-$id/p0.sock"

@@ -14,24 +14,20 @@
 # 4 KiB pages make the rates noisier (TLB misses) but the comparison holds.
 # usage: echo_vs_testpmd.sh [path/to/steerd]    env: ROUNDS, SECONDS_PER_RUN, WARMUP, HUGE
 set -euo pipefail
+source "$(dirname "$0")/lib.sh"
 top=$(cd "$(dirname "$0")/../.." && pwd)
 STEERD=${1:-$top/build/controlplane/steerd}
 ROUNDS=${ROUNDS:-3}
 RUN=${SECONDS_PER_RUN:-5}
 WARMUP=${WARMUP:-2}
 work=$(mktemp -d /tmp/steer-bench.XXXXXX)
-free_huge_mb=$(awk '/HugePages_Free/{f=$2} /Hugepagesize/{s=$2} END{print int(f*s/1024)}' /proc/meminfo)
-if [ "${HUGE:-auto}" = 0 ] || [ "$free_huge_mb" -lt 1024 ]; then
-  huge=false; mem=(--no-huge -m 256)
-else
-  huge=true; mem=(-m 256)
-fi
+bench_memory
 echo "memory: hugepages=$huge (free hugepage memory ${free_huge_mb} MiB)" >&2
 dut_pid=
 cleanup() {
   [ -n "$dut_pid" ] && { kill -INT "$dut_pid" 2>/dev/null; sleep 0.5; kill -KILL "$dut_pid" 2>/dev/null; } || true
   rm -rf "$work" /var/run/dpdk/steer-bench-?"$id"
-  for m in $(awk '$3 == "hugetlbfs" {print $2}' /proc/mounts); do rm -f "$m"/steer-bench-?"$id"map_* 2>/dev/null || true; done  # wherever hugetlbfs is mounted
+  remove_hugepage_files "steer-bench-?$id"
 }
 trap cleanup EXIT
 id=$$

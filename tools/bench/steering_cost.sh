@@ -11,6 +11,7 @@
 #   steering_cycles worker_plain=W dispatcher0=D worker0=W0 ... (for 0, 100, 1000 rules)
 # usage: steering_cost.sh [build dir]   env: ROUNDS (3), SECONDS_PER_RUN (4), HUGE
 set -euo pipefail
+source "$(dirname "$0")/lib.sh"
 top=$(cd "$(dirname "$0")/../.." && pwd)
 build=${1:-$top/build}
 STEERD=$build/controlplane/steerd
@@ -23,11 +24,10 @@ pid=
 cleanup() {
   [ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null || true
   rm -rf "$work" /var/run/dpdk/steer-sc-?"$id"
-  for m in $(awk '$3 == "hugetlbfs" {print $2}' /proc/mounts); do rm -f "$m"/steer-sc-?"$id"map_* 2>/dev/null || true; done  # wherever hugetlbfs is mounted
+  remove_hugepage_files "steer-sc-?$id"
 }
 trap cleanup EXIT
-free_huge_mb=$(awk '/HugePages_Free/{f=$2} /Hugepagesize/{s=$2} END{print int(f*s/1024)}' /proc/meminfo)
-if [ "${HUGE:-auto}" = 0 ] || [ "$free_huge_mb" -lt 1024 ]; then huge=false; mem=(--no-huge -m 256); else huge=true; mem=(-m 256); fi
+bench_memory
 sock="/run/steer-bench-$id/p0.sock"
 
 config() {  # $1 = plain | N rules

@@ -9,6 +9,7 @@
 # X, Y: medians of each; Z: median of the per-round ratios.
 # usage: trafgen_vs_txonly.sh [path/to/steer-trafgen]   env: ROUNDS (3), SECONDS_PER_RUN (5), WARMUP (2), HUGE
 set -euo pipefail
+source "$(dirname "$0")/lib.sh"
 top=$(cd "$(dirname "$0")/../.." && pwd)
 TRAFGEN=${1:-$top/build/tools/trafgen/steer-trafgen}
 ROUNDS=${ROUNDS:-3}
@@ -20,11 +21,10 @@ gen_pid=
 cleanup() {
   [ -n "$gen_pid" ] && kill -KILL "$gen_pid" 2>/dev/null || true
   rm -rf "$work" /var/run/dpdk/steer-tgb-?"$id"
-  for m in $(awk '$3 == "hugetlbfs" {print $2}' /proc/mounts); do rm -f "$m"/steer-tgb-?"$id"map_* 2>/dev/null || true; done  # wherever hugetlbfs is mounted
+  remove_hugepage_files "steer-tgb-?$id"
 }
 trap cleanup EXIT
-free_huge_mb=$(awk '/HugePages_Free/{f=$2} /Hugepagesize/{s=$2} END{print int(f*s/1024)}' /proc/meminfo)
-if [ "${HUGE:-auto}" = 0 ] || [ "$free_huge_mb" -lt 1024 ]; then mem=(--no-huge -m 256); else mem=(-m 256); fi
+bench_memory
 echo "memory: ${mem[*]}" >&2
 sock="/run/steer-bench-$id/p0.sock"
 

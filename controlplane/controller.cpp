@@ -69,15 +69,26 @@ std::vector<ConfigError> Controller::change_locked(const std::string& port, cons
              "the port is at generation " + std::to_string(st.generation) + ", not " +
                  std::to_string(*c.expected_generation) + "; re-read and retry",
              ErrorKind::Precondition}};
+  Indexed& ix = indexes_[port];
+  if (!ix.valid || ix.generation != st.generation) {
+    ix.index.build(st.config.flows);
+    ix.generation = st.generation;
+    ix.valid = true;
+  }
   ChangePlan plan;
-  if (auto errs = plan_change(port, st.config, st.queues, c, &plan); !errs.empty()) return errs;
+  if (auto errs = plan_change(port, st.config, st.queues, c, &plan, &ix.index); !errs.empty()) return errs;
   if (auto errs = dp_.check_change(st, plan); !errs.empty()) return errs;
   if (c.dry_run) {
     if (report) *report = report_of(port, plan, st.generation);
     return {};
   }
   ChangeReport rep;
-  if (auto errs = dp_.apply_change(st, plan, &rep); !errs.empty()) return errs;
+  if (auto errs = dp_.apply_change(st, plan, &rep); !errs.empty()) {
+    ix.valid = false;  // a device that failed part-way may have left the port anywhere
+    return errs;
+  }
+  ix.index.update(plan);
+  ix.generation = rep.generation;
   rep.id = next_id_++;
   history_.push_back(rep);
   if (history_.size() > kHistory) history_.pop_front();

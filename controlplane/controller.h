@@ -66,6 +66,14 @@ class Controller {
   std::deque<ChangeReport> history_;
   uint64_t next_id_ = 1;
   std::vector<Listener> listeners_;
+  // Per port: its rules by name and priority at `generation` (plan_change's
+  // index), rebuilt when the port's generation is not the one it was kept at.
+  struct Indexed {
+    uint64_t generation = 0;
+    bool valid = false;
+    RuleIndex index;
+  };
+  std::map<std::string, Indexed> indexes_;
 };
 
 }  // namespace steer

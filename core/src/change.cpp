@@ -4,21 +4,93 @@
 #include <string_view>
 #include <unordered_map>
 #include <unordered_set>
+#include <utility>
 
 #include "steer/steering.h"
 
 namespace steer {
 namespace {
 
-const FlowRule* find_rule(const std::vector<FlowRule>& rules, const std::string& name) {
+const FlowRule* find_rule(const RuleList& rules, const std::string& name) {
   auto it = std::find_if(rules.begin(), rules.end(), [&](const FlowRule& r) { return r.name == name; });
   return it == rules.end() ? nullptr : &*it;
 }
 
 }  // namespace
 
+namespace {
+
+// plan_change's merge when nothing is removed, by the index: replaced rules
+// keep their positions, new ones append. Returns false when the merged rules
+// may be invalid (validate_steering then says why).
+bool merge_indexed(const SteeringChange& c, const RuleIndex& index, uint16_t queues, ChangePlan& p) {
+  RuleList& flows = p.after.flows;
+  std::unordered_map<std::string_view, uint32_t> added;  // this change's new names
+  added.reserve(c.add.size());
+  bool ok = true;
+  for (const FlowRule& r : c.add) {
+    ok = ok && rule_valid_alone(r, queues);
+    uint32_t at;
+    if (auto it = index.by_name.find(r.name); it != index.by_name.end()) {
+      at = it->second;
+    } else if (auto a = added.find(r.name); a != added.end()) {
+      at = a->second;
+    } else {
+      at = uint32_t(flows.size());
+      flows.push_back(r);
+      added.emplace(flows[at].name, at);  // the chunk holding it does not move
+      p.changed_at.push_back(at);
+      continue;
+    }
+    flows[at] = r;
+    p.changed_at.push_back(at);
+  }
+  std::sort(p.changed_at.begin(), p.changed_at.end());
+  p.changed_at.erase(std::unique(p.changed_at.begin(), p.changed_at.end()), p.changed_at.end());
+  // Priorities: a changed rule's may be held by an unchanged rule or by
+  // another changed one.
+  std::unordered_map<uint32_t, uint32_t> taken;
+  taken.reserve(p.changed_at.size());
+  for (uint32_t at : p.changed_at) {
+    const uint32_t prio = flows[at].priority;
+    if (!taken.emplace(prio, at).second) return false;
+    if (auto it = index.by_priority.find(prio);
+        it != index.by_priority.end() && it->second != at &&
+        !std::binary_search(p.changed_at.begin(), p.changed_at.end(), it->second))
+      return false;
+  }
+  return ok;
+}
+
+}  // namespace
+
+void RuleIndex::build(const RuleList& rules) {
+  by_name.clear();
+  by_priority.clear();
+  by_name.reserve(rules.size());
+  by_priority.reserve(rules.size());
+  for (uint32_t i = 0; i < rules.size(); ++i) {
+    by_name.emplace(rules[i].name, i);
+    by_priority.emplace(rules[i].priority, i);
+  }
+}
+
+void RuleIndex::update(const ChangePlan& p) {
+  if (!p.incremental) return build(p.after.flows);
+  for (uint32_t at : p.changed_at)
+    if (at < p.before.flows.size()) {
+      const FlowRule& old = p.before.flows[at];
+      if (auto it = by_name.find(old.name); it != by_name.end() && it->second == at) by_name.erase(it);
+      if (auto it = by_priority.find(old.priority); it != by_priority.end() && it->second == at) by_priority.erase(it);
+    }
+  for (uint32_t at : p.changed_at) {
+    by_name[p.after.flows[at].name] = at;
+    by_priority[p.after.flows[at].priority] = at;
+  }
+}
+
 std::vector<ConfigError> plan_change(const std::string& port, const SteeringConfig& before, uint16_t queues,
-                                     const SteeringChange& c, ChangePlan* out) {
+                                     const SteeringChange& c, ChangePlan* out, const RuleIndex* index) {
   ChangePlan& p = *out;
   p = ChangePlan{};
   p.before = before;
@@ -28,50 +100,66 @@ std::vector<ConfigError> plan_change(const std::string& port, const SteeringConf
   if (c.key) next.rss.key = *c.key;
   if (c.types) next.rss.types = *c.types;
   if (c.reta) next.rss.reta = *c.reta;
-  // By name through an index, not a scan per rule: a change of 100,000 rules
-  // against 100,000 would otherwise compare names 10^10 times.
-  next.flows.reserve(next.flows.size() + c.add.size());  // no reallocation: `at` views the names in place
-  std::unordered_map<std::string_view, size_t> at;
-  at.reserve(next.flows.size() + c.add.size());
-  for (size_t i = 0; i < next.flows.size(); ++i) at.emplace(next.flows[i].name, i);
-  std::vector<uint8_t> gone(next.flows.size(), 0);
-  for (const auto& name : c.remove) {
-    auto it = at.find(name);
-    if (it == at.end()) return {{"remove", "no rule named \"" + name + "\" on port " + port, ErrorKind::NotFound}};
-    gone[it->second] = 1;
-    at.erase(it);
-  }
-  for (const auto& r : c.add) {
-    if (auto it = at.find(r.name); it != at.end()) {
-      next.flows[it->second] = r;
-    } else {
-      next.flows.push_back(r);
-      gone.push_back(0);
-      at.emplace(next.flows.back().name, next.flows.size() - 1);
+  p.incremental = index && c.remove.empty();
+  bool valid = false;
+  if (p.incremental) {
+    valid = merge_indexed(c, *index, queues, p);
+  } else {
+    // By name through an index, not a scan per rule: a change of 100,000
+    // rules against 100,000 would otherwise compare names 10^10 times.
+    std::unordered_map<std::string_view, size_t> at;
+    at.reserve(next.flows.size() + c.add.size());
+    for (size_t i = 0; i < next.flows.size(); ++i)
+      at.emplace(std::as_const(next.flows)[i].name, i);  // const: no chunk copied
+    std::vector<uint8_t> gone(next.flows.size(), 0);
+    for (const auto& name : c.remove) {
+      auto it = at.find(name);
+      if (it == at.end()) return {{"remove", "no rule named \"" + name + "\" on port " + port, ErrorKind::NotFound}};
+      gone[it->second] = 1;
+      at.erase(it);
     }
-  }
-  at.clear();  // its keys point into next.flows, which compacts now
-  size_t kept = 0;
-  for (size_t i = 0; i < next.flows.size(); ++i)
-    if (!gone[i]) {
-      if (kept != i) next.flows[kept] = std::move(next.flows[i]);
-      ++kept;
+    for (const auto& r : c.add) {
+      if (auto it = at.find(r.name); it != at.end()) {
+        next.flows[it->second] = r;
+      } else {
+        next.flows.push_back(r);
+        gone.push_back(0);
+        at.emplace(next.flows.back().name, next.flows.size() - 1);  // a RuleList's rules do not move as it grows
+      }
     }
-  next.flows.resize(kept);
+    at.clear();  // its keys point into next.flows, which compacts now
+    size_t kept = 0;
+    for (size_t i = 0; i < next.flows.size(); ++i)
+      if (!gone[i]) {
+        if (kept != i) next.flows[kept] = std::move(next.flows[i]);
+        ++kept;
+      }
+    next.flows.resize(kept);
+  }
   if (c.types && (*c.types == 0 || (*c.types & ~uint32_t(kRssAll))))
     return {{"types", "no known hash type selected; use ipv4, ipv4-tcp, ipv4-udp, ipv6, ipv6-tcp, ipv6-udp"}};
-  if (auto errs = validate_steering(next, queues, "steering"); !errs.empty()) return errs;
+  if (!valid || !steering_globals_valid(next, queues))
+    if (auto errs = validate_steering(next, queues, "steering"); !errs.empty()) return errs;
 
   // The device delta: a rule added unchanged (and not also removed) is
   // already there; a replaced one is destroyed in its old form.
   p.destroy = c.remove;
   std::unordered_map<std::string_view, const FlowRule*> was;
-  was.reserve(before.flows.size());
-  for (const FlowRule& r : before.flows) was.emplace(r.name, &r);
+  if (!p.incremental) {
+    was.reserve(before.flows.size());
+    for (const FlowRule& r : before.flows) was.emplace(r.name, &r);
+  }
+  auto old_rule = [&](const std::string& name) -> const FlowRule* {
+    if (p.incremental) {
+      auto it = index->by_name.find(name);
+      return it == index->by_name.end() ? nullptr : &before.flows[it->second];
+    }
+    auto it = was.find(name);
+    return it == was.end() ? nullptr : it->second;
+  };
   const std::unordered_set<std::string_view> removed_names(c.remove.begin(), c.remove.end());
   for (const FlowRule& r : c.add) {
-    const auto w = was.find(r.name);
-    const FlowRule* old = w == was.end() ? nullptr : w->second;
+    const FlowRule* old = old_rule(r.name);
     const bool removed = removed_names.count(r.name) != 0;
     if (old && *old == r && !removed) continue;
     p.create.push_back(r);

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstring>
 #include <iterator>
+#include <string_view>
+#include <unordered_map>
 
 #include "steer/text.h"
 
@@ -446,10 +448,15 @@ std::vector<uint16_t> reta_weights(uint32_t size, const std::map<uint16_t, uint3
   return r;
 }
 
-std::vector<ConfigError> validate_steering(const SteeringConfig& s, uint16_t queues, const std::string& path) {
-  std::vector<ConfigError> errs;
-  auto err = [&](const std::string& p, const std::string& m) { errs.push_back({path + "." + p, m}); };
-  const std::string range = queues == 1 ? "queue 0" : "queues 0-" + std::to_string(queues - 1);
+namespace {
+
+std::string queue_range(uint16_t queues) {
+  return queues == 1 ? "queue 0" : "queues 0-" + std::to_string(queues - 1);
+}
+
+// validate_steering's checks that do not look at the rules; err(field, message).
+template <class Err>
+void check_globals(const SteeringConfig& s, uint16_t queues, Err err) {
   if (s.rss.key.size() != 40 && s.rss.key.size() != 52)
     err("rss.key", std::to_string(s.rss.key.size()) + " bytes; an RSS key is 40 or 52 bytes (80 or 104 hex digits)");
   if (s.rss.reta.empty() || s.rss.reta.size() > 65536)
@@ -457,18 +464,66 @@ std::vector<ConfigError> validate_steering(const SteeringConfig& s, uint16_t que
   for (size_t i = 0; i < s.rss.reta.size(); ++i)
     if (s.rss.reta[i] >= queues) {
       err("rss.reta[" + std::to_string(i) + "]",
-          "queue " + std::to_string(s.rss.reta[i]) + " does not exist; this port steers to " + range);
+          "queue " + std::to_string(s.rss.reta[i]) + " does not exist; this port steers to " + queue_range(queues));
       break;
     }
   if (s.rss.types & ~uint32_t(kRssAll)) err("rss.types", "unknown hash type bits");
   if (s.drain_timeout_ms < 1 || s.drain_timeout_ms > 60000)
     err("drain_timeout_ms", std::to_string(s.drain_timeout_ms) + " is out of range; use 1-60000");
+}
+
+bool name_valid(const std::string& name) {
+  return !name.empty() && name.size() <= kMaxRuleName &&
+         name.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.:-") ==
+             std::string::npos;
+}
+
+// The checks of one rule's action and match (not its name or priority, which
+// are checked against the other rules); `p` is its path ("flows[3]").
+template <class Err>
+void check_rule(const FlowRule& r, const std::string& p, uint16_t queues, Err err) {
+  const FlowActionSpec& a = r.action;
+  const int kinds = int(a.queue.has_value()) + int(!a.rss.empty()) + int(a.drop);
+  if (kinds > 1) err(p + ".action", "choose one of queue, rss or drop (mark may go with queue or rss)");
+  if (kinds == 0 && !a.mark) err(p + ".action", "empty; give queue: N, rss: [queues], drop: true or mark: N");
+  if (a.drop && a.mark) err(p + ".action", "a dropped packet cannot carry a mark; remove mark or drop");
+  if (a.queue && *a.queue >= queues)
+    err(p + ".action.queue",
+        "queue " + std::to_string(*a.queue) + " does not exist; this port steers to " + queue_range(queues));
+  if (a.rss.size() > kMaxRuleRssQueues)
+    err(p + ".action.rss", std::to_string(a.rss.size()) + " queues; list at most " + std::to_string(kMaxRuleRssQueues));
+  for (size_t j = 0; j < a.rss.size() && j < kMaxRuleRssQueues; ++j)
+    if (a.rss[j] >= queues)
+      err(p + ".action.rss[" + std::to_string(j) + "]",
+          "queue " + std::to_string(a.rss[j]) + " does not exist; this port steers to " + queue_range(queues));
+  const FlowMatch& m = r.match;
+  const bool v4 = m.ipv4_src || m.ipv4_dst, v6 = m.ipv6_src || m.ipv6_dst;
+  const bool tcp = m.tcp_src || m.tcp_dst, udp = m.udp_src || m.udp_dst;
+  if (v4 && v6) err(p + ".match", "matches both IPv4 and IPv6 addresses; a packet is one or the other");
+  if (tcp && udp) err(p + ".match", "matches both TCP and UDP ports; a packet is one or the other");
+  if (m.eth_type && ((v4 && *m.eth_type != 0x0800) || (v6 && *m.eth_type != 0x86dd)))
+    err(p + ".match.eth_type", "contradicts the IP addresses matched");
+  if (m.ip_proto && ((tcp && *m.ip_proto != 6) || (udp && *m.ip_proto != 17)))
+    err(p + ".match.ip_proto", "contradicts the TCP/UDP ports matched");
+  if (m.vlan && *m.vlan > 4095) err(p + ".match.vlan", std::to_string(*m.vlan) + " is not a VLAN id (0-4095)");
+  if (m.ipv4_src_len > 32 || m.ipv4_dst_len > 32) err(p + ".match", "IPv4 prefix longer than 32");
+  if (m.ipv6_src_len > 128 || m.ipv6_dst_len > 128) err(p + ".match", "IPv6 prefix longer than 128");
+}
+
+}  // namespace
+
+std::vector<ConfigError> validate_steering(const SteeringConfig& s, uint16_t queues, const std::string& path) {
+  std::vector<ConfigError> errs;
+  auto err = [&](const std::string& p, const std::string& m) { errs.push_back({path + "." + p, m}); };
+  check_globals(s, queues, err);
   if (s.flows.size() > kMaxRules) {
     err("flows", std::to_string(s.flows.size()) + " rules; a port holds at most " + std::to_string(kMaxRules));
     return errs;
   }
-  std::map<std::string, size_t> names;
-  std::map<uint32_t, size_t> prios;
+  std::unordered_map<std::string_view, size_t> names;
+  std::unordered_map<uint32_t, size_t> prios;
+  names.reserve(s.flows.size());
+  prios.reserve(s.flows.size());
   size_t over = 0;
   for (size_t i = 0; i < s.flows.size(); ++i) {
     if (errs.size() >= kMaxErrors) {
@@ -477,12 +532,9 @@ std::vector<ConfigError> validate_steering(const SteeringConfig& s, uint16_t que
     }
     const FlowRule& r = s.flows[i];
     const std::string p = "flows[" + std::to_string(i) + "]";
-    const bool name_ok = r.name.size() <= kMaxRuleName &&
-                         r.name.find_first_not_of(
-                             "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.:-") == std::string::npos;
     if (r.name.empty())
       err(p + ".name", "every rule needs a name (it is how rules are deleted and replaced)");
-    else if (!name_ok)
+    else if (!name_valid(r.name))
       err(p + ".name",
           "a rule name is 1-" + std::to_string(kMaxRuleName) + " letters, digits, '_', '.', ':' or '-'; rename it");
     else if (auto [it, fresh] = names.emplace(r.name, i); !fresh)
@@ -491,37 +543,24 @@ std::vector<ConfigError> validate_steering(const SteeringConfig& s, uint16_t que
       err(p + ".priority", std::to_string(r.priority) + " is also the priority of flows[" + std::to_string(it->second) +
                                "] (" + s.flows[it->second].name +
                                "); lower numbers win, so two rules may not tie: give one another priority");
-    const FlowActionSpec& a = r.action;
-    const int kinds = int(a.queue.has_value()) + int(!a.rss.empty()) + int(a.drop);
-    if (kinds > 1) err(p + ".action", "choose one of queue, rss or drop (mark may go with queue or rss)");
-    if (kinds == 0 && !a.mark) err(p + ".action", "empty; give queue: N, rss: [queues], drop: true or mark: N");
-    if (a.drop && a.mark) err(p + ".action", "a dropped packet cannot carry a mark; remove mark or drop");
-    if (a.queue && *a.queue >= queues)
-      err(p + ".action.queue", "queue " + std::to_string(*a.queue) + " does not exist; this port steers to " + range);
-    if (a.rss.size() > kMaxRuleRssQueues)
-      err(p + ".action.rss",
-          std::to_string(a.rss.size()) + " queues; list at most " + std::to_string(kMaxRuleRssQueues));
-    for (size_t j = 0; j < a.rss.size() && j < kMaxRuleRssQueues; ++j)
-      if (a.rss[j] >= queues)
-        err(p + ".action.rss[" + std::to_string(j) + "]",
-            "queue " + std::to_string(a.rss[j]) + " does not exist; this port steers to " + range);
-    const FlowMatch& m = r.match;
-    const bool v4 = m.ipv4_src || m.ipv4_dst, v6 = m.ipv6_src || m.ipv6_dst;
-    const bool tcp = m.tcp_src || m.tcp_dst, udp = m.udp_src || m.udp_dst;
-    if (v4 && v6) err(p + ".match", "matches both IPv4 and IPv6 addresses; a packet is one or the other");
-    if (tcp && udp) err(p + ".match", "matches both TCP and UDP ports; a packet is one or the other");
-    if (m.eth_type && ((v4 && *m.eth_type != 0x0800) || (v6 && *m.eth_type != 0x86dd)))
-      err(p + ".match.eth_type", "contradicts the IP addresses matched");
-    if (m.ip_proto && ((tcp && *m.ip_proto != 6) || (udp && *m.ip_proto != 17)))
-      err(p + ".match.ip_proto", "contradicts the TCP/UDP ports matched");
-    if (m.vlan && *m.vlan > 4095) err(p + ".match.vlan", std::to_string(*m.vlan) + " is not a VLAN id (0-4095)");
-    if (m.ipv4_src_len > 32 || m.ipv4_dst_len > 32) err(p + ".match", "IPv4 prefix longer than 32");
-    if (m.ipv6_src_len > 128 || m.ipv6_dst_len > 128) err(p + ".match", "IPv6 prefix longer than 128");
+    check_rule(r, p, queues, err);
   }
   if (over)
     err("flows",
         "and " + std::to_string(over) + " more rules not checked after " + std::to_string(kMaxErrors) + " errors");
   return errs;
+}
+
+bool steering_globals_valid(const SteeringConfig& s, uint16_t queues) {
+  bool ok = s.flows.size() <= kMaxRules;
+  check_globals(s, queues, [&](const std::string&, const std::string&) { ok = false; });
+  return ok;
+}
+
+bool rule_valid_alone(const FlowRule& r, uint16_t queues) {
+  bool ok = name_valid(r.name);
+  check_rule(r, "", queues, [&](const std::string&, const std::string&) { ok = false; });
+  return ok;
 }
 
 }  // namespace steer

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "steer/model.h"
@@ -58,15 +59,34 @@ struct ChangePlan {
   static constexpr uint16_t kStayed = UINT16_MAX;
   std::vector<uint16_t> moved_from;  // RETA-only: per bucket, the queue it left, or kStayed
   DrainPolicy drain;
+  // Positions in after.flows of the rules this change added or replaced, when
+  // it removed none (so every other rule kept its position); `incremental`
+  // false: positions may have moved (a RuleIndex is rebuilt).
+  bool incremental = false;
+  std::vector<uint32_t> changed_at;
 
   bool changes_device_rules() const { return !create.empty() || !destroy.empty(); }
 };
 
+// Every rule's position by name and by priority, for one rule set: whoever
+// plans many changes against the same port (the controller) keeps one and
+// updates it with each plan it applied, so that planning a change costs what
+// the change touches, not the number of rules.
+struct RuleIndex {
+  std::unordered_map<std::string, uint32_t> by_name;
+  std::unordered_map<uint32_t, uint32_t> by_priority;
+  void build(const RuleList& rules);
+  // After `p` (planned with this index) was applied: the index of p.after.
+  void update(const ChangePlan& p);
+};
+
 // Merges `c` into `before` and validates the result against `queues`. Errors
 // name the request's fields ("types", "remove", "steering.rss.reta[3]"); on
-// error `*out` is unspecified.
+// error `*out` is unspecified. With `index` (of before.flows), a change that
+// removes nothing is merged and validated by what it touches only; the plan
+// and the errors are the same either way.
 std::vector<ConfigError> plan_change(const std::string& port, const SteeringConfig& before, uint16_t queues,
-                                     const SteeringChange& c, ChangePlan* out);
+                                     const SteeringChange& c, ChangePlan* out, const RuleIndex* index = nullptr);
 
 // The change that turns `have` into `want` (rules by name; a rule present in
 // both but different is replaced).

@@ -150,6 +150,12 @@ constexpr size_t kMaxErrors = 100;          // errors reported per validation; t
 // rules (names, priority ties, actions, consistent matches). `path` prefixes
 // field paths ("ports[0].steering").
 std::vector<ConfigError> validate_steering(const SteeringConfig& s, uint16_t queues, const std::string& path);
+// Parts of it, for a change that knows which rules it touched (plan_change):
+// true when validate_steering's checks that do not look at rules pass (and
+// the rule count is within bounds); true when one rule's name, action and
+// match pass (its name and priority are not compared with other rules').
+bool steering_globals_valid(const SteeringConfig& s, uint16_t queues);
+bool rule_valid_alone(const FlowRule& r, uint16_t queues);
 
 // RETA builders: `size` buckets round-robin over `queues`; or by weights
 // (bucket shares proportional, interleaved).

@@ -10,7 +10,7 @@
 namespace steer {
 namespace {
 
-const FlowRule& rule_named(const std::vector<FlowRule>& rules, const std::string& name) {
+const FlowRule& rule_named(const RuleList& rules, const std::string& name) {
   return *std::find_if(rules.begin(), rules.end(), [&](const FlowRule& x) { return x.name == name; });
 }
 
@@ -35,8 +35,7 @@ void HardwareBackend::add_poller(Worker* w) {
 
 // Creates `rules` on the device (validated first), into `out`. On failure
 // destroys what it created and returns why.
-std::string HardwareBackend::create_rules(const RssConfig& rss, const std::vector<FlowRule>& rules, uint16_t queues,
-                                          Flows* out) {
+std::string HardwareBackend::create_rules(const RssConfig& rss, const RuleList& rules, uint16_t queues, Flows* out) {
   for (const FlowRule& r : rules) {
     std::vector<rte_flow*>& made = (*out)[r.name];
     for (const auto& spec : translate_rule(r, rss, queues)) {
@@ -172,7 +171,7 @@ std::string HardwareBackend::undo(const ChangePlan& p, Flows& created, const std
   std::string failed;
   Flows again;
   for (const FlowRule& r : destroyed) {
-    std::string e = create_rules(prev.rss, {r}, p.queues, &again);
+    std::string e = create_rules(prev.rss, RuleList{r}, p.queues, &again);
     if (!e.empty()) failed += "; re-creating " + e;
     for (auto& [name, fs] : again) flows_[name] = fs;
     again.clear();

@@ -1,0 +1,150 @@
+// A port's rules as a sequence that is cheap to copy: the rules live in
+// fixed-size chunks shared between copies, and a copy that changes a rule
+// first takes its own copy of that rule's chunk (copy on write). A live change
+// copies the running rule set several times (the state it was planned
+// against, the plan's before and after, the running config it becomes); with
+// a plain vector each of those copied every rule, so a change of 100 rules
+// against 100,000 cost milliseconds. Here a copy is one pointer per chunk and
+// a change of k rules copies at most k chunks.
+//
+// It behaves as a vector of FlowRule for what steering code does with one:
+// size, index, iterate, push_back, resize, compare. Copies may be read from
+// several threads; a copy is changed by one thread at a time, as a vector.
+#pragma once
+
+#include <cstddef>
+#include <initializer_list>
+#include <iterator>
+#include <memory>
+#include <vector>
+
+#include "steer/flow_rule.h"
+
+namespace steer {
+
+class RuleList {
+  static constexpr size_t kShift = 6;  // 64 rules a chunk: ~11 KB copied when one of them changes
+  static constexpr size_t kChunk = size_t(1) << kShift;
+  using Chunk = std::vector<FlowRule>;
+
+ public:
+  using value_type = FlowRule;
+  using size_type = size_t;
+  using reference = FlowRule&;
+  using const_reference = const FlowRule&;
+
+  template <bool Const>
+  class Iter {
+    using List = std::conditional_t<Const, const RuleList, RuleList>;
+
+   public:
+    using iterator_category = std::random_access_iterator_tag;
+    using value_type = FlowRule;
+    using difference_type = std::ptrdiff_t;
+    using pointer = std::conditional_t<Const, const FlowRule*, FlowRule*>;
+    using reference = std::conditional_t<Const, const FlowRule&, FlowRule&>;
+    Iter() = default;
+    Iter(List* l, size_t i) : l_(l), i_(i) {}
+    operator Iter<true>() const { return {l_, i_}; }  // NOLINT: iterator to const_iterator
+    reference operator*() const { return (*l_)[i_]; }
+    pointer operator->() const { return &(*l_)[i_]; }
+    reference operator[](difference_type n) const { return (*l_)[size_t(difference_type(i_) + n)]; }
+    Iter& operator++() { return ++i_, *this; }
+    Iter operator++(int) { return {l_, i_++}; }
+    Iter& operator--() { return --i_, *this; }
+    Iter operator--(int) { return {l_, i_--}; }
+    Iter& operator+=(difference_type n) { return i_ = size_t(difference_type(i_) + n), *this; }
+    Iter& operator-=(difference_type n) { return i_ = size_t(difference_type(i_) - n), *this; }
+    friend Iter operator+(Iter a, difference_type n) { return a += n; }
+    friend Iter operator+(difference_type n, Iter a) { return a += n; }
+    friend Iter operator-(Iter a, difference_type n) { return a -= n; }
+    friend difference_type operator-(const Iter& a, const Iter& b) {
+      return difference_type(a.i_) - difference_type(b.i_);
+    }
+    friend bool operator==(const Iter& a, const Iter& b) { return a.i_ == b.i_; }
+    friend auto operator<=>(const Iter& a, const Iter& b) { return a.i_ <=> b.i_; }
+
+   private:
+    List* l_ = nullptr;
+    size_t i_ = 0;
+  };
+  using iterator = Iter<false>;
+  using const_iterator = Iter<true>;
+
+  RuleList() = default;
+  RuleList(std::initializer_list<FlowRule> rules) {
+    for (const auto& r : rules) push_back(r);
+  }
+  RuleList(const std::vector<FlowRule>& rules) {  // NOLINT: converts as a vector would be copied
+    for (const auto& r : rules) push_back(r);
+  }
+
+  size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+  const FlowRule& operator[](size_t i) const { return (*chunks_[i >> kShift])[i & (kChunk - 1)]; }
+  // Takes this copy's own chunk first when another copy shares it.
+  FlowRule& operator[](size_t i) { return own(i >> kShift)[i & (kChunk - 1)]; }
+  const FlowRule& back() const { return (*this)[size_ - 1]; }
+  FlowRule& back() { return (*this)[size_ - 1]; }
+
+  const_iterator begin() const { return {this, 0}; }
+  const_iterator end() const { return {this, size_}; }
+  const_iterator cbegin() const { return begin(); }
+  const_iterator cend() const { return end(); }
+  iterator begin() { return {this, 0}; }
+  iterator end() { return {this, size_}; }
+
+  void push_back(FlowRule r) {
+    if ((size_ & (kChunk - 1)) == 0) {
+      chunks_.push_back(std::make_shared<Chunk>());
+      chunks_.back()->reserve(kChunk);
+    }
+    own(chunks_.size() - 1).push_back(std::move(r));
+    ++size_;
+  }
+  template <class... A>
+  FlowRule& emplace_back(A&&... a) {
+    push_back(FlowRule{std::forward<A>(a)...});
+    return back();
+  }
+  void pop_back() {
+    own(chunks_.size() - 1).pop_back();
+    if ((--size_ & (kChunk - 1)) == 0) chunks_.pop_back();
+  }
+  void resize(size_t n) {
+    while (size_ > n) pop_back();
+    while (size_ < n) push_back(FlowRule{});
+  }
+  void reserve(size_t n) { chunks_.reserve((n + kChunk - 1) >> kShift); }
+  void clear() {
+    chunks_.clear();
+    size_ = 0;
+  }
+  // True when `o` is a copy of this one that neither has changed since (the
+  // same chunks): equal without comparing rules.
+  bool shares_all(const RuleList& o) const { return size_ == o.size_ && chunks_ == o.chunks_; }
+
+  friend bool operator==(const RuleList& a, const RuleList& b) {
+    if (a.size_ != b.size_) return false;
+    for (size_t c = 0; c < a.chunks_.size(); ++c)
+      if (a.chunks_[c] != b.chunks_[c] && *a.chunks_[c] != *b.chunks_[c]) return false;
+    return true;
+  }
+  friend bool operator==(const RuleList& a, const std::vector<FlowRule>& b) { return a == RuleList(b); }
+
+ private:
+  Chunk& own(size_t c) {
+    if (chunks_[c].use_count() != 1) {
+      auto mine = std::make_shared<Chunk>();
+      mine->reserve(kChunk);
+      *mine = *chunks_[c];
+      chunks_[c] = std::move(mine);
+    }
+    return *chunks_[c];
+  }
+
+  std::vector<std::shared_ptr<Chunk>> chunks_;
+  size_t size_ = 0;
+};
+
+}  // namespace steer

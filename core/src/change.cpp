@@ -157,13 +157,22 @@ std::vector<ConfigError> plan_change(const std::string& port, const SteeringConf
     auto it = was.find(name);
     return it == was.end() ? nullptr : it->second;
   };
+  for (const std::string& name : c.remove) p.destroyed.push_back(*old_rule(name));  // merged above: it exists
   const std::unordered_set<std::string_view> removed_names(c.remove.begin(), c.remove.end());
-  for (const FlowRule& r : c.add) {
+  std::unordered_map<std::string_view, size_t> last;  // a name added twice: the later one is what runs
+  last.reserve(c.add.size());
+  for (size_t k = 0; k < c.add.size(); ++k) last[c.add[k].name] = k;
+  for (size_t k = 0; k < c.add.size(); ++k) {
+    const FlowRule& r = c.add[k];
+    if (last[r.name] != k) continue;
     const FlowRule* old = old_rule(r.name);
     const bool removed = removed_names.count(r.name) != 0;
     if (old && *old == r && !removed) continue;
     p.create.push_back(r);
-    if (old && !removed) p.destroy.push_back(r.name);
+    if (old && !removed) {
+      p.destroy.push_back(r.name);
+      p.destroyed.push_back(*old);
+    }
   }
   p.key_changed = next.rss.key != before.rss.key;
   p.types_changed = next.rss.types != before.rss.types;

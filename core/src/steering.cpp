@@ -158,6 +158,13 @@ inline uint32_t SteeringTable::Group::find(const uint64_t* masked, uint64_t h) c
   }
 }
 
+inline uint32_t SteeringTable::Group::probe(const uint64_t* masked, uint64_t h) const {
+  uint32_t i = uint32_t(h) & slot_mask;
+  while (slots[i].rule != kEmpty && std::memcmp(&keys[size_t(i) * n_used], masked, n_used * sizeof(uint64_t)) != 0)
+    i = (i + 1) & slot_mask;
+  return i;
+}
+
 void SteeringTable::Group::set_mask(const Key& m) {
   mask = m;
   n_used = 0;
@@ -167,25 +174,53 @@ void SteeringTable::Group::set_mask(const Key& m) {
   }
 }
 
-template <class Better>
-void SteeringTable::Group::fill(const std::vector<std::pair<Key, uint32_t>>& entries, Better better) {
-  size_t n = 8;
-  while (n < 2 * entries.size()) n *= 2;
-  slot_mask = uint32_t(n - 1);
-  slots.assign(n, Slot{0, kEmpty});
-  keys.assign(n * n_used, 0);
-  for (const auto& [value, rule] : entries) {
-    uint64_t masked[kKeyWords], words[kKeyWords];
-    for (size_t w = 0; w < kKeyWords; ++w) words[w] = value.word(w);
-    const uint64_t h = mask_words(words, masked);
-    uint32_t i = uint32_t(h) & slot_mask;
-    while (slots[i].rule != kEmpty && std::memcmp(&keys[size_t(i) * n_used], masked, n_used * sizeof(uint64_t)) != 0)
-      i = (i + 1) & slot_mask;
-    if (slots[i].rule == kEmpty || better(rule, slots[i].rule)) {
-      slots[i] = Slot{uint32_t(h >> 32), rule};
-      std::memcpy(&keys[size_t(i) * n_used], masked, n_used * sizeof(uint64_t));
-    }
+void SteeringTable::Group::size_for(size_t n) {
+  size_t cap = 8;
+  while (cap < 2 * n) cap *= 2;
+  slot_mask = uint32_t(cap - 1);
+  occupied = 0;
+  slots.assign(cap, Slot{0, kEmpty});
+  keys.assign(cap * n_used, 0);
+}
+
+void SteeringTable::Group::place(const uint64_t* masked, uint64_t h, uint32_t rule) {
+  if (2 * (size_t(occupied) + 1) > slots.size()) {  // grow: every key to its slot in a table twice the size
+    std::vector<Slot> old_slots = std::move(slots);
+    std::vector<uint64_t> old_keys = std::move(keys);
+    size_for(old_slots.size());
+    for (size_t j = 0; j < old_slots.size(); ++j)
+      if (old_slots[j].rule != kEmpty) {
+        const uint64_t* k = &old_keys[j * n_used];
+        const uint64_t kh = hash(k);
+        const uint32_t i = probe(k, kh);
+        slots[i] = old_slots[j];
+        std::memcpy(&keys[size_t(i) * n_used], k, n_used * sizeof(uint64_t));
+        ++occupied;
+      }
   }
+  const uint32_t i = probe(masked, h);
+  slots[i] = Slot{uint32_t(h >> 32), rule};
+  std::memcpy(&keys[size_t(i) * n_used], masked, n_used * sizeof(uint64_t));
+  ++occupied;
+}
+
+void SteeringTable::Group::remove_slot(uint32_t i) {
+  // Linear probing without tombstones: later keys of the run that could sit
+  // at `i` move back into it, so a probe still stops at the first empty slot.
+  uint32_t j = i;
+  while (true) {
+    j = (j + 1) & slot_mask;
+    if (slots[j].rule == kEmpty) break;
+    const uint32_t home = uint32_t(hash(&keys[size_t(j) * n_used])) & slot_mask;
+    // j's key may move to i when its home is not in the cyclic range (i, j].
+    const bool stays = i <= j ? (home > i && home <= j) : (home > i || home <= j);
+    if (stays) continue;
+    slots[i] = slots[j];
+    std::memcpy(&keys[size_t(i) * n_used], &keys[size_t(j) * n_used], n_used * sizeof(uint64_t));
+    i = j;
+  }
+  slots[i] = Slot{0, kEmpty};
+  --occupied;
 }
 
 SteeringTable::Key SteeringTable::mask_of(const FlowMatch& m, Key* value) {
@@ -247,65 +282,291 @@ uint32_t field_set(const uint8_t* mask) {
 
 }  // namespace
 
-SteeringTable::SteeringTable(const SteeringConfig& cfg)
-    : cfg_(cfg), toeplitz_(cfg.rss.key), use_gfni_(ToeplitzGfni::usable()) {
-  if (use_gfni_) gfni_ = ToeplitzGfni(cfg.rss.key);
-  const size_t rs = cfg_.rss.reta.size();
-  if (rs > 1 && (rs & (rs - 1)) == 0) reta_mask_ = uint32_t(rs - 1);
-  using Entries = std::vector<std::pair<Key, uint32_t>>;
-  std::vector<Group> groups;
-  std::vector<Entries> entries;  // per group
-  for (uint32_t i = 0; i < cfg_.flows.size(); ++i) {
-    Key value;
-    const Key mask = mask_of(cfg_.flows[i].match, &value);
-    size_t g = 0;
-    while (g < groups.size() && !(groups[g].mask == mask)) ++g;
-    if (g == groups.size()) {
-      groups.emplace_back().set_mask(mask);
-      entries.emplace_back();
-    }
-    groups[g].best_priority = std::min(groups[g].best_priority, cfg_.flows[i].priority);
-    entries[g].emplace_back(value, i);
+void SteeringTable::set_rss(const RssConfig& rss) {
+  if (rss.key != toeplitz_key_) {
+    toeplitz_key_ = rss.key;
+    toeplitz_ = ToeplitzTable(rss.key);
+    if (use_gfni_) gfni_ = ToeplitzGfni(rss.key);
   }
-  // The same masked key twice in a group: the lower priority number wins.
-  auto higher = [&](uint32_t a, uint32_t b) { return cfg_.flows[a].priority < cfg_.flows[b].priority; };
-  for (size_t g = 0; g < groups.size(); ++g) groups[g].fill(entries[g], higher);
+  types_ = rss.types;
+  reta_ = rss.reta;
+  const size_t rs = reta_.size();
+  reta_mask_ = rs > 1 && (rs & (rs - 1)) == 0 ? uint32_t(rs - 1) : 0;
+}
 
-  // Clusters: groups by the fields they constrain, each cluster's groups by
-  // priority, clusters by their best priority (their first group's).
-  std::map<uint32_t, std::vector<size_t>> by_fields;
-  for (size_t g = 0; g < groups.size(); ++g) by_fields[field_set(groups[g].mask.bytes)].push_back(g);
-  std::vector<std::vector<size_t>> clusters;
-  for (auto& [fields, members] : by_fields) {
-    std::sort(members.begin(), members.end(),
-              [&](size_t a, size_t b) { return groups[a].best_priority < groups[b].best_priority; });
-    clusters.push_back(std::move(members));
+uint32_t SteeringTable::compile(const FlowRule& r) {
+  Rule c;
+  c.priority = r.priority;
+  const FlowActionSpec& a = r.action;
+  if (a.mark) {
+    c.marked = true;
+    c.mark = *a.mark;
   }
-  std::sort(clusters.begin(), clusters.end(),
-            [&](const auto& a, const auto& b) { return groups[a[0]].best_priority < groups[b[0]].best_priority; });
-  for (const auto& members : clusters) {
-    Cluster& c = clusters_.emplace_back();
-    c.best_priority = groups[members[0]].best_priority;
-    c.first = uint32_t(groups_.size());
-    c.count = uint32_t(members.size());
-    if (members.size() > 1) {
-      Key shared = groups[members[0]].mask;
-      Entries values;
-      for (size_t g : members) {
-        for (size_t b = 0; b < sizeof shared.bytes; ++b) shared.bytes[b] &= groups[g].mask.bytes[b];
-        values.insert(values.end(), entries[g].begin(), entries[g].end());
+  if (a.drop) {
+    c.kind = Rule::Drop;
+  } else if (a.queue) {
+    c.kind = Rule::Queue;
+    c.queue = *a.queue;
+  } else if (!a.rss.empty()) {
+    c.kind = Rule::Rss;
+    c.rss_off = uint32_t(rss_.size());
+    c.rss_len = uint16_t(a.rss.size());
+    rss_.insert(rss_.end(), a.rss.begin(), a.rss.end());
+  } else {
+    c.kind = Rule::MarkOnly;
+  }
+  uint32_t at;
+  if (!free_.empty()) {
+    at = free_.back();
+    free_.pop_back();
+    rules_[at] = c;
+  } else {
+    at = uint32_t(rules_.size());
+    rules_.push_back(c);
+    next_same_.push_back(Group::kEmpty);
+  }
+  next_same_[at] = Group::kEmpty;
+  return at;
+}
+
+void SteeringTable::release(uint32_t rule) {
+  Rule& r = rules_[rule];
+  if (r.kind == Rule::Rss) rss_garbage_ += r.rss_len;
+  r = Rule{};
+  free_.push_back(rule);
+  if (rss_garbage_ > 4096 && rss_garbage_ * 2 > rss_.size()) {  // the queues of rss actions gone: compact
+    std::vector<uint16_t> kept;
+    for (Rule& x : rules_)
+      if (x.kind == Rule::Rss) {
+        const uint32_t off = uint32_t(kept.size());
+        kept.insert(kept.end(), rss_.begin() + x.rss_off, rss_.begin() + x.rss_off + x.rss_len);
+        x.rss_off = off;
       }
-      c.filtered = true;
-      c.filter.set_mask(shared);
-      c.filter.fill(values, [](uint32_t, uint32_t) { return false; });
-    }
-    for (size_t g : members) groups_.push_back(std::move(groups[g]));
+    rss_ = std::move(kept);
+    rss_garbage_ = 0;
   }
+}
+
+size_t SteeringTable::group_of(const Key& mask) const {
+  size_t g = 0;
+  while (g < groups_.size() && !(groups_[g].mask == mask)) ++g;
+  return g;
+}
+
+SteeringTable::Cluster* SteeringTable::cluster_of(uint32_t fields) {
+  for (Cluster& c : clusters_)
+    if (c.fields == fields) return &c;
+  return nullptr;
+}
+
+namespace {
+
+// A group's stored key (its n_used masked words) as the full key's words.
+void filter_words(const uint64_t* group_masked, const uint8_t* used, uint8_t n_used, uint64_t* words) {
+  for (size_t w = 0; w < 6; ++w) words[w] = 0;
+  for (uint8_t u = 0; u < n_used; ++u) words[used[u]] = group_masked[u];
+}
+
+}  // namespace
+
+// A rule goes into its group: a new key takes a slot; a key the group has
+// already keeps its best rule in the slot and the others, best first, in
+// next_same_. The cluster's filter counts it under the shared mask.
+void SteeringTable::insert_rule(Group& g, const Key& value, uint32_t rule) {
+  uint64_t words[kKeyWords], masked[kKeyWords];
+  for (size_t w = 0; w < kKeyWords; ++w) words[w] = value.word(w);
+  const uint64_t h = g.mask_words(words, masked);
+  const uint32_t i = g.probe(masked, h);
+  const uint32_t prio = rules_[rule].priority;
+  g.best_priority = std::min(g.best_priority, prio);
+  if (g.slots[i].rule == Group::kEmpty) {
+    g.place(masked, h, rule);
+  } else if (prio < rules_[g.slots[i].rule].priority) {
+    next_same_[rule] = g.slots[i].rule;
+    g.slots[i].rule = rule;
+  } else {
+    uint32_t at = g.slots[i].rule;
+    while (next_same_[at] != Group::kEmpty && rules_[next_same_[at]].priority < prio) at = next_same_[at];
+    next_same_[rule] = next_same_[at];
+    next_same_[at] = rule;
+  }
+  if (Cluster* c = cluster_of(g.fields); c && c->filtered) {
+    uint64_t fm[kKeyWords];
+    const uint64_t fh = c->filter.mask_words(words, fm);
+    const uint32_t j = c->filter.probe(fm, fh);
+    if (c->filter.slots[j].rule == Group::kEmpty)
+      c->filter.place(fm, fh, 1);
+    else
+      ++c->filter.slots[j].rule;
+  }
+}
+
+bool SteeringTable::erase_rule(Group& g, const Key& value, uint32_t priority) {
+  uint64_t words[kKeyWords], masked[kKeyWords];
+  for (size_t w = 0; w < kKeyWords; ++w) words[w] = value.word(w);
+  const uint64_t h = g.mask_words(words, masked);
+  const uint32_t i = g.probe(masked, h);
+  uint32_t at = g.slots[i].rule;
+  if (at == Group::kEmpty) return false;
+  if (rules_[at].priority == priority) {
+    if (next_same_[at] != Group::kEmpty)
+      g.slots[i].rule = next_same_[at];
+    else
+      g.remove_slot(i);
+  } else {
+    uint32_t prev = at;
+    for (at = next_same_[at]; at != Group::kEmpty && rules_[at].priority != priority; at = next_same_[at]) prev = at;
+    if (at == Group::kEmpty) return false;
+    next_same_[prev] = next_same_[at];
+  }
+  release(at);
+  if (Cluster* c = cluster_of(g.fields); c && c->filtered) {
+    uint64_t fm[kKeyWords];
+    const uint64_t fh = c->filter.mask_words(words, fm);
+    const uint32_t j = c->filter.probe(fm, fh);
+    if (c->filter.slots[j].rule != Group::kEmpty && --c->filter.slots[j].rule == 0) c->filter.remove_slot(j);
+  }
+  return true;
+}
+
+void SteeringTable::fill_filter(Cluster& c) {
+  c.filtered = c.count > 1;
+  c.filter = Group{};
+  if (!c.filtered) return;
+  Key shared = groups_[c.first].mask;
+  size_t values = 0;
+  for (uint32_t gi = c.first; gi < c.first + c.count; ++gi) {
+    for (size_t b = 0; b < sizeof shared.bytes; ++b) shared.bytes[b] &= groups_[gi].mask.bytes[b];
+    values += groups_[gi].occupied;
+  }
+  c.filter.set_mask(shared);
+  c.filter.size_for(values);
+  for (uint32_t gi = c.first; gi < c.first + c.count; ++gi) {
+    const Group& g = groups_[gi];
+    for (size_t s = 0; s < g.slots.size(); ++s) {
+      if (g.slots[s].rule == Group::kEmpty) continue;
+      uint32_t n = 0;
+      for (uint32_t r = g.slots[s].rule; r != Group::kEmpty; r = next_same_[r]) ++n;
+      uint64_t words[kKeyWords], fm[kKeyWords];
+      filter_words(&g.keys[s * g.n_used], g.used, g.n_used, words);
+      const uint64_t fh = c.filter.mask_words(words, fm);
+      const uint32_t j = c.filter.probe(fm, fh);
+      if (c.filter.slots[j].rule == Group::kEmpty)
+        c.filter.place(fm, fh, n);
+      else
+        c.filter.slots[j].rule += n;
+    }
+  }
+}
+
+void SteeringTable::arrange(const std::vector<uint32_t>& rebuild) {
+  // Clusters: groups by the fields they constrain, each cluster's groups by
+  // priority, clusters by their best priority (their first group's). A
+  // cluster whose groups are the ones it had keeps its filter.
+  const bool all = std::find(rebuild.begin(), rebuild.end(), ~0u) != rebuild.end();
+  std::map<uint32_t, std::vector<size_t>> by_fields;
+  for (size_t g = 0; g < groups_.size(); ++g) by_fields[groups_[g].fields].push_back(g);
+  std::map<uint32_t, Cluster> old;
+  for (Cluster& c : clusters_) old.emplace(c.fields, std::move(c));
+  std::vector<std::vector<size_t>> members;
+  for (auto& [fields, m] : by_fields) {
+    std::sort(m.begin(), m.end(),
+              [&](size_t a, size_t b) { return groups_[a].best_priority < groups_[b].best_priority; });
+    members.push_back(std::move(m));
+  }
+  std::sort(members.begin(), members.end(),
+            [&](const auto& a, const auto& b) { return groups_[a[0]].best_priority < groups_[b[0]].best_priority; });
+  std::vector<Group> groups;
+  groups.reserve(groups_.size());
+  clusters_.clear();
+  for (const auto& m : members) {
+    Cluster& c = clusters_.emplace_back();
+    c.fields = groups_[m[0]].fields;
+    c.best_priority = groups_[m[0]].best_priority;
+    c.first = uint32_t(groups.size());
+    c.count = uint32_t(m.size());
+    auto it = old.find(c.fields);
+    if (!all && it != old.end() && it->second.filtered && c.count > 1 &&
+        std::find(rebuild.begin(), rebuild.end(), c.fields) == rebuild.end()) {
+      c.filtered = true;
+      c.filter = std::move(it->second.filter);
+    }
+    for (size_t g : m) groups.push_back(std::move(groups_[g]));
+  }
+  groups_ = std::move(groups);
+  for (Cluster& c : clusters_)
+    if (!c.filtered) fill_filter(c);
+}
+
+SteeringTable::SteeringTable(const SteeringConfig& cfg) : use_gfni_(ToeplitzGfni::usable()) {
+  set_rss(cfg.rss);
+  std::vector<Key> values(cfg.flows.size());
+  std::vector<uint32_t> group(cfg.flows.size());
+  std::vector<size_t> count;
+  for (uint32_t i = 0; i < cfg.flows.size(); ++i) {
+    const FlowRule& r = cfg.flows[i];
+    (void)compile(r);  // index i: a verdict's rule is the rule's position in cfg.flows
+    const Key mask = mask_of(r.match, &values[i]);
+    size_t g = group_of(mask);
+    if (g == groups_.size()) {
+      Group& ng = groups_.emplace_back();
+      ng.set_mask(mask);
+      ng.fields = field_set(mask.bytes);
+      count.push_back(0);
+    }
+    group[i] = uint32_t(g);
+    ++count[g];
+  }
+  for (size_t g = 0; g < groups_.size(); ++g) groups_[g].size_for(count[g]);
+  for (uint32_t i = 0; i < cfg.flows.size(); ++i) insert_rule(groups_[group[i]], values[i], i);  // no clusters yet
+  arrange({~0u});
+}
+
+void SteeringTable::update(const RssConfig& rss, const std::vector<FlowRule>& erase,
+                           const std::vector<FlowRule>& insert) {
+  set_rss(rss);
+  std::vector<uint32_t> rebuild;  // fields of clusters whose groups came or went
+  bool emptied = false;
+  for (const FlowRule& r : erase) {
+    Key value;
+    const Key mask = mask_of(r.match, &value);
+    const size_t g = group_of(mask);
+    if (g == groups_.size()) continue;
+    (void)erase_rule(groups_[g], value, r.priority);
+    emptied = emptied || groups_[g].occupied == 0;
+  }
+  if (emptied) {
+    for (size_t g = groups_.size(); g-- > 0;)
+      if (groups_[g].occupied == 0) {
+        rebuild.push_back(groups_[g].fields);
+        groups_.erase(groups_.begin() + long(g));
+      }
+  }
+  // A filter takes the values of new rules as they come; a cluster whose
+  // groups change gets a new one (arrange).
+  bool reorder = emptied;
+  for (const FlowRule& r : insert) {
+    Key value;
+    const Key mask = mask_of(r.match, &value);
+    size_t g = group_of(mask);
+    if (g == groups_.size()) {
+      Group& ng = groups_.emplace_back();
+      ng.set_mask(mask);
+      ng.fields = field_set(mask.bytes);
+      ng.size_for(0);
+      rebuild.push_back(ng.fields);
+      reorder = true;
+    }
+    const uint32_t before = groups_[g].best_priority;
+    insert_rule(groups_[g], value, compile(r));
+    reorder = reorder || groups_[g].best_priority != before;
+  }
+  if (reorder) arrange(rebuild);
 }
 
 uint32_t SteeringTable::hash(const PacketFields& f) const {
   uint8_t tuple[ToeplitzTable::kMaxInput];
-  const size_t n = rss_tuple(f, cfg_.rss.types, tuple);
+  const size_t n = rss_tuple(f, types_, tuple);
   // The table form even where GFNI is usable: the tuple's byte stores are
   // still in flight, and GFNI's 64-byte load of it cannot be store-forwarded
   // (123-134 cycles a packet against 71-87 with the table, BENCHMARKS.md).
@@ -315,18 +576,18 @@ uint32_t SteeringTable::hash(const PacketFields& f) const {
 
 void SteeringTable::apply_rule(SteerVerdict& v, int32_t rule) const {
   if (rule < 0) return;
-  const FlowActionSpec& a = cfg_.flows[size_t(rule)].action;
+  const Rule& a = rules_[size_t(rule)];
   v.rule = rule;
-  if (a.mark) {
+  if (a.marked) {
     v.marked = true;
-    v.mark = *a.mark;
+    v.mark = a.mark;
   }
-  if (a.drop)
+  if (a.kind == Rule::Drop)
     v.kind = SteerVerdict::Drop;
-  else if (a.queue)
-    v.queue = *a.queue;
-  else if (!a.rss.empty())
-    v.queue = a.rss[v.hash % a.rss.size()];
+  else if (a.kind == Rule::Queue)
+    v.queue = a.queue;
+  else if (a.kind == Rule::Rss)
+    v.queue = rss_[a.rss_off + v.hash % a.rss_len];
 }
 
 SteerVerdict SteeringTable::classify(const PacketFields& f) const {
@@ -342,9 +603,9 @@ SteerVerdict SteeringTable::classify(const PacketFields& f) const {
     if (g.best_priority >= best_prio) continue;
     uint64_t masked[kKeyWords];
     const uint32_t r = g.find(masked, g.mask_words(words, masked));
-    if (r != Group::kEmpty && cfg_.flows[r].priority < best_prio) {
+    if (r != Group::kEmpty && rules_[r].priority < best_prio) {
       best = int32_t(r);
-      best_prio = cfg_.flows[r].priority;
+      best_prio = rules_[r].priority;
     }
   }
   apply_rule(v, best);
@@ -365,7 +626,7 @@ void SteeringTable::classify_chunk(const PacketFields* f, size_t n, SteerVerdict
   // in flight (no store forwarding across them); a pass later they are not.
   alignas(64) uint8_t tuple[kChunk][64];
   size_t len[kChunk];
-  for (size_t i = 0; i < n; ++i) len[i] = rss_tuple(f[i], cfg_.rss.types, tuple[i]);
+  for (size_t i = 0; i < n; ++i) len[i] = rss_tuple(f[i], types_, tuple[i]);
   for (size_t i = 0; i < n; ++i) {
     out[i] = SteerVerdict{};
     out[i].hash = !len[i] ? 0 : use_gfni_ ? gfni_.hash(tuple[i], len[i]) : toeplitz_.hash(tuple[i], len[i]);
@@ -409,9 +670,9 @@ void SteeringTable::classify_chunk(const PacketFields* f, size_t n, SteerVerdict
       for (size_t j = 0; j < s; ++j) {
         const size_t i = sel[j];
         const uint32_t r = g.find(masked[i], h[i]);
-        if (r != Group::kEmpty && cfg_.flows[r].priority < best_prio[i]) {
+        if (r != Group::kEmpty && rules_[r].priority < best_prio[i]) {
           best[i] = int32_t(r);
-          best_prio[i] = cfg_.flows[r].priority;
+          best_prio[i] = rules_[r].priority;
         }
       }
     }

@@ -30,6 +30,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   const SteerVerdict v = table.classify(f);
   if (v.kind == SteerVerdict::Queue && v.queue >= 4) fuzz::broken("a queue the port does not have");
-  if (v.rule >= int32_t(table.config().flows.size())) fuzz::broken("a rule index out of range");
+  if (v.rule >= int32_t(table.rule_slots())) fuzz::broken("a rule index out of range");
   return 0;
 }

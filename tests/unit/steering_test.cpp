@@ -15,6 +15,7 @@
 #include <optional>
 #include <random>
 
+#include "steer/change.h"
 #include "steer/toeplitz.h"
 
 using ::testing::HasSubstr;
@@ -343,16 +344,89 @@ TEST(Steering, MaskGroupsAgreeWithALinearScan) {
   }
 }
 
+// Rule sets mixing IPv4 and IPv6 prefixes of several lengths, ports, VLANs,
+// protocols and match-all rules, with queue, rss, drop and mark actions; and
+// frames (some VLAN-tagged, some not IP). Values are drawn from a few each, so
+// packets match several rules and cluster filters both pass and refuse.
+struct Draw {
+  std::mt19937& rng;
+  std::array<uint8_t, 4> a4() { return {10, uint8_t(rng() % 2), uint8_t(rng() % 3), uint8_t(rng() % 4)}; }
+  std::array<uint8_t, 16> a6() {
+    std::array<uint8_t, 16> a{0x20, 0x01, 0x0d, 0xb8};
+    a[7] = uint8_t(rng() % 3);
+    a[15] = uint8_t(rng() % 4);
+    return a;
+  }
+  FlowRule rule(const std::string& name, uint32_t priority) {
+    FlowRule r{name, priority, {}, {}};
+    const unsigned shape = rng() % 10;
+    const bool tcp = rng() % 2;
+    const bool v6 = rng() % 3 == 0;
+    // A destination or source prefix of the rule's family.
+    auto prefix = [&](std::optional<std::array<uint8_t, 4>>& a4f, uint8_t& l4, std::optional<std::array<uint8_t, 16>>& a6f,
+                      uint8_t& l6) {
+      if (v6) {
+        a6f = a6();
+        l6 = uint8_t(std::array<int, 5>{48, 56, 64, 120, 128}[rng() % 5]);
+      } else {
+        a4f = a4();
+        l4 = uint8_t(std::array<int, 5>{8, 16, 24, 30, 32}[rng() % 5]);
+      }
+    };
+    if (shape & 1) prefix(r.match.ipv4_dst, r.match.ipv4_dst_len, r.match.ipv6_dst, r.match.ipv6_dst_len);
+    if (shape & 2) prefix(r.match.ipv4_src, r.match.ipv4_src_len, r.match.ipv6_src, r.match.ipv6_src_len);
+    if (shape & 4) (tcp ? r.match.tcp_dst : r.match.udp_dst) = PortMatch{uint16_t(50 + rng() % 4), 0xffff};
+    if (shape == 8) r.match.vlan = uint16_t(rng() % 3);
+    if (shape == 0) r.match.ip_proto = tcp ? 6 : 17;  // shape 9 with no field: a match-all rule
+    if (rng() % 4 == 0) (tcp ? r.match.tcp_src : r.match.udp_src) = PortMatch{uint16_t(rng() % 8), 0x0006};
+    switch (rng() % 5) {
+      case 0:
+        r.action.queue = uint16_t(rng() % 4);
+        break;
+      case 1:
+        r.action.rss = {uint16_t(rng() % 4), uint16_t(rng() % 4), 3};
+        break;
+      case 2:
+        r.action.drop = true;
+        break;
+      case 3:
+        r.action.queue = uint16_t(rng() % 4);
+        r.action.mark = rng();
+        break;
+      default:
+        r.action.mark = rng();
+    }
+    return r;
+  }
+  std::vector<uint8_t> frame() {
+    const bool v6 = rng() % 3 == 0;
+    Vector v{v6, {}, {}, uint16_t(rng() % 8), uint16_t(50 + rng() % 5), 0, 0};
+    if (v6) {
+      const auto s6 = a6(), d6 = a6();
+      v.src.assign(s6.begin(), s6.end());
+      v.dst.assign(d6.begin(), d6.end());
+    } else {
+      const auto s4 = a4(), d4 = a4();
+      v.src.assign(s4.begin(), s4.end());
+      v.dst.assign(d4.begin(), d4.end());
+    }
+    auto f = frame_for(v, rng() % 2 ? 6 : 17);
+    if (rng() % 10 == 0) {  // VLAN-tagged
+      const uint8_t tag[4] = {0x81, 0x00, 0x00, uint8_t(rng() % 3)};
+      f.insert(f.begin() + 12, tag, tag + 4);
+    }
+    if (rng() % 20 == 0) f[12] = 0x08, f[13] = 0x06;  // ARP: not IP
+    return f;
+  }
+};
+
 // classify_burst (the dispatcher's path: clusters with their filters, stages
 // across the burst) returns for every packet what classify returns for it
-// alone: every verdict field, over rule sets mixing IPv4 and IPv6 prefixes of
-// several lengths, ports, VLANs, protocols and match-all rules, with queue,
-// rss, drop and mark actions, and bursts of 1 to 100 frames (more than one
-// chunk) that include non-IP frames. Rule values and packets are drawn from a
-// few values each, so packets match several rules and the filters both pass
-// and refuse.
+// alone: every verdict field, over Draw's rule sets and bursts of 1 to 100
+// frames (more than one chunk).
 TEST(Steering, BurstClassifyAgreesWithOnePacketAtATime) {
   std::mt19937 rng(34);
+  Draw draw{rng};
   size_t filtered_misses = 0, hits = 0, clusters = 0;
   for (int round = 0; round < 30; ++round) {
     SteeringConfig cfg;
@@ -361,78 +435,12 @@ TEST(Steering, BurstClassifyAgreesWithOnePacketAtATime) {
     std::vector<uint32_t> prios(n);
     std::iota(prios.begin(), prios.end(), 0);
     std::shuffle(prios.begin(), prios.end(), rng);
-    auto a4 = [&] { return std::array<uint8_t, 4>{10, uint8_t(rng() % 2), uint8_t(rng() % 3), uint8_t(rng() % 4)}; };
-    auto a6 = [&] {
-      std::array<uint8_t, 16> a{0x20, 0x01, 0x0d, 0xb8};
-      a[7] = uint8_t(rng() % 3);
-      a[15] = uint8_t(rng() % 4);
-      return a;
-    };
-    for (uint32_t i = 0; i < n; ++i) {
-      FlowRule r{"r" + std::to_string(i), prios[i], {}, {}};
-      const unsigned shape = rng() % 10;
-      const bool tcp = rng() % 2;
-      const bool v6 = rng() % 3 == 0;
-      // A destination or source prefix of the rule's family.
-      auto prefix = [&](std::optional<std::array<uint8_t, 4>>& a4f, uint8_t& l4,
-                        std::optional<std::array<uint8_t, 16>>& a6f, uint8_t& l6) {
-        if (v6) {
-          a6f = a6();
-          l6 = uint8_t(std::array<int, 5>{48, 56, 64, 120, 128}[rng() % 5]);
-        } else {
-          a4f = a4();
-          l4 = uint8_t(std::array<int, 5>{8, 16, 24, 30, 32}[rng() % 5]);
-        }
-      };
-      if (shape & 1) prefix(r.match.ipv4_dst, r.match.ipv4_dst_len, r.match.ipv6_dst, r.match.ipv6_dst_len);
-      if (shape & 2) prefix(r.match.ipv4_src, r.match.ipv4_src_len, r.match.ipv6_src, r.match.ipv6_src_len);
-      if (shape & 4) (tcp ? r.match.tcp_dst : r.match.udp_dst) = PortMatch{uint16_t(50 + rng() % 4), 0xffff};
-      if (shape == 8) r.match.vlan = uint16_t(rng() % 3);
-      if (shape == 0) r.match.ip_proto = tcp ? 6 : 17;  // shape 9 with no field: a match-all rule
-      if (rng() % 4 == 0) (tcp ? r.match.tcp_src : r.match.udp_src) = PortMatch{uint16_t(rng() % 8), 0x0006};
-      switch (rng() % 5) {
-        case 0:
-          r.action.queue = uint16_t(rng() % 4);
-          break;
-        case 1:
-          r.action.rss = {uint16_t(rng() % 4), uint16_t(rng() % 4), 3};
-          break;
-        case 2:
-          r.action.drop = true;
-          break;
-        case 3:
-          r.action.queue = uint16_t(rng() % 4);
-          r.action.mark = rng();
-          break;
-        default:
-          r.action.mark = rng();
-      }
-      cfg.flows.push_back(r);
-    }
+    for (uint32_t i = 0; i < n; ++i) cfg.flows.push_back(draw.rule("r" + std::to_string(i), prios[i]));
     ASSERT_TRUE(validate_steering(cfg, 4, "s").empty());
     SteeringTable st(cfg);
     clusters += st.clusters();
     std::vector<std::vector<uint8_t>> frames;
-    for (int k = 0; k < 600; ++k) {
-      const bool v6 = rng() % 3 == 0;
-      Vector v{v6, {}, {}, uint16_t(rng() % 8), uint16_t(50 + rng() % 5), 0, 0};
-      if (v6) {
-        const auto s6 = a6(), d6 = a6();
-        v.src.assign(s6.begin(), s6.end());
-        v.dst.assign(d6.begin(), d6.end());
-      } else {
-        const auto s4 = a4(), d4 = a4();
-        v.src.assign(s4.begin(), s4.end());
-        v.dst.assign(d4.begin(), d4.end());
-      }
-      auto f = frame_for(v, rng() % 2 ? 6 : 17);
-      if (rng() % 10 == 0) {  // VLAN-tagged
-        const uint8_t tag[4] = {0x81, 0x00, 0x00, uint8_t(rng() % 3)};
-        f.insert(f.begin() + 12, tag, tag + 4);
-      }
-      if (rng() % 20 == 0) f[12] = 0x08, f[13] = 0x06;  // ARP: not IP
-      frames.push_back(std::move(f));
-    }
+    for (int k = 0; k < 600; ++k) frames.push_back(draw.frame());
     size_t at = 0;
     while (at < frames.size()) {
       const size_t b = std::min<size_t>(1 + rng() % 100, frames.size() - at);
@@ -458,6 +466,97 @@ TEST(Steering, BurstClassifyAgreesWithOnePacketAtATime) {
   EXPECT_GT(hits, 2000u);
   EXPECT_GT(filtered_misses, 500u);
   EXPECT_GT(clusters, 60u);
+}
+
+// A table changed in place (SteeringTable::update, the software backend's
+// left-right spare) classifies as a table built afresh from the changed
+// config: 60 changes in a row, each removing, replacing (same name, new
+// match, action and priority) and adding Draw's rules, some also a new RETA
+// or key, applied to two tables that take turns as the backend's do (each
+// gets the change it missed, then the new one). Every verdict field agrees,
+// the rule by its priority; masks come and go, so groups appear, empty and
+// clusters regain filters along the way.
+TEST(Steering, UpdatedTableAgreesWithOneBuiltAfresh) {
+  std::mt19937 rng(56);
+  Draw draw{rng};
+  SteeringConfig cfg;
+  cfg.rss.reta = reta_spread(128, {0, 1, 2, 3});
+  uint32_t next_name = 0, next_prio = 0;
+  std::vector<uint32_t> free_prios(20000);
+  std::iota(free_prios.begin(), free_prios.end(), 0);
+  std::shuffle(free_prios.begin(), free_prios.end(), rng);
+  for (int i = 0; i < 150; ++i) cfg.flows.push_back(draw.rule("r" + std::to_string(next_name++), free_prios[next_prio++]));
+  SteeringTable current(cfg), spare(cfg);
+  struct Missed {
+    RssConfig rss;
+    std::vector<FlowRule> erase, insert;
+  } missed{cfg.rss, {}, {}};
+  size_t hits = 0, groups_seen = 0, compared = 0;
+  for (int step = 0; step < 60; ++step) {
+    SteeringChange c;
+    const size_t have = cfg.flows.size();
+    // Odd steps keep to the masks the table has (no group comes or goes, so
+    // only a better priority reorders groups) and add rules whose match an
+    // existing rule has (a key shared by several rules of a group).
+    const bool same_masks = step % 2 == 1;
+    for (size_t k = same_masks ? 0 : rng() % 20; k-- > 0 && have;) {
+      const std::string& name = cfg.flows[rng() % have].name;
+      if (std::find(c.remove.begin(), c.remove.end(), name) == c.remove.end()) c.remove.push_back(name);
+    }
+    auto another = [&](const std::string& name, const FlowRule* like) {
+      FlowRule r = draw.rule(name, free_prios[next_prio++]);
+      if (like) r.match = like->match;
+      return r;
+    };
+    for (size_t k = rng() % 20; k-- > 0 && have;) {  // replaced (a removed one comes back)
+      const FlowRule& old = cfg.flows[rng() % have];
+      c.add.push_back(another(old.name, same_masks ? &old : nullptr));
+    }
+    for (size_t k = rng() % 25; k-- > 0;)
+      c.add.push_back(another("r" + std::to_string(next_name++), same_masks && have ? &cfg.flows[rng() % have] : nullptr));
+    if (step % 7 == 3) c.reta = reta_spread(64, {uint16_t(rng() % 4), 1, 2});
+    if (step % 11 == 5) {
+      c.key = default_rss_key();
+      (*c.key)[rng() % 40] ^= 0x5a;
+    }
+    ChangePlan p;
+    ASSERT_TRUE(plan_change("p0", cfg, 4, c, &p).empty()) << "step " << step;
+    // The backend's turn: the spare catches up and becomes current.
+    spare.update(missed.rss, missed.erase, missed.insert);
+    spare.update(p.after.rss, p.destroyed, p.create);
+    std::swap(current, spare);
+    missed = {p.after.rss, p.destroyed, p.create};
+    cfg = p.after;
+    const SteeringTable fresh(cfg);
+    ASSERT_EQ(current.rules(), cfg.flows.size()) << "step " << step;
+    groups_seen += current.groups();
+    std::vector<PacketFields> fields;
+    for (int k = 0; k < 300; ++k) {
+      const auto f = draw.frame();
+      fields.push_back(parse_fields(f.data(), f.size()));
+    }
+    std::vector<SteerVerdict> burst(fields.size());
+    current.classify_burst(fields.data(), fields.size(), burst.data());
+    for (size_t i = 0; i < fields.size(); ++i) {
+      const SteerVerdict want = fresh.classify(fields[i]);
+      for (const SteerVerdict& got : {burst[i], current.classify(fields[i])}) {
+        ASSERT_EQ(got.rule < 0, want.rule < 0) << "step " << step << " packet " << i;
+        if (want.rule >= 0) {
+          ASSERT_EQ(current.rule_priority(got.rule), fresh.rule_priority(want.rule));
+        }
+        ASSERT_EQ(got.kind, want.kind);
+        ASSERT_EQ(got.queue, want.queue);
+        ASSERT_EQ(got.hash, want.hash);
+        ASSERT_EQ(got.marked, want.marked);
+        ASSERT_EQ(got.mark, want.mark);
+        ++compared;
+      }
+      hits += want.rule >= 0;
+    }
+  }
+  EXPECT_GT(hits, 5000u);
+  EXPECT_GT(groups_seen, 60u * 10);
+  EXPECT_EQ(compared, 60u * 300 * 2);
 }
 
 // A cluster's filter refuses what no rule of the cluster can match and passes

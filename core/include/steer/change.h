@@ -49,6 +49,7 @@ struct ChangePlan {
   bool key_changed = false, types_changed = false, reta_changed = false;
   std::vector<FlowRule> create;      // rules new or replaced, as they will be
   std::vector<std::string> destroy;  // rules removed, or replaced (their old form)
+  std::vector<FlowRule> destroyed;   // destroy's rules as they were in before.flows
   // Any flow may move (key, types, RETA size or rules changed): every queue
   // loses and gains, and the old table judges each packet. Otherwise only the
   // RETA buckets in moved_from moved.

@@ -60,8 +60,19 @@ struct SteerVerdict {
 
 class SteeringTable {
  public:
-  // `cfg` must be validated (validate_steering) with a non-empty RETA.
+  // `cfg` must be validated (validate_steering) with a non-empty RETA. A rule
+  // index in a verdict is the rule's position in cfg.flows.
   explicit SteeringTable(const SteeringConfig& cfg);
+
+  // Changes this table in place: the RSS key, types and RETA become `rss`;
+  // the rules in `erase` (their form in this table, as a ChangePlan's
+  // destroyed_rules) go, those in `insert` come. Costs what it changes: a
+  // change of k rules against n does O(k) work, except that a mask no rule
+  // had before, or the last rule of a mask leaving, rebuilds the filter of
+  // that mask's cluster. After an update, verdicts' rule indexes are the
+  // table's own (not positions in a config); a rule's priority names it.
+  // Must not run while another thread classifies with this table.
+  void update(const RssConfig& rss, const std::vector<FlowRule>& erase, const std::vector<FlowRule>& insert);
 
   // One packet, group by group: the reference classify_burst must agree with
   // (the hardware drain's path, where packets are few).
@@ -73,7 +84,9 @@ class SteeringTable {
   size_t groups() const { return groups_.size(); }
   bool gfni() const { return use_gfni_; }
   size_t clusters() const { return clusters_.size(); }
-  const SteeringConfig& config() const { return cfg_; }
+  size_t rules() const { return rules_.size() - free_.size(); }
+  size_t rule_slots() const { return rules_.size(); }  // every verdict's rule index is below this
+  uint32_t rule_priority(int32_t rule) const { return rules_[size_t(rule)].priority; }
 
  private:
   static constexpr size_t kKeyWords = 6;
@@ -82,10 +95,24 @@ class SteeringTable {
     bool operator==(const Key& o) const;
     uint64_t word(size_t i) const;
   };
+  // What classification needs of a rule: its priority and its action, in 20
+  // bytes (an rss action's queues are in rss_).
+  struct Rule {
+    enum Kind : uint8_t { Free, Queue, Rss, Drop, MarkOnly };
+    uint32_t priority = UINT32_MAX;
+    uint32_t mark = 0;
+    uint32_t rss_off = 0;
+    uint16_t queue = 0, rss_len = 0;
+    Kind kind = Free;
+    bool marked = false;
+  };
   // One mask group: an open-addressing table (power-of-two slots, linear
   // probing, load at most 1/2) keyed by only the key words the mask touches.
   // A probe costs a multiply per used word and, for a miss, usually one slot:
   // no division, no node to chase, and the same cost at 10 rules or 100,000.
+  // A slot holds the best rule of its key; rules with the same key and a
+  // worse priority follow it in next_same_. In a cluster's filter, `rule`
+  // counts the rules whose value it holds.
   struct Slot {
     uint32_t sig;   // the hash's high half
     uint32_t rule;  // rule index, or kEmpty
@@ -95,19 +122,24 @@ class SteeringTable {
     uint64_t word_mask[kKeyWords] = {};
     uint8_t used[kKeyWords] = {};  // indexes of the words the mask touches
     uint8_t n_used = 0;
-    uint32_t best_priority = UINT32_MAX;
+    uint32_t fields = 0;                  // the key fields the mask constrains (field_set)
+    uint32_t best_priority = UINT32_MAX;  // no rule of the group ranks higher (a bound after erases)
     uint32_t slot_mask = 0;
+    uint32_t occupied = 0;
     std::vector<Slot> slots;
     std::vector<uint64_t> keys;  // per slot: n_used masked words
     static constexpr uint32_t kEmpty = UINT32_MAX;
     void set_mask(const Key& m);
-    // Builds the slots from (value, rule) pairs; of two equal masked values
-    // the one `better` prefers stays.
-    template <class Better>
-    void fill(const std::vector<std::pair<Key, uint32_t>>& entries, Better better);
+    void size_for(size_t n);  // empty, with room for n keys
     uint64_t hash(const uint64_t* masked) const;
     // The rule index stored for `masked` (n_used words), or kEmpty.
     uint32_t find(const uint64_t* masked, uint64_t h) const;
+    // The slot holding `masked`, or the empty slot where it would go.
+    uint32_t probe(const uint64_t* masked, uint64_t h) const;
+    // Stores `rule` for `masked` at probe()'s empty slot i (growing first
+    // when at half load, so `i` is re-probed).
+    void place(const uint64_t* masked, uint64_t h, uint32_t rule);
+    void remove_slot(uint32_t i);  // backward-shift deletion: no tombstones
     // The key words of `words` under the mask; returns their hash.
     uint64_t mask_words(const uint64_t* words, uint64_t* masked) const;
     const Slot* slot_for(uint64_t h) const { return &slots[uint32_t(h) & slot_mask]; }
@@ -117,6 +149,7 @@ class SteeringTable {
   // values under the mask they share.
   struct Cluster {
     uint32_t best_priority = UINT32_MAX;
+    uint32_t fields = 0;
     uint32_t first = 0, count = 0;
     bool filtered = false;
     Group filter;
@@ -127,17 +160,34 @@ class SteeringTable {
   static Key key_of(const PacketFields& f);
   static void words_of(const PacketFields& f, uint64_t* words);  // key_of(f)'s kKeyWords words
   static Key mask_of(const FlowMatch& m, Key* value);
+  void set_rss(const RssConfig& rss);
+  uint32_t compile(const FlowRule& r);  // a Rule for r in rules_; returns its index
+  void release(uint32_t rule);
+  size_t group_of(const Key& mask) const;  // index in groups_, or groups_.size()
+  void insert_rule(Group& g, const Key& value, uint32_t rule);
+  bool erase_rule(Group& g, const Key& value, uint32_t priority);  // true: found
+  // Orders groups into clusters (by fields, then best priority) and clusters
+  // by best priority; rebuilds the filters of the clusters whose fields are
+  // in `rebuild` (all: ~0u).
+  void arrange(const std::vector<uint32_t>& rebuild);
+  void fill_filter(Cluster& c);
+  Cluster* cluster_of(uint32_t fields);
 
-  SteeringConfig cfg_;
+  uint32_t types_ = 0;
+  std::vector<uint16_t> reta_;
+  std::vector<uint8_t> toeplitz_key_;  // the key toeplitz_ and gfni_ were made for
   ToeplitzTable toeplitz_;
   ToeplitzGfni gfni_;
   bool use_gfni_ = false;
   uint32_t reta_mask_ = 0;  // RETA size - 1 when a power of two (no division), else 0
-  uint16_t reta_queue(uint32_t h) const {
-    return reta_mask_ ? cfg_.rss.reta[h & reta_mask_] : cfg_.rss.reta[h % cfg_.rss.reta.size()];
-  }
-  std::vector<Group> groups_;      // by cluster, then ascending best_priority
-  std::vector<Cluster> clusters_;  // ascending best_priority
+  uint16_t reta_queue(uint32_t h) const { return reta_mask_ ? reta_[h & reta_mask_] : reta_[h % reta_.size()]; }
+  std::vector<Rule> rules_;
+  std::vector<uint32_t> next_same_;  // per rule: the next (worse) rule with the same masked key, or kEmpty
+  std::vector<uint32_t> free_;       // unused indexes of rules_
+  std::vector<uint16_t> rss_;        // rss actions' queues
+  size_t rss_garbage_ = 0;           // entries of rss_ no rule uses
+  std::vector<Group> groups_;        // by cluster, then ascending best_priority
+  std::vector<Cluster> clusters_;    // ascending best_priority
 };
 
 // Bounds on what a deployment or a change may hold (README "Robustness").

@@ -8,14 +8,6 @@
 #include <thread>
 
 namespace steer {
-namespace {
-
-const FlowRule& rule_named(const RuleList& rules, const std::string& name) {
-  return *std::find_if(rules.begin(), rules.end(), [&](const FlowRule& x) { return x.name == name; });
-}
-
-}  // namespace
-
 HardwareBackend::HardwareBackend(std::unique_ptr<SteeringDevice> dev, const HwCaps& caps)
     : dev_(std::move(dev)), caps_(caps) {
   shared_.dev = dev_.get();
@@ -148,7 +140,8 @@ std::string HardwareBackend::device_change(const ChangePlan& p, Flows* created, 
       *reta_set = true;
   }
   if (!why.empty()) return why;
-  for (const std::string& name : p.destroy) {
+  for (size_t k = 0; k < p.destroy.size(); ++k) {
+    const std::string& name = p.destroy[k];
     auto fs = flows_.find(name);
     if (fs == flows_.end()) continue;
     for (auto f = fs->second.begin(); f != fs->second.end();) {
@@ -157,7 +150,7 @@ std::string HardwareBackend::device_change(const ChangePlan& p, Flows* created, 
         return "rule " + name + ": " + flow_error_text("rte_flow_destroy", e, rc);
       f = fs->second.erase(f);
     }
-    destroyed->push_back(rule_named(p.before.flows, name));
+    destroyed->push_back(p.destroyed[k]);
     flows_.erase(fs);
   }
   return "";

@@ -125,7 +125,17 @@ void SoftwareBackend::flush_handback(uint16_t tx_retries) {
 // dispatcher that stopped polling.
 std::vector<ConfigError> SoftwareBackend::apply(const std::string&, const ChangePlan& p, uint64_t gen,
                                                 ChangeReport& rep) {
-  auto snap = snapshot(p.after, gen, p.drain);
+  std::unique_ptr<SteerSnapshot> snap;
+  if (spare_) {  // the spare: the change it missed, then this one
+    snap = std::move(spare_);
+    snap->table.update(spare_missed_.rss, spare_missed_.erase, spare_missed_.insert);
+    snap->table.update(p.after.rss, p.destroyed, p.create);
+    snap->generation = gen;
+    snap->drain = p.drain.on;
+    snap->timeout_cycles = p.drain.timeout_cycles(rte_get_tsc_hz());
+  } else {
+    snap = snapshot(p.after, gen, p.drain);
+  }
   snap->loser = p.loser;
   const uint64_t hz = rte_get_tsc_hz();
   const uint64_t t0 = rte_rdtsc();
@@ -135,7 +145,8 @@ std::vector<ConfigError> SoftwareBackend::apply(const std::string&, const Change
   for (auto& ds : dispatch_) {
     while (ds->drained_generation.load(std::memory_order_acquire) != gen) {
       if (std::chrono::steady_clock::now() > deadline) {
-        // Cannot happen while dispatchers run; the old snapshot may still be read, so it is kept.
+        // Cannot happen while dispatchers run; the old snapshot may still be
+        // read, so it is kept, and the next change builds a table afresh.
         (void)old.release();
         return {{"port", "dispatcher lcore " + std::to_string(ds->lcore) + " did not take the change within " +
                              std::to_string(p.drain.wait_ms()) + " ms"}};
@@ -150,7 +161,10 @@ std::vector<ConfigError> SoftwareBackend::apply(const std::string&, const Change
   }
   rep.apply_us = double(adopted_max - t0) * 1e6 / double(hz);
   rep.drain_us = double(drained_max - adopted_max) * 1e6 / double(hz);
-  return {};  // no dispatcher reads `old` any more: it goes here
+  // No dispatcher reads `old` any more: it is the spare, one change behind.
+  spare_ = std::move(old);
+  spare_missed_ = Missed{p.after.rss, p.destroyed, p.create};
+  return {};
 }
 
 }  // namespace steer

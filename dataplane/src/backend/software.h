@@ -2,7 +2,10 @@
 // lcores that classify each packet and hand it to its logical queue's worker
 // over an SPSC ring (dispatch/dispatcher.h). A live change is a new
 // SteerSnapshot published to the dispatchers, which drain moved flows
-// themselves; the old snapshot is freed once every dispatcher finished with it.
+// themselves. Two snapshots take turns (left-right): once every dispatcher
+// finished with the old one, it is kept as the spare, and the next change
+// brings the spare up to date by the two changes it missed (its own table
+// update, O(rules changed)) instead of building a table of every rule.
 #pragma once
 
 #include <rte_ring.h>
@@ -49,6 +52,14 @@ class SoftwareBackend final : public SteeringBackend {
                                                  const DrainPolicy& drain);
 
   Published<SteerSnapshot> current_;
+  // The snapshot no dispatcher reads (the one before current_), and what it
+  // lacks: the change that made current_ from it.
+  struct Missed {
+    RssConfig rss;
+    std::vector<FlowRule> erase, insert;
+  };
+  std::unique_ptr<SteerSnapshot> spare_;
+  Missed spare_missed_;
   std::vector<std::unique_ptr<Dispatch>> dispatch_;           // per device RX queue
   std::vector<std::vector<std::unique_ptr<RingDone>>> done_;  // [device queue][logical queue]
   rte_ring* tx_ring_ = nullptr;                               // TX hand-back, transmitted by dispatch_[0]

@@ -127,6 +127,11 @@ void SoftwareBackend::flush_handback(uint16_t tx_retries) {
 // dispatcher that stopped polling.
 std::vector<ConfigError> SoftwareBackend::apply(const std::string&, const ChangePlan& p, uint64_t gen,
                                                 ChangeReport& rep) {
+  // A change of most of the rules (or the first) builds its table afresh:
+  // cheaper than erasing and inserting each, and than catching a spare up
+  // on it afterwards, so there is no spare after it.
+  const bool afresh = p.destroyed.size() + p.create.size() > p.after.flows.size() / 2 + 1024;
+  if (afresh) spare_.reset();
   std::unique_ptr<SteerSnapshot> snap;
   if (spare_) {  // the spare: the change it missed, then this one
     snap = std::move(spare_);
@@ -167,8 +172,10 @@ std::vector<ConfigError> SoftwareBackend::apply(const std::string&, const Change
   rep.apply_us = double(adopted_max - t0) * 1e6 / double(hz);
   rep.drain_us = double(drained_max - adopted_max) * 1e6 / double(hz);
   // No dispatcher reads `old` any more: it is the spare, one change behind.
-  spare_ = std::move(old);
-  spare_missed_ = Missed{p.after.rss, p.destroyed, p.create};
+  if (!afresh) {
+    spare_ = std::move(old);
+    spare_missed_ = Missed{p.after.rss, p.destroyed, p.create};
+  }
   return {};
 }
 

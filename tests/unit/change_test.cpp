@@ -132,7 +132,6 @@ TEST(Change, DifferenceAppliedGivesTheWantedConfig) {
   EXPECT_TRUE(difference(want, want).empty());
 }
 
-
 // A plan made with a kept RuleIndex (the controller's way: a change that
 // removes nothing is merged and validated by the rules it touches) is the
 // plan made without one, errors included: 400 random changes against one

@@ -363,8 +363,8 @@ struct Draw {
     const bool tcp = rng() % 2;
     const bool v6 = rng() % 3 == 0;
     // A destination or source prefix of the rule's family.
-    auto prefix = [&](std::optional<std::array<uint8_t, 4>>& a4f, uint8_t& l4, std::optional<std::array<uint8_t, 16>>& a6f,
-                      uint8_t& l6) {
+    auto prefix = [&](std::optional<std::array<uint8_t, 4>>& a4f, uint8_t& l4,
+                      std::optional<std::array<uint8_t, 16>>& a6f, uint8_t& l6) {
       if (v6) {
         a6f = a6();
         l6 = uint8_t(std::array<int, 5>{48, 56, 64, 120, 128}[rng() % 5]);
@@ -485,7 +485,8 @@ TEST(Steering, UpdatedTableAgreesWithOneBuiltAfresh) {
   std::vector<uint32_t> free_prios(20000);
   std::iota(free_prios.begin(), free_prios.end(), 0);
   std::shuffle(free_prios.begin(), free_prios.end(), rng);
-  for (int i = 0; i < 150; ++i) cfg.flows.push_back(draw.rule("r" + std::to_string(next_name++), free_prios[next_prio++]));
+  for (int i = 0; i < 150; ++i)
+    cfg.flows.push_back(draw.rule("r" + std::to_string(next_name++), free_prios[next_prio++]));
   SteeringTable current(cfg), spare(cfg);
   struct Missed {
     RssConfig rss;
@@ -513,7 +514,8 @@ TEST(Steering, UpdatedTableAgreesWithOneBuiltAfresh) {
       c.add.push_back(another(old.name, same_masks ? &old : nullptr));
     }
     for (size_t k = rng() % 25; k-- > 0;)
-      c.add.push_back(another("r" + std::to_string(next_name++), same_masks && have ? &cfg.flows[rng() % have] : nullptr));
+      c.add.push_back(
+          another("r" + std::to_string(next_name++), same_masks && have ? &cfg.flows[rng() % have] : nullptr));
     if (step % 7 == 3) c.reta = reta_spread(64, {uint16_t(rng() % 4), 1, 2});
     if (step % 11 == 5) {
       c.key = default_rss_key();

@@ -1,10 +1,10 @@
 #include "software.h"
 
+#include <sys/prctl.h>
+
 #include <rte_cycles.h>
 #include <rte_errno.h>
 #include <rte_mbuf.h>
-
-#include <sys/prctl.h>
 
 #include <algorithm>
 #include <chrono>

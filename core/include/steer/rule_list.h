@@ -10,6 +10,10 @@
 // It behaves as a vector of FlowRule for what steering code does with one:
 // size, index, iterate, push_back, resize, compare. Copies may be read from
 // several threads; a copy is changed by one thread at a time, as a vector.
+// A chunk no other copy holds (use_count() == 1) is changed in place, which is
+// sound because steerd never edits a list other threads have copied: the
+// running config is replaced by assignment, and the lists a change edits
+// (the plan's after) are its own until published.
 #pragma once
 
 #include <cstddef>
@@ -107,12 +111,13 @@ class RuleList {
     push_back(FlowRule{std::forward<A>(a)...});
     return back();
   }
-  void pop_back() {
-    own(chunks_.size() - 1).pop_back();
-    if ((--size_ & (kChunk - 1)) == 0) chunks_.pop_back();
-  }
+  void pop_back() { resize(size_ - 1); }
   void resize(size_t n) {
-    while (size_ > n) pop_back();
+    if (n < size_) {  // whole chunks go without being copied; only a partly kept last one is taken
+      chunks_.resize((n + kChunk - 1) >> kShift);
+      size_ = n;
+      if (n & (kChunk - 1)) own(chunks_.size() - 1).resize(n & (kChunk - 1));
+    }
     while (size_ < n) push_back(FlowRule{});
   }
   void reserve(size_t n) { chunks_.reserve((n + kChunk - 1) >> kShift); }

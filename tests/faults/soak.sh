@@ -44,7 +44,10 @@ gen_reordered=$(/usr/bin/python3 -c "import json,sys; print(json.load(open(sys.a
 in_use=$(sed -n '/^final counters:/,$p' "$E2E_DIR/steerd.log" | awk '/^pool /{f=1; next} f && NF==5 {print $4; exit}')
 read -r sent lost <<<"$(/usr/bin/python3 -c "import json,sys; r=json.load(open(sys.argv[1])); print(r['sent'], r['lost'])" "$E2E_DIR/gen.json")"
 echo "soak: ${SECS} s, $changes changes, sent $sent, lost $lost (all counted), reordered $reordered (audit; the generator, reading two queues, saw $gen_reordered), pool in use $in_use; RSS ${rss0} -> ${rss1} kB, threads $thr0 -> $thr1, fds $fd0 -> $fd1"
-[ "$reordered" = 0 ] || fail "steerd's audit counted $reordered reorders under changes"
+if [ "$reordered" != 0 ]; then  # the counters say whether drains timed out (released early)
+  sed -n '/^final counters:/,$p' "$E2E_DIR/steerd.log" | head -40
+  fail "steerd's audit counted $reordered reorders under changes"
+fi
 [ "$in_use" = 0 ] || fail "the pool is not back at baseline ($in_use in use)"
 [ "$changes" -gt $((SECS * 20)) ] || fail "only $changes changes in $SECS s"
 [ "$thr1" -le "$thr0" ] || fail "threads grew $thr0 -> $thr1"

@@ -353,6 +353,16 @@ size_t SteeringTable::group_of(const Key& mask) const {
   return g;
 }
 
+size_t SteeringTable::group_for(const Key& mask) {
+  const size_t g = group_of(mask);
+  if (g == groups_.size()) {
+    Group& ng = groups_.emplace_back();
+    ng.set_mask(mask);
+    ng.fields = field_set(mask.bytes);
+  }
+  return g;
+}
+
 SteeringTable::Cluster* SteeringTable::cluster_of(uint32_t fields) {
   for (Cluster& c : clusters_)
     if (c.fields == fields) return &c;
@@ -506,14 +516,8 @@ SteeringTable::SteeringTable(const SteeringConfig& cfg) : use_gfni_(ToeplitzGfni
   for (uint32_t i = 0; i < cfg.flows.size(); ++i) {
     const FlowRule& r = cfg.flows[i];
     (void)compile(r);  // index i: a verdict's rule is the rule's position in cfg.flows
-    const Key mask = mask_of(r.match, &values[i]);
-    size_t g = group_of(mask);
-    if (g == groups_.size()) {
-      Group& ng = groups_.emplace_back();
-      ng.set_mask(mask);
-      ng.fields = field_set(mask.bytes);
-      count.push_back(0);
-    }
+    const size_t g = group_for(mask_of(r.match, &values[i]));
+    if (g == count.size()) count.push_back(0);
     group[i] = uint32_t(g);
     ++count[g];
   }
@@ -547,14 +551,11 @@ void SteeringTable::update(const RssConfig& rss, const std::vector<FlowRule>& er
   bool reorder = emptied;
   for (const FlowRule& r : insert) {
     Key value;
-    const Key mask = mask_of(r.match, &value);
-    size_t g = group_of(mask);
-    if (g == groups_.size()) {
-      Group& ng = groups_.emplace_back();
-      ng.set_mask(mask);
-      ng.fields = field_set(mask.bytes);
-      ng.size_for(0);
-      rebuild.push_back(ng.fields);
+    const size_t had = groups_.size();
+    const size_t g = group_for(mask_of(r.match, &value));
+    if (g == had) {
+      groups_[g].size_for(0);
+      rebuild.push_back(groups_[g].fields);
       reorder = true;
     }
     const uint32_t before = groups_[g].best_priority;

@@ -106,11 +106,6 @@ class RuleList {
     own(chunks_.size() - 1).push_back(std::move(r));
     ++size_;
   }
-  template <class... A>
-  FlowRule& emplace_back(A&&... a) {
-    push_back(FlowRule{std::forward<A>(a)...});
-    return back();
-  }
   void pop_back() { resize(size_ - 1); }
   void resize(size_t n) {
     if (n < size_) {  // whole chunks go without being copied; only a partly kept last one is taken

@@ -164,6 +164,7 @@ class SteeringTable {
   uint32_t compile(const FlowRule& r);  // a Rule for r in rules_; returns its index
   void release(uint32_t rule);
   size_t group_of(const Key& mask) const;  // index in groups_, or groups_.size()
+  size_t group_for(const Key& mask);       // group_of, appending an empty group (unsized) when there is none
   void insert_rule(Group& g, const Key& value, uint32_t rule);
   bool erase_rule(Group& g, const Key& value, uint32_t priority);  // true: found
   // Orders groups into clusters (by fields, then best priority) and clusters

@@ -5,7 +5,18 @@
 # ordering audit saw no reordering, the pool is back at baseline, and steerd's
 # threads and fds did not grow; RSS growth is reported and bounded (8 MiB).
 # Prints one line: soak: S s, N changes, sent, lost (accounted), reordered,
-# RSS/threads/fds before -> after. The generator's own reorder count is
+# drains (timed out, p99, max), RSS/threads/fds before -> after.
+#
+# Drains here take ~4 ms at p99 (the workers time-slice two CPUs with the
+# dispatcher, the generator and the client). A drain that outlasts its
+# timeout or its hold budget releases what it held early, counted: that is the
+# product's bound, and a release can reorder the flows it held. The soak gives
+# itself headroom (drain_timeout_ms 1000; the hold budget, 8,192 packets a
+# dispatcher, is ~160 ms of this traffic), and CI still saw a drain pass that
+# once in ~3,200 changes under ASan on a stalled machine. So: reordering with
+# no timed-out drain fails (the tables or the fences are wrong), and so do
+# timed-out drains in more than 1 change in 1,000 (drains that do not end);
+# reordering after a rare, counted timeout is reported, not failed. The generator's own reorder count is
 # printed, not asserted: it reads two memif queues in turn, so packets of a
 # flow that moved between queues can be read out of order after steerd sent
 # them in order (the audit checks the order steerd sent, which is its promise).
@@ -16,6 +27,8 @@ STEERD=${1:?}; TRAFGEN=${2:?}; CONFIG=${3:?}; PROTO_DIR=${4:?}; SECS=${5:-600}
 id=$$
 ctl="$E2E_DIR/ctl.sock"
 steering_deployment "$CONFIG" "steer-soak-d$id"
+sed -i 's/drain_timeout_ms: [0-9]*/drain_timeout_ms: 1000/' "$E2E_DIR/steerd.yaml"
+grep -q 'drain_timeout_ms: 1000' "$E2E_DIR/steerd.yaml" || fail "no drain_timeout_ms in $CONFIG to raise"
 "$STEERD" --config "$E2E_DIR/steerd.yaml" > "$E2E_DIR/steerd.log" 2>&1 &
 pid=$!
 E2E_PIDS+=("$pid")
@@ -38,16 +51,20 @@ wait "$gen" || { tail -5 "$E2E_DIR/gen.log"; fail "steer-trafgen failed"; }
 kill -TERM "$pid"; wait "$pid" || fail "steerd exited non-zero"
 
 changes=$(sed -E 's/changes applied ([0-9]+).*/\1/' "$E2E_DIR/client.log")
+drains=$(sed -E 's/.* (timeouts [0-9]+ drain .*)/\1/' "$E2E_DIR/client.log")
 /usr/bin/python3 "$here/../e2e/accounted.py" "$E2E_DIR/gen.json" --totals "$E2E_DIR/steerd.log" || fail "loss not accounted for"
 reordered=$(grep '^totals:' "$E2E_DIR/steerd.log" | tail -1 | sed -E 's/.* reordered=([0-9]+).*/\1/')
 gen_reordered=$(/usr/bin/python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['reordered'])" "$E2E_DIR/gen.json")
 in_use=$(sed -n '/^final counters:/,$p' "$E2E_DIR/steerd.log" | awk '/^pool /{f=1; next} f && NF==5 {print $4; exit}')
 read -r sent lost <<<"$(/usr/bin/python3 -c "import json,sys; r=json.load(open(sys.argv[1])); print(r['sent'], r['lost'])" "$E2E_DIR/gen.json")"
-echo "soak: ${SECS} s, $changes changes, sent $sent, lost $lost (all counted), reordered $reordered (audit; the generator, reading two queues, saw $gen_reordered), pool in use $in_use; RSS ${rss0} -> ${rss1} kB, threads $thr0 -> $thr1, fds $fd0 -> $fd1"
-if [ "$reordered" != 0 ]; then  # the counters say whether drains timed out (released early)
+echo "soak: ${SECS} s, $changes changes, sent $sent, lost $lost (all counted), reordered $reordered (audit; the generator, reading two queues, saw $gen_reordered), pool in use $in_use; drains: $drains; RSS ${rss0} -> ${rss1} kB, threads $thr0 -> $thr1, fds $fd0 -> $fd1"
+timeouts=$(sed -E 's/.* timeouts ([0-9]+) .*/\1/' "$E2E_DIR/client.log")
+if [ "$reordered" != 0 ]; then
   sed -n '/^final counters:/,$p' "$E2E_DIR/steerd.log" | head -40
-  fail "steerd's audit counted $reordered reorders under changes"
+  [ "$timeouts" -gt 0 ] || fail "steerd's audit counted $reordered reorders under changes, and no drain timed out"
+  echo "soak: $reordered reorders after $timeouts drains timed out (released early, counted): the machine stalled"
 fi
+[ $((timeouts * 1000)) -le "$changes" ] || fail "$timeouts of $changes drains timed out"
 [ "$in_use" = 0 ] || fail "the pool is not back at baseline ($in_use in use)"
 [ "$changes" -gt $((SECS * 20)) ] || fail "only $changes changes in $SECS s"
 [ "$thr1" -le "$thr0" ] || fail "threads grew $thr0 -> $thr1"

@@ -1,5 +1,6 @@
 """Changes every 10 ms for the soak: the RETA flips between two spreads and a
-rule comes and goes, until the duration is over. Prints the number applied.
+rule comes and goes, until the duration is over. Prints the number applied,
+the drains that timed out and the drain times' 99th percentile and maximum.
 usage: soak_client.py STUB_DIR SOCKET SECONDS
 """
 import sys
@@ -12,7 +13,8 @@ from steer.v1 import steer_pb2, steer_pb2_grpc  # noqa: E402
 
 stub = steer_pb2_grpc.SteeringServiceStub(grpc.insecure_channel("unix:" + sys.argv[2]))
 end = time.time() + float(sys.argv[3])
-applied = refused = 0
+applied = refused = timeouts = 0
+drains = []  # each applied change's drain time (adoption to the last dispatcher done), us
 i = 0
 while time.time() < end:
     i += 1
@@ -26,11 +28,16 @@ while time.time() < end:
     else:
         req.reta.spread.extend([0, 1] if i % 2 else [1, 0])
     try:
-        stub.Change(req, timeout=10)
+        rep = stub.Change(req, timeout=10)
         applied += 1
+        timeouts += rep.timeouts
+        drains.append(rep.drain_us)
     except grpc.RpcError as e:
         if e.code() != grpc.StatusCode.NOT_FOUND:  # removing a rule that is not there yet
             raise
         refused += 1
     time.sleep(0.01)
-print(f"changes applied {applied} refused {refused}")
+drains.sort()
+p99 = drains[len(drains) * 99 // 100] if drains else 0.0
+top = drains[-1] if drains else 0.0
+print(f"changes applied {applied} refused {refused} timeouts {timeouts} drain p99 {p99:.0f} us max {top:.0f} us")

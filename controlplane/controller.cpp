@@ -55,6 +55,16 @@ void Controller::on_change(Listener l) {
   listeners_.push_back(std::move(l));
 }
 
+void Controller::on_applied(AppliedListener l) {
+  std::lock_guard<std::mutex> lock(mu_);
+  applied_.push_back(std::move(l));
+}
+
+void Controller::exclusive(const std::function<void()>& f) {
+  std::lock_guard<std::mutex> lock(mu_);
+  f();
+}
+
 std::vector<ConfigError> Controller::change(const std::string& port, const SteeringChange& c, ChangeReport* report) {
   std::lock_guard<std::mutex> lock(mu_);
   return change_locked(port, c, report);
@@ -92,6 +102,7 @@ std::vector<ConfigError> Controller::change_locked(const std::string& port, cons
   rep.id = next_id_++;
   history_.push_back(rep);
   if (history_.size() > kHistory) history_.pop_front();
+  for (const auto& l : applied_) l(rep, c);
   for (const auto& l : listeners_) l(rep);
   if (report) *report = rep;
   return {};

@@ -42,6 +42,14 @@ class Controller {
 
   using Listener = std::function<void(const ChangeReport&)>;
   void on_change(Listener l);  // before any change; called for every applied change
+  // Also given what was asked: the state journal records it. Called before
+  // the on_change listeners, under the Controller's lock, as are they.
+  using AppliedListener = std::function<void(const ChangeReport&, const SteeringChange&)>;
+  void on_applied(AppliedListener l);
+
+  // Runs `f` with no change in progress (under the Controller's lock): a
+  // reload's journal write, so that it and the changes' records agree.
+  void exclusive(const std::function<void()>& f);
 
   // One port's change, whole or not at all.
   [[nodiscard]] std::vector<ConfigError> change(const std::string& port, const SteeringChange& c, ChangeReport* report);
@@ -66,6 +74,7 @@ class Controller {
   std::deque<ChangeReport> history_;
   uint64_t next_id_ = 1;
   std::vector<Listener> listeners_;
+  std::vector<AppliedListener> applied_;
   // Per port: its rules by name and priority at `generation` (plan_change's
   // index), rebuilt when the port's generation is not the one it was kept at.
   struct Indexed {

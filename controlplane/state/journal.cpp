@@ -1,8 +1,12 @@
 #include "journal.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <spdlog/spdlog.h>
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cinttypes>
 #include <cstdio>
@@ -13,6 +17,7 @@
 
 #include "config.h"
 #include "steer/atomic_file.h"
+#include "steer/text.h"
 
 namespace steer::state {
 namespace {
@@ -75,6 +80,10 @@ std::string Journal::path() const {
   return dir_ + "/running.yaml";
 }
 
+std::string Journal::log_path() const {
+  return dir_ + "/changes.log";
+}
+
 bool Journal::read(Journaled* out, std::string* why) const {
   why->clear();
   std::ifstream in(path());
@@ -99,6 +108,10 @@ bool Journal::read(Journaled* out, std::string* why) const {
     *why = "it does not parse (" + std::string(e.what()) + ")";
     return false;
   }
+  ChangeLogText log;
+  if (!read_change_log(log_path(), &log, why)) return false;
+  out->changes = std::move(log.records);
+  out->torn = log.torn;
   return true;
 }
 
@@ -125,7 +138,42 @@ Decision Journal::decide(const Deployment& file, const std::string& file_digest)
                 "); the file wins, every port at generation 0, and the journal is archived";
     return d;
   }
-  const Deployment& run = journaled.deployment;
+  Deployment& run = journaled.deployment;
+  // The change log, replayed over the base as each change was planned.
+  size_t replayed = 0;
+  std::map<std::string, RuleIndex> indexes;
+  for (size_t k = 0; k < j.changes.size(); ++k) {
+    const LoggedChange& rec = j.changes[k];
+    auto port = std::find_if(run.ports.begin(), run.ports.end(), [&](const auto& p) { return p.name == rec.port; });
+    std::string bad;
+    if (port == run.ports.end() || !port->steering) {
+      bad = "names port " + quote_name(rec.port) + ", which has no steering there";
+    } else if (rec.generation <= j.generations[rec.port]) {
+      continue;  // already in the base (a crash between a new base and emptying the log)
+    } else {
+      auto [ix, fresh] = indexes.try_emplace(rec.port);
+      if (fresh) ix->second.build(port->steering->flows);
+      ChangePlan plan;
+      if (auto errs = plan_change(rec.port, *port->steering, port->rx_queues, rec.change, &plan, &ix->second);
+          !errs.empty()) {
+        bad = "does not apply (" + errs[0].path + ": " + errs[0].message + ")";
+      } else {
+        ix->second.update(plan);
+        port->steering = std::move(plan.after);
+        j.generations[rec.port] = rec.generation;
+        ++replayed;
+      }
+    }
+    if (!bad.empty()) {
+      d.outcome = Outcome::Archived;
+      d.message = "the state journal's change " + std::to_string(k + 1) + " in " + log_path() + " " + bad +
+                  "; the file wins, every port at generation 0, and the journal is archived";
+      return d;
+    }
+  }
+  const std::string log_note =
+      (replayed ? ", " + std::to_string(replayed) + " change(s) replayed from " + log_path() : std::string()) +
+      (j.torn ? " (its last record was cut short by a crash before it was answered, and dropped)" : "");
   std::map<std::string, uint64_t> gens;
   for (const auto& p : file.ports)
     if (p.steering)
@@ -137,7 +185,7 @@ Decision Journal::decide(const Deployment& file, const std::string& file_digest)
                                                     ") holds no live change beyond it"
                                               : "the file changed since the journal was written (" + j.written +
                                                     ") but says what it holds, as after steerctl save") +
-                ": " + generations_text(gens);
+                log_note + ": " + generations_text(gens);
     return d;
   }
   if (j.file_digest != file_digest) {
@@ -157,20 +205,25 @@ Decision Journal::decide(const Deployment& file, const std::string& file_digest)
   d.outcome = Outcome::Restored;
   d.generations = gens;
   d.message = "restored the running steering from " + path() + " (written " + j.written +
-              "; the file is unchanged since): " + generations_text(gens);
+              "; the file is unchanged since)" + log_note + ": " + generations_text(gens);
   return d;
 }
 
 bool Journal::archive(std::string* to, std::string* why) const {
-  *to = path() + "." + utc_now("%Y%m%dT%H%M%SZ") + ".archived";
-  if (::rename(path().c_str(), to->c_str()) != 0) {
+  const std::string stamp = "." + utc_now("%Y%m%dT%H%M%SZ") + ".archived";
+  *to = path() + stamp;
+  if (::rename(path().c_str(), to->c_str()) != 0 && errno != ENOENT) {
     *why = "cannot rename " + path() + " to " + *to + ": " + std::strerror(errno);
+    return false;
+  }
+  if (::rename(log_path().c_str(), (log_path() + stamp).c_str()) != 0 && errno != ENOENT) {
+    *why = "cannot rename " + log_path() + " to " + log_path() + stamp + ": " + std::strerror(errno);
     return false;
   }
   return true;
 }
 
-bool Journal::write(const Journaled& j, std::string* why) const {
+bool Journal::write(const Journaled& j, std::string* why, size_t* bytes) const {
   YAML::Emitter e;
   e << YAML::Comment(
            "steerd's state journal: the running steering, rewritten atomically on every committed change.\n"
@@ -188,17 +241,66 @@ bool Journal::write(const Journaled& j, std::string* why) const {
   e << YAML::EndMap;
   std::string text = e.c_str();
   text += "\n";
-
+  if (bytes) *bytes = text.size();
   return replace_file(path(), text, 0640, why);
 }
 
+Keeper::Keeper(Journal& j, Snapshot s, uint64_t compact_at) : j_(j), snapshot_(std::move(s)), compact_at_(compact_at) {}
+
+Keeper::~Keeper() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+void Keeper::fail(const std::string& why) {
+  ++failures_;
+  based_ = false;  // the next change writes a whole base
+  spdlog::error("state journal: {}; the running steering is not saved for a restart (failure {})", why, failures_);
+}
+
 void Keeper::commit() {
-  std::lock_guard<std::mutex> lock(mu_);
   std::string why;
-  if (!j_.write(snapshot_(), &why)) {
-    ++failures_;
-    spdlog::error("state journal: {}; the running steering is not saved for a restart (failure {})", why, failures_);
+  size_t bytes = 0;
+  if (!j_.write(snapshot_(), &why, &bytes)) return fail(why);
+  ++bases_;
+  base_bytes_ = bytes;
+  // The log is emptied only now: a crash before this leaves records the new
+  // base already holds, which reading skips by their generations.
+  const std::string log = j_.log_path();
+  if (fd_ < 0) {
+    fd_ = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+    if (fd_ < 0) return fail("cannot open " + log + ": " + std::strerror(errno));
+    // The log's directory entry, durable before any record in it is answered.
+    const int dfd = ::open(j_.dir().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    const bool synced = dfd >= 0 && ::fsync(dfd) == 0;
+    if (dfd >= 0) ::close(dfd);
+    if (!synced) return fail("cannot fsync " + j_.dir() + ": " + std::strerror(errno));
   }
+  if (::ftruncate(fd_, 0) != 0 || ::fdatasync(fd_) != 0)
+    return fail("cannot empty " + log + ": " + std::strerror(errno));
+  log_bytes_ = 0;
+  based_ = true;
+}
+
+void Keeper::append(const std::string& port, uint64_t generation, const SteeringChange& c) {
+  if (!based_) return commit();
+  const std::string rec = format_record(port, generation, c);
+  if (log_bytes_ + rec.size() > std::max<uint64_t>(compact_at_, base_bytes_)) return commit();
+  size_t done = 0;
+  while (done < rec.size()) {
+    const ssize_t n = ::write(fd_, rec.data() + done, rec.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    done += size_t(n);
+  }
+  if (done == rec.size() && ::fdatasync(fd_) == 0) {
+    log_bytes_ += rec.size();
+    return;
+  }
+  const std::string why = "cannot append to " + j_.log_path() + ": " + std::strerror(errno);
+  // Whatever part of the record landed goes, so no bad record sits between
+  // good ones; failing that, the next base empties the log anyway.
+  [[maybe_unused]] const int rc = ::ftruncate(fd_, off_t(log_bytes_));
+  fail(why);
 }
 
 }  // namespace steer::state

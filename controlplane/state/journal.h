@@ -1,12 +1,18 @@
 // The state journal: live steering that survives a restart (README "State
 // across restarts").
 //
-// Every committed change rewrites one file, STATE_DIR/running.yaml, with the
-// running deployment, each steered port's generation and the identity of the
-// deployment file it was started from (or last reloaded). The write is atomic:
-// a temporary in the same directory, fsync, rename over the old one, fsync of
-// the directory. A crash leaves the previous journal or the new one, never a
-// mix.
+// Two files in STATE_DIR. running.yaml, the base: the running deployment,
+// each steered port's generation and the identity of the deployment file it
+// was started from (or last reloaded), replaced atomically (a temporary in
+// the same directory, fsync, rename over the old one, fsync of the
+// directory). changes.log: every committed change since the base, one record
+// each, appended and fdatasync'd before the change is answered (change_log.h),
+// so a change costs what it touches. Reading replays the records over the
+// base; records at or below the base's generation for their port are skipped
+// (a crash between a new base and emptying the log), a last record a crash cut
+// short is dropped (never answered), any other bad record makes the journal
+// unusable. The base is rewritten (and the log emptied) when the log outgrows
+// it (at least 1 MiB), at start, and on a reload.
 //
 // At start, decide() says what to run, in this order of precedence:
 //   1. no journal: the file, every port at generation 0;
@@ -24,9 +30,10 @@
 #include <cstdint>
 #include <functional>
 #include <map>
-#include <mutex>
 #include <string>
+#include <vector>
 
+#include "change_log.h"
 #include "steer/model.h"
 
 namespace steer::state {
@@ -42,6 +49,8 @@ struct Journaled {
   std::string written;                          // UTC, ISO 8601
   std::map<std::string, uint64_t> generations;  // steered port -> generation
   std::string running_yaml;                     // the running deployment (to_yaml)
+  std::vector<LoggedChange> changes;            // changes.log, in order (read only)
+  bool torn = false;                            // its last record was cut short and dropped
 };
 
 enum class Outcome { None, Restored, Adopted, Archived };
@@ -58,41 +67,61 @@ class Journal {
  public:
   explicit Journal(std::string dir);
   const std::string& dir() const { return dir_; }
-  std::string path() const;  // dir/running.yaml
+  std::string path() const;      // dir/running.yaml
+  std::string log_path() const;  // dir/changes.log
 
-  // Reads the journal. False with *why when it is missing (why empty) or
-  // cannot be used (why says what is wrong).
+  // Reads the base and the change log (not yet replayed). False with *why
+  // when the base is missing (why empty) or either cannot be used (why says
+  // what is wrong).
   bool read(Journaled* out, std::string* why) const;
 
   // The start decision for `file` (loaded and valid) whose text has `file_digest`.
   Decision decide(const Deployment& file, const std::string& file_digest) const;
 
-  // Renames the journal to running.yaml.<UTC time>.archived; *to names it.
+  // Renames the base to running.yaml.<UTC time>.archived (*to names it), and
+  // the change log beside it the same way.
   bool archive(std::string* to, std::string* why) const;
 
-  // Atomically replaces the journal (see above).
-  bool write(const Journaled& j, std::string* why) const;
+  // Atomically replaces the base (see above); *bytes: its size.
+  bool write(const Journaled& j, std::string* why, size_t* bytes = nullptr) const;
 
  private:
   std::string dir_;
 };
 
-// The writer steerd keeps: one journal write at a time, each from a fresh
-// snapshot taken under its lock, so the last write holds the newest state
-// whichever thread wrote (a change's listener, or a reload).
+// The writer steerd keeps. Its callers serialise it with the changes (the
+// Controller's lock: a change's listener, or a reload inside
+// Controller::exclusive), so a snapshot and the records around it agree.
+// Errors are logged with a running count; the dataplane keeps running what
+// it runs, and the next change rewrites the base.
 class Keeper {
  public:
   using Snapshot = std::function<Journaled()>;
-  Keeper(Journal& j, Snapshot s) : j_(j), snapshot_(std::move(s)) {}
-  // Writes the state now. Errors are logged with a running count; the dataplane keeps
-  // running what it runs (the journal catches up on the next good write).
+  // `compact_at`: the log is folded into a new base once it would pass
+  // max(compact_at, the base's size).
+  Keeper(Journal& j, Snapshot s, uint64_t compact_at = 1 << 20);
+  ~Keeper();
+  Keeper(const Keeper&) = delete;
+  Keeper& operator=(const Keeper&) = delete;
+
+  // A new base from the snapshot, then the log emptied.
   void commit();
+  // One committed change (its port, the generation it made, what was asked):
+  // appended to the log, or, when there is no base of this process's yet or
+  // the log has outgrown it, a new base instead.
+  void append(const std::string& port, uint64_t generation, const SteeringChange& c);
+
+  uint64_t bases() const { return bases_; }  // written so far (tests)
 
  private:
+  void fail(const std::string& why);
+
   Journal& j_;
   Snapshot snapshot_;
-  std::mutex mu_;
-  uint64_t failures_ = 0;
+  const uint64_t compact_at_;
+  int fd_ = -1;  // changes.log, O_APPEND
+  bool based_ = false;
+  uint64_t log_bytes_ = 0, base_bytes_ = 0, bases_ = 0, failures_ = 0;
 };
 
 }  // namespace steer::state

@@ -290,7 +290,8 @@ int main(int argc, char** argv) {
       steer::service::Notifier notifier;  // systemd's NOTIFY_SOCKET, if any
       // STATUS= follows every applied change (its generation), whichever path.
       controller.on_change([&](const steer::ChangeReport&) { notifier.status(steer::service::status_line(dp)); });
-      // Every committed change rewrites the journal, whichever path made it.
+      // Every committed change is journaled, whichever path made it: its
+      // record appended (journal.h), the base rewritten when the log outgrows it.
       std::optional<steer::state::Keeper> keeper;
       if (journal) {
         keeper.emplace(*journal, [&] {
@@ -302,7 +303,9 @@ int main(int argc, char** argv) {
           j.running_yaml = steer::to_yaml(controller.running());
           return j;
         });
-        controller.on_change([&](const steer::ChangeReport&) { keeper->commit(); });
+        controller.on_applied([&](const steer::ChangeReport& r, const steer::SteeringChange& c) {
+          keeper->append(r.port, r.generation, c);
+        });
         // The journal now speaks of this file (a restored or adopted one may
         // have been written against an earlier, equivalent text).
         if (decision.outcome == steer::state::Outcome::Restored || decision.outcome == steer::state::Outcome::Adopted)
@@ -373,8 +376,10 @@ int main(int argc, char** argv) {
         auto out = controller.apply(next.deployment, false);
         for (const auto& e : out.errors) spdlog::error("SIGHUP: {}{}", e.path.empty() ? "" : e.path + ": ", e.message);
         if (!out.errors.empty()) return;
-        file_id.set(steer::state::digest(text));  // the running state derives from this text now
-        if (keeper) keeper->commit();
+        controller.exclusive([&] {
+          file_id.set(steer::state::digest(text));  // the running state derives from this text now
+          if (keeper) keeper->commit();
+        });
         if (out.reports.empty())
           spdlog::info("SIGHUP: {} matches the running deployment", config_path);
         else

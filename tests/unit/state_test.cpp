@@ -1,5 +1,6 @@
-// The state journal's precedence at start (journal.h), its atomic write, and
-// the line diff steerctl diff prints. Files in a fresh temporary directory;
+// The state journal's precedence at start (journal.h), its atomic write, its
+// change log (records, torn and bad ones, replay, compaction), and the line
+// diff steerctl diff prints. Files in a fresh temporary directory;
 // no EAL.
 #include <unistd.h>
 
@@ -11,9 +12,11 @@
 #include <random>
 #include <sstream>
 
+#include "change_log.h"
 #include "config.h"
 #include "journal.h"
 #include "steer/line_diff.h"
+#include "steer/text.h"
 
 namespace {
 
@@ -139,6 +142,241 @@ TEST_F(Journal, AWriteIntoAMissingDirectoryFailsAndSaysWhere) {
   std::string why;
   EXPECT_FALSE(j.write({}, &why));
   EXPECT_NE(why.find(dir + "/absent"), std::string::npos) << why;
+}
+
+// A rule with 1-3 match fields and one action, every field kind drawn, through
+// the text forms (some combinations are refused by validation: fine for
+// records, which are not validated until replayed).
+steer::FlowRule random_rule(std::mt19937& rng, const std::string& name) {
+  steer::FlowRule r;
+  r.name = name;
+  r.priority = uint32_t(rng() % 1000);
+  auto pick = [&](const std::vector<std::string>& v) { return v[rng() % v.size()]; };
+  for (size_t k = 1 + rng() % 3; k-- > 0;) {
+    const std::string key = pick(steer::kRuleMatchKeys);
+    std::string text;
+    if (key == "eth_type")
+      text = pick({"0x0800", "0x86dd"});
+    else if (key == "vlan")
+      text = std::to_string(rng() % 4096);
+    else if (key == "ip_proto")
+      text = pick({"6", "17"});
+    else if (key.rfind("ipv4", 0) == 0)
+      text = "10." + std::to_string(rng() % 256) + ".0.0/" + pick({"16", "24", "32"});
+    else if (key.rfind("ipv6", 0) == 0)
+      text = "2001:db8:" + std::to_string(rng() % 9999) + "::/" + pick({"48", "64"});
+    else
+      text = rng() % 2 ? std::to_string(rng() % 65536) : "0x1000/0xf000";
+    EXPECT_EQ(steer::set_rule_field(&r, key, text), "") << key << "=" << text;
+  }
+  const std::string action = pick(steer::kRuleActionKeys);
+  const std::string text = action == "queue"  ? std::to_string(rng() % 2)
+                           : action == "rss"  ? "0,1"
+                           : action == "drop" ? "true"
+                                              : std::to_string(rng() % 100000);
+  EXPECT_EQ(steer::set_rule_field(&r, action, text), "");
+  if (action == "mark") {
+    EXPECT_EQ(steer::set_rule_field(&r, "queue", "1"), "");
+  }
+  return r;
+}
+
+void expect_same(const steer::SteeringChange& a, const steer::SteeringChange& b, int step) {
+  EXPECT_EQ(a.key, b.key) << step;
+  EXPECT_EQ(a.types, b.types) << step;
+  EXPECT_EQ(a.reta, b.reta) << step;
+  EXPECT_EQ(a.add, b.add) << step;
+  EXPECT_EQ(a.remove, b.remove) << step;
+}
+
+TEST(ChangeLog, RecordsReadBackAsTheyWereWritten) {
+  std::mt19937 rng(11);
+  for (int step = 0; step < 500; ++step) {
+    steer::SteeringChange c;
+    if (rng() % 4 == 0) {
+      c.key.emplace(rng() % 2 ? 40 : 52);
+      for (auto& b : *c.key) b = uint8_t(rng());
+    }
+    if (rng() % 4 == 0) c.types = uint32_t(rng() % 64);  // 0 too: an empty list
+    if (rng() % 3 == 0) {
+      c.reta.emplace(size_t(1) << (rng() % 10));
+      for (auto& q : *c.reta) q = uint16_t(rng() % 1024);
+    }
+    for (size_t k = rng() % 4; k-- > 0;) c.remove.push_back("gone" + std::to_string(rng() % 50));
+    for (size_t k = rng() % 5; k-- > 0;) c.add.push_back(random_rule(rng, "r" + std::to_string(rng() % 1000)));
+    if (step % 50 == 0) {  // what needs escaping: spaces, '%', line breaks, '=' and '~'
+      c.add.push_back(random_rule(rng, "a b%20c\nd=e ~f"));
+      c.remove.push_back("x y%");
+    }
+    const uint64_t gen = rng() % 3 ? rng() % 1000 : rng();
+    const std::string port = step % 7 ? "p0" : "port one";
+    const std::string line = steer::state::format_record(port, gen, c);
+    ASSERT_EQ(line.back(), '\n');
+    ASSERT_EQ(line.find('\n'), line.size() - 1) << "one line";
+    steer::state::LoggedChange back;
+    std::string why;
+    ASSERT_TRUE(steer::state::parse_record(line.substr(0, line.size() - 1), &back, &why)) << why << "\n" << line;
+    EXPECT_EQ(back.port, port);
+    EXPECT_EQ(back.generation, gen);
+    expect_same(back.change, c, step);
+    // Any one byte changed is caught (the checksum, or the text no longer reads).
+    std::string bad = line.substr(0, line.size() - 1);
+    bad[rng() % bad.size()] ^= char(1 + rng() % 255);
+    EXPECT_FALSE(steer::state::parse_record(bad, &back, &why)) << bad;
+  }
+}
+
+TEST_F(Journal, ATornLastRecordIsDroppedAndABadOneBeforeOthersIsRefused) {
+  steer::state::Journal j(dir);
+  steer::SteeringChange a, b, c;
+  a.remove = {"dns"};
+  b.reta = std::vector<uint16_t>{1, 1, 1, 1, 1, 1, 1, 1};
+  c.add.push_back({"web", 3, {}, {}});
+  c.add.back().action.queue = 0;
+  const std::string ra = steer::state::format_record("p0", 8, a), rb = steer::state::format_record("p0", 9, b),
+                    rc = steer::state::format_record("p0", 10, c);
+  steer::state::ChangeLogText log;
+  std::string why;
+  for (size_t cut : {size_t(1), rc.size() / 2, rc.size() - 1}) {  // the crash came mid-write
+    std::ofstream(j.log_path(), std::ios::trunc) << ra << rb << rc.substr(0, cut);
+    ASSERT_TRUE(steer::state::read_change_log(j.log_path(), &log, &why)) << why;
+    EXPECT_TRUE(log.torn) << cut;
+    ASSERT_EQ(log.records.size(), 2u) << cut;
+    EXPECT_EQ(log.records[1].generation, 9u);
+  }
+  std::ofstream(j.log_path(), std::ios::trunc) << ra << rb << rc;
+  ASSERT_TRUE(steer::state::read_change_log(j.log_path(), &log, &why)) << why;
+  EXPECT_FALSE(log.torn);
+  EXPECT_EQ(log.records.size(), 3u);
+  std::string damaged = ra + rb + rc;
+  damaged[ra.size() + 3] ^= 0x20;  // inside record 2, with record 3 after it
+  std::ofstream(j.log_path(), std::ios::trunc) << damaged;
+  EXPECT_FALSE(steer::state::read_change_log(j.log_path(), &log, &why));
+  EXPECT_NE(why.find("record 2"), std::string::npos) << why;
+  // And so the whole journal cannot be used: the file wins.
+  journal(file, 7, kFile);
+  auto d = j.decide(file, steer::state::digest(kFile));
+  EXPECT_EQ(d.outcome, Outcome::Archived) << d.message;
+  EXPECT_NE(d.message.find("record 2"), std::string::npos) << d.message;
+  std::string to;
+  ASSERT_TRUE(j.archive(&to, &why)) << why;
+  EXPECT_FALSE(std::filesystem::exists(j.log_path())) << "the log is archived with the base";
+  EXPECT_EQ(files(), 2u);
+}
+
+TEST_F(Journal, RecordsTheBaseAlreadyHoldsAreSkippedAndTheRestReplayed) {
+  // A crash after a new base (at generation 2) and before the log was
+  // emptied: records 1 and 2 are in the base (removing dns twice would be
+  // refused), record 3 is not.
+  steer::SteeringChange a, b, c;
+  a.remove = {"dns"};
+  b.reta = std::vector<uint16_t>{1, 1, 1, 1, 1, 1, 1, 1};
+  c.add.push_back({"web", 3, {}, {}});
+  c.add.back().match.tcp_dst = steer::PortMatch{80, 0xffff};
+  c.add.back().action.queue = 0;
+  steer::Deployment base = file;
+  base.ports[0].steering->flows.clear();
+  base.ports[0].steering->rss.reta = *b.reta;
+  journal(base, 2, kFile);
+  steer::state::Journal j(dir);
+  std::ofstream(j.log_path()) << steer::state::format_record("p0", 1, a) << steer::state::format_record("p0", 2, b)
+                              << steer::state::format_record("p0", 3, c);
+  auto d = j.decide(file, steer::state::digest(kFile));
+  ASSERT_EQ(d.outcome, Outcome::Restored) << d.message;
+  EXPECT_EQ(d.generations.at("p0"), 3u);
+  ASSERT_EQ(d.deployment.ports[0].steering->flows.size(), 1u);
+  EXPECT_EQ(d.deployment.ports[0].steering->flows[0], c.add[0]);
+  EXPECT_EQ(d.deployment.ports[0].steering->rss.reta, *b.reta);
+  EXPECT_NE(d.message.find("1 change(s) replayed"), std::string::npos) << d.message;
+  // A record that does not apply to what precedes it: the file wins.
+  std::ofstream(j.log_path(), std::ios::app) << steer::state::format_record("p0", 4, a);  // dns is gone
+  d = j.decide(file, steer::state::digest(kFile));
+  EXPECT_EQ(d.outcome, Outcome::Archived) << d.message;
+  EXPECT_NE(d.message.find("change 4"), std::string::npos) << d.message;
+  EXPECT_NE(d.message.find("remove"), std::string::npos) << d.message;
+}
+
+// The Keeper as steerd drives it: random changes (many refused by planning,
+// as the Controller refuses them), each accepted one appended; a log kept
+// small (4 KiB) so it is folded into new bases over and over. At every
+// checkpoint, reading the journal back gives exactly the steering and the
+// generation that run.
+TEST_F(Journal, TheKeepersBaseAndLogGiveBackWhatRan) {
+  std::mt19937 rng(5);
+  steer::Deployment run = file;
+  uint64_t gen = 0;
+  steer::state::Journal j(dir);
+  steer::state::Keeper keeper(
+      j,
+      [&] {
+        steer::state::Journaled x;
+        x.file = "test.yaml";
+        x.file_digest = steer::state::digest(kFile);
+        x.generations["p0"] = gen;
+        x.running_yaml = steer::to_yaml(run);
+        return x;
+      },
+      4096);
+  size_t accepted = 0, checked = 0;
+  for (int step = 0; step < 600; ++step) {
+    steer::SteeringChange c;
+    const auto& flows = run.ports[0].steering->flows;
+    if (rng() % 8 == 0) {
+      c.key.emplace(40);
+      for (auto& b : *c.key) b = uint8_t(rng());
+    }
+    if (rng() % 8 == 0) c.types = rng() % 2 ? steer::kRssIpv4 | steer::kRssIpv4Udp : steer::kRssIpv4Tcp;
+    if (rng() % 4 == 0) {
+      c.reta.emplace(8);
+      for (auto& q : *c.reta) q = uint16_t(rng() % 2);
+    }
+    if (!flows.empty() && rng() % 3 == 0) c.remove.push_back(flows[rng() % flows.size()].name);
+    for (size_t k = rng() % 3; k-- > 0;) c.add.push_back(random_rule(rng, "r" + std::to_string(rng() % 40)));
+    steer::ChangePlan plan;
+    if (!steer::plan_change("p0", *run.ports[0].steering, 2, c, &plan).empty()) continue;
+    run.ports[0].steering = plan.after;
+    keeper.append("p0", ++gen, c);
+    ++accepted;
+    if (accepted % 20 == 0) {
+      auto d = j.decide(file, steer::state::digest(kFile));
+      ASSERT_NE(d.outcome, Outcome::Archived) << d.message;
+      ASSERT_EQ(d.generations.at("p0"), gen) << d.message;
+      ASSERT_EQ(steer::to_yaml(d.deployment), steer::to_yaml(run)) << "step " << step;
+      ++checked;
+    }
+  }
+  EXPECT_GT(accepted, 150u);
+  EXPECT_GT(checked, 7u);
+  EXPECT_GT(keeper.bases(), 3u) << "the log was never folded into a new base";
+  EXPECT_LT(keeper.bases(), accepted / 4) << "most changes must be records, not bases";
+}
+
+TEST_F(Journal, TheFirstChangeWritesABaseAndTheNextOnlyARecord) {
+  steer::state::Journal j(dir);
+  steer::Deployment run = changed();
+  uint64_t gen = 1;
+  steer::state::Keeper keeper(j, [&] {
+    steer::state::Journaled x;
+    x.file_digest = steer::state::digest(kFile);
+    x.generations["p0"] = gen;
+    x.running_yaml = steer::to_yaml(run);
+    return x;
+  });
+  steer::SteeringChange c;
+  c.reta = changed().ports[0].steering->rss.reta;
+  keeper.append("p0", 1, c);
+  EXPECT_EQ(keeper.bases(), 1u);
+  EXPECT_EQ(std::filesystem::file_size(j.log_path()), 0u);
+  c.reta = std::vector<uint16_t>{0, 0, 0, 0, 0, 0, 0, 0};
+  run.ports[0].steering->rss.reta = *c.reta;
+  gen = 2;
+  keeper.append("p0", 2, c);
+  EXPECT_EQ(keeper.bases(), 1u);
+  EXPECT_GT(std::filesystem::file_size(j.log_path()), 0u);
+  auto d = j.decide(file, steer::state::digest(kFile));
+  EXPECT_EQ(d.outcome, Outcome::Restored) << d.message;
+  EXPECT_EQ(d.generations.at("p0"), 2u);
+  EXPECT_EQ(d.deployment.ports[0].steering->rss.reta, *c.reta);
 }
 
 TEST(Digest, TellsAnEditedFileFromTheSameOne) {

@@ -4,12 +4,12 @@
 # copied: the repository's seeds are not rewritten). Prints one line per
 # target (executions, coverage, corpus) and fails on any crash, leak or
 # sanitizer report; the reproducer is left in build-fuzz/crashes/.
-# usage: scripts/fuzz.sh [TARGET...]   (packet config change text)
+# usage: scripts/fuzz.sh [TARGET...]   (packet config change text record)
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 secs=${FUZZ_SECONDS:-20}
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(packet config change text)
+[ ${#targets[@]} -gt 0 ] || targets=(packet config change text record)
 "$top/scripts/setup.sh"
 command -v clang++ > /dev/null || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends clang libclang-rt-dev; }
 dir="$top/build-fuzz"

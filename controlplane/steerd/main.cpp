@@ -306,10 +306,10 @@ int main(int argc, char** argv) {
         controller.on_applied([&](const steer::ChangeReport& r, const steer::SteeringChange& c) {
           keeper->append(r.port, r.generation, c);
         });
-        // The journal now speaks of this file (a restored or adopted one may
-        // have been written against an earlier, equivalent text).
-        if (decision.outcome == steer::state::Outcome::Restored || decision.outcome == steer::state::Outcome::Adopted)
-          keeper->commit();
+        // A base of what starts now, written against this file (a restored or
+        // adopted journal may have been written against an earlier, equivalent
+        // text; an archived one is gone), so the first change is a record.
+        keeper->commit();
       }
       steer::ControlServer control(dp, controller, d);
       control.set_config_file(config_path);

@@ -49,11 +49,12 @@ start --state-dir "$state"
 expect 0 0,1 yes
 ctl rss set-reta p0 --spread 1 > /dev/null || fail "set-reta"
 ctl flow del p0 dns > /dev/null || fail "flow del"
-# The first change wrote a base (running.yaml), the second only a record in
-# changes.log; --check replays both and says so.
-[ "$(wc -l < "$state/changes.log")" = 1 ] || fail "changes.log does not hold one record: $(cat "$state/changes.log")"
+# steerd wrote a base at start (running.yaml, generation 0); each change is
+# a record in changes.log; --check replays them and says so.
+grep -q "p0: 0" "$state/running.yaml" || fail "no base at generation 0: $(cat "$state/running.yaml")"
+[ "$(wc -l < "$state/changes.log")" = 2 ] || fail "changes.log does not hold two records: $(cat "$state/changes.log")"
 "$STEERD" --config "$file" --state-dir "$state" --check > "$E2E_DIR/check.txt"
-grep -q "1 change(s) replayed.*p0 at generation 2" "$E2E_DIR/check.txt" || fail "--check: $(grep state: "$E2E_DIR/check.txt")"
+grep -q "2 change(s) replayed.*p0 at generation 2" "$E2E_DIR/check.txt" || fail "--check: $(grep state: "$E2E_DIR/check.txt")"
 crash
 start --state-dir "$state"
 grep -q "state: restored the running steering" "$log" || fail "no restore in $log"
@@ -101,7 +102,9 @@ grep -q "spread: \[0, 1\]" "$file" || fail "could not edit the file's RETA"
 start --state-dir "$state"
 grep -q "so the file wins" "$log" || fail "the edited file did not win: $(grep state: "$log")"
 ls "$state"/running.yaml.*.archived > /dev/null 2>&1 || fail "no archived journal in $state"
-[ -f "$state/running.yaml" ] && fail "the old journal is still live"
+ls "$state"/changes.log.*.archived > /dev/null 2>&1 || fail "no archived change log in $state"
+grep -q "p0: 0" "$state/running.yaml" || fail "the new base is not the file's at generation 0: $(cat "$state/running.yaml")"
+[ -s "$state/changes.log" ] && fail "the old change log is still live"
 expect 0 0,1 no
 
 # 5. A corrupt journal is archived with the reason; steerd starts from the file.

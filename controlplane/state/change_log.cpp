@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <string_view>
 
 #include "steer/text.h"
 
@@ -58,6 +59,22 @@ bool number(const std::string& t, T* v) {
   return !t.empty() && std::from_chars(t.data(), t.data() + t.size(), *v).ptr == t.data() + t.size();
 }
 
+// "add=NAME priority=N FIELD=TEXT...": a rule in a record and in a base.
+void put_rule(std::string& s, const FlowRule& r) {
+  s += "add=";
+  put(s, r.name);
+  s += " priority=" + std::to_string(r.priority);
+  for (const auto& f : rule_fields(r)) {
+    s += ' ';
+    s += f.key;
+    s += '=';
+    put(s, f.text);
+  }
+}
+
+// Tokens: (with `header`) generation and port, then key=value pairs.
+bool parse_body(std::string_view line, bool header, LoggedChange* out, std::string* why);
+
 }  // namespace
 
 std::string format_record(const std::string& port, uint64_t generation, const SteeringChange& c) {
@@ -83,15 +100,8 @@ std::string format_record(const std::string& port, uint64_t generation, const St
     put(s, name);
   }
   for (const auto& r : c.add) {
-    s += " add=";
-    put(s, r.name);
-    s += " priority=" + std::to_string(r.priority);
-    for (const auto& f : rule_fields(r)) {
-      s += ' ';
-      s += f.key;
-      s += '=';
-      put(s, f.text);
-    }
+    s += ' ';
+    put_rule(s, r);
   }
   char sum[24];
   std::snprintf(sum, sizeof sum, " ~%016" PRIx64 "\n", fnv1a(s.data(), s.size()));
@@ -108,8 +118,14 @@ bool parse_record(const std::string& line, LoggedChange* out, std::string* why) 
     *why = "its checksum does not match";
     return false;
   }
-  // Tokens: generation, port, then key=value pairs.
-  size_t pos = 0, token = 0;
+  return parse_body(std::string_view(line).substr(0, tilde), true, out, why);
+}
+
+namespace {
+
+bool parse_body(std::string_view line, bool header, LoggedChange* out, std::string* why) {
+  const size_t tilde = line.size();
+  size_t pos = 0, token = header ? 0 : 2;
   FlowRule* rule = nullptr;
   std::string value;
   while (pos < tilde) {
@@ -190,6 +206,37 @@ bool parse_record(const std::string& line, LoggedChange* out, std::string* why) 
   if (token < 2) {
     *why = "it has no port";
     return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::string format_rules(const RuleList& rules) {
+  std::string s;
+  for (const auto& r : rules) {
+    put_rule(s, r);
+    s += '\n';
+  }
+  return s;
+}
+
+bool parse_rules(const std::string& text, RuleList* out, std::string* why) {
+  *out = RuleList{};
+  size_t pos = 0, number = 0;
+  LoggedChange one;
+  while (pos < text.size()) {
+    ++number;
+    const size_t nl = std::min(text.find('\n', pos), text.size());
+    one = LoggedChange{};
+    std::string bad;
+    if (!parse_body(std::string_view(text).substr(pos, nl - pos), false, &one, &bad) || one.change.add.size() != 1 ||
+        !one.change.remove.empty() || one.change.key || one.change.types || one.change.reta) {
+      *why = "rule line " + std::to_string(number) + ": " + (bad.empty() ? "not one rule" : bad);
+      return false;
+    }
+    out->push_back(std::move(one.change.add[0]));
+    pos = nl + 1;
   }
   return true;
 }

@@ -37,6 +37,12 @@ std::string format_record(const std::string& port, uint64_t generation, const St
 // match or a field does not read.
 bool parse_record(const std::string& line, LoggedChange* out, std::string* why);
 
+// A port's rules as the base holds them: one "add=NAME priority=N FIELD=TEXT..."
+// line each, in order (a record's rule form; ~1 µs a rule where yaml-cpp's
+// emitter takes ~25). parse_rules: false with *why naming the line.
+std::string format_rules(const RuleList& rules);
+bool parse_rules(const std::string& text, RuleList* out, std::string* why);
+
 // What a change log holds. A last line cut short (no '\n', or a checksum that
 // does not match) is a write a crash interrupted: its change was never
 // answered, so it is dropped and `torn` says so. A bad record followed by

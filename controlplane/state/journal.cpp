@@ -18,11 +18,13 @@
 #include "config.h"
 #include "steer/atomic_file.h"
 #include "steer/text.h"
+#include "steer/validate.h"
 
 namespace steer::state {
 namespace {
 
-constexpr int kVersion = 1;
+// 2: the rules under `rules` in the record form; 1 (still read): in `running`.
+constexpr int kVersion = 2;
 
 std::string utc_now(const char* fmt) {
   char buf[32];
@@ -93,8 +95,8 @@ bool Journal::read(Journaled* out, std::string* why) const {
   }
   try {
     YAML::Node n = YAML::Load(in);
-    if (!n.IsMap() || !n["journal"] || n["journal"].as<int>() != kVersion) {
-      *why = "it is not a version " + std::to_string(kVersion) + " steerd state journal";
+    if (!n.IsMap() || !n["journal"] || n["journal"].as<int>() < 1 || n["journal"].as<int>() > kVersion) {
+      *why = "it is not a version 1-" + std::to_string(kVersion) + " steerd state journal";
       return false;
     }
     out->file = n["file"] ? n["file"].as<std::string>() : "";
@@ -104,6 +106,9 @@ bool Journal::read(Journaled* out, std::string* why) const {
     if (n["generations"])
       for (const auto& g : n["generations"]) out->generations[g.first.as<std::string>()] = g.second.as<uint64_t>();
     out->running_yaml = n["running"].as<std::string>();
+    out->rules.clear();
+    if (n["rules"])
+      for (const auto& r : n["rules"]) out->rules[r.first.as<std::string>()] = r.second.as<std::string>();
   } catch (const YAML::Exception& e) {
     *why = "it does not parse (" + std::string(e.what()) + ")";
     return false;
@@ -139,6 +144,24 @@ Decision Journal::decide(const Deployment& file, const std::string& file_digest)
     return d;
   }
   Deployment& run = journaled.deployment;
+  for (const auto& [name, text] : j.rules) {  // the base's rules, beside the YAML
+    auto port = std::find_if(run.ports.begin(), run.ports.end(), [&](const auto& p) { return p.name == name; });
+    std::string bad;
+    if (port == run.ports.end() || !port->steering)
+      bad = "holds rules for port " + quote_name(name) + ", which has no steering there";
+    else if (!port->steering->flows.empty())
+      bad = "holds port " + quote_name(name) + "'s rules twice";
+    else if (!parse_rules(text, &port->steering->flows, &bad))
+      bad = "holds port " + quote_name(name) + "'s rules, and its " + bad;
+    if (bad.empty())
+      if (auto errs = validate(run); !errs.empty()) bad = "holds rules this steerd refuses (" + errs[0].message + ")";
+    if (!bad.empty()) {
+      d.outcome = Outcome::Archived;
+      d.message = "the state journal " + path() + " " + bad +
+                  "; the file wins, every port at generation 0, and the journal is archived";
+      return d;
+    }
+  }
   // The change log, replayed over the base as each change was planned.
   size_t replayed = 0;
   std::map<std::string, RuleIndex> indexes;
@@ -238,11 +261,29 @@ bool Journal::write(const Journaled& j, std::string* why, size_t* bytes) const {
   for (const auto& [port, gen] : j.generations) e << YAML::Key << port << YAML::Value << gen;
   e << YAML::EndMap;
   e << YAML::Key << "running" << YAML::Value << YAML::Literal << j.running_yaml;
+  if (!j.rules.empty()) {
+    e << YAML::Key << "rules" << YAML::Value << YAML::BeginMap;
+    for (const auto& [port, text] : j.rules) e << YAML::Key << port << YAML::Value << YAML::Literal << text;
+    e << YAML::EndMap;
+  }
   e << YAML::EndMap;
   std::string text = e.c_str();
   text += "\n";
   if (bytes) *bytes = text.size();
   return replace_file(path(), text, 0640, why);
+}
+
+Journaled base_of(const Deployment& running, const std::map<std::string, uint64_t>& generations) {
+  Journaled j;
+  j.generations = generations;
+  Deployment rest = running;
+  for (auto& p : rest.ports)
+    if (p.steering) {
+      j.rules[p.name] = format_rules(p.steering->flows);
+      p.steering->flows = RuleList{};
+    }
+  j.running_yaml = to_yaml(rest);
+  return j;
 }
 
 Keeper::Keeper(Journal& j, Snapshot s, uint64_t compact_at) : j_(j), snapshot_(std::move(s)), compact_at_(compact_at) {}

@@ -1,8 +1,9 @@
 // The state journal: live steering that survives a restart (README "State
 // across restarts").
 //
-// Two files in STATE_DIR. running.yaml, the base: the running deployment,
-// each steered port's generation and the identity of the deployment file it
+// Two files in STATE_DIR. running.yaml, the base: the running deployment
+// (its rules in change_log.h's rule form beside the YAML of the rest: the
+// YAML emitter costs ~25 us a rule), each steered port's generation and the identity of the deployment file it
 // was started from (or last reloaded), replaced atomically (a temporary in
 // the same directory, fsync, rename over the old one, fsync of the
 // directory). changes.log: every committed change since the base, one record
@@ -48,10 +49,14 @@ struct Journaled {
   std::string file_digest;                      // digest() of that file's text when it was loaded
   std::string written;                          // UTC, ISO 8601
   std::map<std::string, uint64_t> generations;  // steered port -> generation
-  std::string running_yaml;                     // the running deployment (to_yaml)
+  std::string running_yaml;                     // the running deployment (to_yaml), rules aside:
+  std::map<std::string, std::string> rules;     // steered port -> its rules (format_rules)
   std::vector<LoggedChange> changes;            // changes.log, in order (read only)
   bool torn = false;                            // its last record was cut short and dropped
 };
+
+// The base of `running`: its rules in the record form, the rest as YAML.
+Journaled base_of(const Deployment& running, const std::map<std::string, uint64_t>& generations);
 
 enum class Outcome { None, Restored, Adopted, Archived };
 const char* to_string(Outcome o);

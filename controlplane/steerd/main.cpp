@@ -295,12 +295,12 @@ int main(int argc, char** argv) {
       std::optional<steer::state::Keeper> keeper;
       if (journal) {
         keeper.emplace(*journal, [&] {
-          steer::state::Journaled j;
+          std::map<std::string, uint64_t> gens;
+          for (const auto& p : d.ports)
+            if (p.steering) gens[p.name] = dp.generation(p.name);
+          steer::state::Journaled j = steer::state::base_of(controller.running(), gens);
           j.file = config_path;
           j.file_digest = file_id.get();
-          for (const auto& p : d.ports)
-            if (p.steering) j.generations[p.name] = dp.generation(p.name);
-          j.running_yaml = steer::to_yaml(controller.running());
           return j;
         });
         controller.on_applied([&](const steer::ChangeReport& r, const steer::SteeringChange& c) {

@@ -17,6 +17,7 @@
 #include "journal.h"
 #include "steer/line_diff.h"
 #include "steer/text.h"
+#include "steer/validate.h"
 
 namespace {
 
@@ -309,11 +310,9 @@ TEST_F(Journal, TheKeepersBaseAndLogGiveBackWhatRan) {
   steer::state::Keeper keeper(
       j,
       [&] {
-        steer::state::Journaled x;
+        steer::state::Journaled x = steer::state::base_of(run, {{"p0", gen}});
         x.file = "test.yaml";
         x.file_digest = steer::state::digest(kFile);
-        x.generations["p0"] = gen;
-        x.running_yaml = steer::to_yaml(run);
         return x;
       },
       4096);
@@ -349,6 +348,44 @@ TEST_F(Journal, TheKeepersBaseAndLogGiveBackWhatRan) {
   EXPECT_GT(checked, 7u);
   EXPECT_GT(keeper.bases(), 3u) << "the log was never folded into a new base";
   EXPECT_LT(keeper.bases(), accepted / 4) << "most changes must be records, not bases";
+}
+
+// The base keeps rules in the record form beside the YAML: every field kind
+// reads back, in order; a damaged rule line makes the journal unusable, and
+// says which line.
+TEST_F(Journal, TheBasesRulesReadBackAndADamagedOneIsRefused) {
+  std::mt19937 rng(3);
+  steer::Deployment run = file;
+  auto& flows = run.ports[0].steering->flows;
+  for (uint32_t k = 0; flows.size() < 300 && k < 5000; ++k) {
+    steer::FlowRule r = random_rule(rng, "b" + std::to_string(k));
+    r.priority = 100 + k;  // distinct
+    steer::Deployment trial = run;
+    trial.ports[0].steering->flows.push_back(r);
+    if (steer::validate(trial).empty()) flows.push_back(r);  // only what a steerd would run
+  }
+  ASSERT_EQ(flows.size(), 300u);
+  steer::state::Journaled base = steer::state::base_of(run, {{"p0", 4}});
+  EXPECT_EQ(base.running_yaml.find("priority: 101"), std::string::npos) << "rules are not in the YAML";
+  base.file_digest = steer::state::digest(kFile);
+  steer::state::Journal j(dir);
+  std::string why;
+  ASSERT_TRUE(j.write(base, &why)) << why;
+  auto d = j.decide(file, steer::state::digest(kFile));
+  ASSERT_EQ(d.outcome, Outcome::Restored) << d.message;
+  EXPECT_EQ(d.generations.at("p0"), 4u);
+  EXPECT_EQ(steer::to_yaml(d.deployment), steer::to_yaml(run));
+  std::string& text = base.rules["p0"];
+  const size_t line7 = [&] {
+    size_t at = 0;
+    for (int k = 0; k < 6; ++k) at = text.find('\n', at) + 1;
+    return at;
+  }();
+  text.insert(text.find(' ', line7), " nonsense");
+  ASSERT_TRUE(j.write(base, &why)) << why;
+  d = j.decide(file, steer::state::digest(kFile));
+  EXPECT_EQ(d.outcome, Outcome::Archived) << d.message;
+  EXPECT_NE(d.message.find("rule line 7"), std::string::npos) << d.message;
 }
 
 TEST_F(Journal, TheFirstChangeWritesABaseAndTheNextOnlyARecord) {

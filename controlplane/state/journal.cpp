@@ -144,7 +144,8 @@ Decision Journal::decide(const Deployment& file, const std::string& file_digest)
     return d;
   }
   Deployment& run = journaled.deployment;
-  for (const auto& [name, text] : j.rules) {  // the base's rules, beside the YAML
+  for (const auto& entry : j.rules) {                             // the base's rules, beside the YAML
+    const std::string &name = entry.first, &text = entry.second;  // (clang: no structured bindings in lambdas)
     auto port = std::find_if(run.ports.begin(), run.ports.end(), [&](const auto& p) { return p.name == name; });
     std::string bad;
     if (port == run.ports.end() || !port->steering)

@@ -1,7 +1,8 @@
-// The state journal's change records (controlplane/state/change_log.h), the
-// text steerd reads back from disk at start. The input is a record's body;
-// the fuzzer seals it with the checksum, so the parser's fields are reached.
-// What parses must format back to a record that parses to the same change.
+// The state journal's change records and a base's rules
+// (controlplane/state/change_log.h), the text steerd reads back from disk at
+// start. One line is a record's body, sealed here with its checksum so the
+// parser's fields are reached; several lines are a base's rules. What parses
+// must format back to text that parses to the same change or rules.
 #include <cinttypes>
 #include <cstdio>
 #include <string>
@@ -13,6 +14,16 @@ using namespace steer;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string line(reinterpret_cast<const char*>(data), size);
+  if (line.find('\n') != std::string::npos) {  // several lines: a base's rules
+    RuleList a, b;
+    std::string why;
+    if (!state::parse_rules(line, &a, &why)) {
+      if (why.empty()) fuzz::broken("rules refused without a reason");
+      return 0;
+    }
+    if (!state::parse_rules(state::format_rules(a), &b, &why) || !(b == a)) fuzz::broken("rules round trip");
+    return 0;
+  }
   uint64_t h = 14695981039346656037ull;  // the record's checksum: FNV-1a 64 of the body
   for (unsigned char c : line) {
     h ^= c;

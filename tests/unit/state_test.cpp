@@ -388,6 +388,20 @@ TEST_F(Journal, TheBasesRulesReadBackAndADamagedOneIsRefused) {
   EXPECT_NE(d.message.find("rule line 7"), std::string::npos) << d.message;
 }
 
+TEST_F(Journal, ABaseWithNoRulesReadsBackWithNoRules) {
+  steer::Deployment run = file;
+  run.ports[0].steering->flows = steer::RuleList{};
+  steer::state::Journaled base = steer::state::base_of(run, {{"p0", 9}});
+  base.file_digest = steer::state::digest(kFile);
+  steer::state::Journal j(dir);
+  std::string why;
+  ASSERT_TRUE(j.write(base, &why)) << why;
+  auto d = j.decide(file, steer::state::digest(kFile));
+  ASSERT_EQ(d.outcome, Outcome::Restored) << d.message;
+  EXPECT_TRUE(d.deployment.ports[0].steering->flows.empty());
+  EXPECT_EQ(d.generations.at("p0"), 9u);
+}
+
 TEST_F(Journal, TheFirstChangeWritesABaseAndTheNextOnlyARecord) {
   steer::state::Journal j(dir);
   steer::Deployment run = changed();

@@ -13,15 +13,6 @@
 namespace steer::state {
 namespace {
 
-uint64_t fnv1a(const char* p, size_t n) {
-  uint64_t h = 14695981039346656037ull;
-  for (size_t i = 0; i < n; ++i) {
-    h ^= static_cast<unsigned char>(p[i]);
-    h *= 1099511628211ull;
-  }
-  return h;
-}
-
 bool plain(char c) {
   return c != ' ' && c != '%' && c != '\n' && c != '\r' && c != '\t';
 }
@@ -77,6 +68,15 @@ bool parse_body(std::string_view line, bool header, LoggedChange* out, std::stri
 
 }  // namespace
 
+uint64_t fnv1a64(std::string_view text) {
+  uint64_t h = 14695981039346656037ull;
+  for (unsigned char c : text) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  return h;
+}
+
 std::string format_record(const std::string& port, uint64_t generation, const SteeringChange& c) {
   std::string s = std::to_string(generation) + " ";
   put(s, port);
@@ -104,7 +104,7 @@ std::string format_record(const std::string& port, uint64_t generation, const St
     put_rule(s, r);
   }
   char sum[24];
-  std::snprintf(sum, sizeof sum, " ~%016" PRIx64 "\n", fnv1a(s.data(), s.size()));
+  std::snprintf(sum, sizeof sum, " ~%016" PRIx64 "\n", fnv1a64(s));
   return s + sum;
 }
 
@@ -114,7 +114,7 @@ bool parse_record(const std::string& line, LoggedChange* out, std::string* why) 
   uint64_t sum = 0;
   if (tilde == std::string::npos || line.size() - tilde != 18 ||
       std::from_chars(line.data() + tilde + 2, line.data() + line.size(), sum, 16).ptr != line.data() + line.size() ||
-      sum != fnv1a(line.data(), tilde)) {
+      sum != fnv1a64(std::string_view(line).substr(0, tilde))) {
     *why = "its checksum does not match";
     return false;
   }

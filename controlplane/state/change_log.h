@@ -18,6 +18,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "steer/change.h"
@@ -29,6 +30,10 @@ struct LoggedChange {
   uint64_t generation = 0;
   SteeringChange change;
 };
+
+// FNV-1a, 64 bit: a record's checksum and a deployment file's digest. Tells
+// damage from intact text; not a security hash.
+uint64_t fnv1a64(std::string_view text);
 
 // The record's line, '\n' included.
 std::string format_record(const std::string& port, uint64_t generation, const SteeringChange& c);

@@ -43,6 +43,13 @@ std::string canonical(Deployment d, bool keep_steering) {
   return to_yaml(d);
 }
 
+// The port named `name` if it is steered in `d`, else nullptr.
+PortConfig* steered_port(Deployment& d, const std::string& name) {
+  for (auto& p : d.ports)
+    if (p.name == name) return p.steering ? &p : nullptr;
+  return nullptr;
+}
+
 std::string generations_text(const std::map<std::string, uint64_t>& g) {
   std::string s;
   for (const auto& [port, gen] : g) s += (s.empty() ? "" : ", ") + port + " at generation " + std::to_string(gen);
@@ -52,13 +59,8 @@ std::string generations_text(const std::map<std::string, uint64_t>& g) {
 }  // namespace
 
 std::string digest(const std::string& text) {
-  uint64_t h = 14695981039346656037ull;  // FNV-1a, 64 bit
-  for (unsigned char c : text) {
-    h ^= c;
-    h *= 1099511628211ull;
-  }
   char buf[64];
-  std::snprintf(buf, sizeof buf, "fnv1a64:%016" PRIx64 ":%zu", h, text.size());
+  std::snprintf(buf, sizeof buf, "fnv1a64:%016" PRIx64 ":%zu", fnv1a64(text), text.size());
   return buf;
 }
 
@@ -144,11 +146,10 @@ Decision Journal::decide(const Deployment& file, const std::string& file_digest)
     return d;
   }
   Deployment& run = journaled.deployment;
-  for (const auto& entry : j.rules) {                             // the base's rules, beside the YAML
-    const std::string &name = entry.first, &text = entry.second;  // (clang: no structured bindings in lambdas)
-    auto port = std::find_if(run.ports.begin(), run.ports.end(), [&](const auto& p) { return p.name == name; });
+  for (const auto& [name, text] : j.rules) {  // the base's rules, beside the YAML
+    PortConfig* port = steered_port(run, name);
     std::string bad;
-    if (port == run.ports.end() || !port->steering)
+    if (!port)
       bad = "holds rules for port " + quote_name(name) + ", which has no steering there";
     else if (!port->steering->flows.empty())
       bad = "holds port " + quote_name(name) + "'s rules twice";
@@ -168,9 +169,9 @@ Decision Journal::decide(const Deployment& file, const std::string& file_digest)
   std::map<std::string, RuleIndex> indexes;
   for (size_t k = 0; k < j.changes.size(); ++k) {
     const LoggedChange& rec = j.changes[k];
-    auto port = std::find_if(run.ports.begin(), run.ports.end(), [&](const auto& p) { return p.name == rec.port; });
+    PortConfig* port = steered_port(run, rec.port);
     std::string bad;
-    if (port == run.ports.end() || !port->steering) {
+    if (!port) {
       bad = "names port " + quote_name(rec.port) + ", which has no steering there";
     } else if (rec.generation <= j.generations[rec.port]) {
       continue;  // already in the base (a crash between a new base and emptying the log)
@@ -250,7 +251,8 @@ bool Journal::archive(std::string* to, std::string* why) const {
 bool Journal::write(const Journaled& j, std::string* why, size_t* bytes) const {
   YAML::Emitter e;
   e << YAML::Comment(
-           "steerd's state journal: the running steering, rewritten atomically on every committed change.\n"
+           "steerd's state journal, its base: the running steering, replaced atomically; the changes since\n"
+           "are in changes.log beside it.\n"
            "Read at start (README \"State across restarts\"); do not edit, use steerctl diff and save.")
     << YAML::Newline;
   e << YAML::BeginMap;
@@ -312,10 +314,7 @@ void Keeper::commit() {
     fd_ = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
     if (fd_ < 0) return fail("cannot open " + log + ": " + std::strerror(errno));
     // The log's directory entry, durable before any record in it is answered.
-    const int dfd = ::open(j_.dir().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    const bool synced = dfd >= 0 && ::fsync(dfd) == 0;
-    if (dfd >= 0) ::close(dfd);
-    if (!synced) return fail("cannot fsync " + j_.dir() + ": " + std::strerror(errno));
+    if (!sync_dir(j_.dir(), &why)) return fail(why);
   }
   if (::ftruncate(fd_, 0) != 0 || ::fdatasync(fd_) != 0)
     return fail("cannot empty " + log + ": " + std::strerror(errno));
@@ -327,14 +326,7 @@ void Keeper::append(const std::string& port, uint64_t generation, const Steering
   if (!based_) return commit();
   const std::string rec = format_record(port, generation, c);
   if (log_bytes_ + rec.size() > std::max<uint64_t>(compact_at_, base_bytes_)) return commit();
-  size_t done = 0;
-  while (done < rec.size()) {
-    const ssize_t n = ::write(fd_, rec.data() + done, rec.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    done += size_t(n);
-  }
-  if (done == rec.size() && ::fdatasync(fd_) == 0) {
+  if (write_all(fd_, rec.data(), rec.size()) && ::fdatasync(fd_) == 0) {
     log_bytes_ += rec.size();
     return;
   }

@@ -10,6 +10,27 @@
 
 namespace steer {
 
+bool write_all(int fd, const char* p, size_t n) {
+  for (size_t off = 0; off < n;) {
+    const ssize_t k = ::write(fd, p + off, n - off);
+    if (k < 0 && errno == EINTR) continue;
+    if (k <= 0) return false;
+    off += size_t(k);
+  }
+  return true;
+}
+
+bool sync_dir(const std::string& dir, std::string* why) {
+  const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd < 0 || ::fsync(dfd) != 0) {
+    *why = "cannot fsync " + dir + ": " + std::strerror(errno);
+    if (dfd >= 0) ::close(dfd);
+    return false;
+  }
+  ::close(dfd);
+  return true;
+}
+
 bool replace_file(const std::string& path, const std::string& text, mode_t mode, std::string* why) {
   const size_t slash = path.rfind('/');
   const std::string dir = slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
@@ -19,14 +40,7 @@ bool replace_file(const std::string& path, const std::string& text, mode_t mode,
     *why = "cannot create a file in " + dir + ": " + std::strerror(errno);
     return false;
   }
-  bool ok = ::fchmod(fd, mode) == 0;
-  for (size_t off = 0; ok && off < text.size();) {
-    const ssize_t n = ::write(fd, text.data() + off, text.size() - off);
-    if (n < 0 && errno == EINTR) continue;
-    ok = n > 0;
-    if (ok) off += size_t(n);
-  }
-  ok = ok && ::fsync(fd) == 0;
+  const bool ok = ::fchmod(fd, mode) == 0 && write_all(fd, text.data(), text.size()) && ::fsync(fd) == 0;
   const int err = errno;
   ::close(fd);
   if (!ok) {
@@ -39,14 +53,7 @@ bool replace_file(const std::string& path, const std::string& text, mode_t mode,
     ::unlink(tmp.c_str());
     return false;
   }
-  const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd < 0 || ::fsync(dfd) != 0) {
-    *why = "cannot fsync " + dir + ": " + std::strerror(errno);
-    if (dfd >= 0) ::close(dfd);
-    return false;
-  }
-  ::close(dfd);
-  return true;
+  return sync_dir(dir, why);
 }
 
 }  // namespace steer

@@ -73,6 +73,13 @@ class Journal : public ::testing::Test {
     std::string why;
     ASSERT_TRUE(steer::state::Journal(dir).write(j, &why)) << why;
   }
+  // `base` written as steerd writes it against kFile, and read back.
+  steer::state::Decision restore(steer::state::Journaled base) const {
+    base.file_digest = steer::state::digest(kFile);
+    std::string why;
+    EXPECT_TRUE(steer::state::Journal(dir).write(base, &why)) << why;
+    return steer::state::Journal(dir).decide(file, steer::state::digest(kFile));
+  }
   size_t files() const {
     size_t n = 0;
     for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator(dir)) ++n;
@@ -367,11 +374,7 @@ TEST_F(Journal, TheBasesRulesReadBackAndADamagedOneIsRefused) {
   ASSERT_EQ(flows.size(), 300u);
   steer::state::Journaled base = steer::state::base_of(run, {{"p0", 4}});
   EXPECT_EQ(base.running_yaml.find("priority: 101"), std::string::npos) << "rules are not in the YAML";
-  base.file_digest = steer::state::digest(kFile);
-  steer::state::Journal j(dir);
-  std::string why;
-  ASSERT_TRUE(j.write(base, &why)) << why;
-  auto d = j.decide(file, steer::state::digest(kFile));
+  auto d = restore(base);
   ASSERT_EQ(d.outcome, Outcome::Restored) << d.message;
   EXPECT_EQ(d.generations.at("p0"), 4u);
   EXPECT_EQ(steer::to_yaml(d.deployment), steer::to_yaml(run));
@@ -382,8 +385,7 @@ TEST_F(Journal, TheBasesRulesReadBackAndADamagedOneIsRefused) {
     return at;
   }();
   text.insert(text.find(' ', line7), " nonsense");
-  ASSERT_TRUE(j.write(base, &why)) << why;
-  d = j.decide(file, steer::state::digest(kFile));
+  d = restore(base);
   EXPECT_EQ(d.outcome, Outcome::Archived) << d.message;
   EXPECT_NE(d.message.find("rule line 7"), std::string::npos) << d.message;
 }
@@ -391,12 +393,7 @@ TEST_F(Journal, TheBasesRulesReadBackAndADamagedOneIsRefused) {
 TEST_F(Journal, ABaseWithNoRulesReadsBackWithNoRules) {
   steer::Deployment run = file;
   run.ports[0].steering->flows = steer::RuleList{};
-  steer::state::Journaled base = steer::state::base_of(run, {{"p0", 9}});
-  base.file_digest = steer::state::digest(kFile);
-  steer::state::Journal j(dir);
-  std::string why;
-  ASSERT_TRUE(j.write(base, &why)) << why;
-  auto d = j.decide(file, steer::state::digest(kFile));
+  auto d = restore(steer::state::base_of(run, {{"p0", 9}}));
   ASSERT_EQ(d.outcome, Outcome::Restored) << d.message;
   EXPECT_TRUE(d.deployment.ports[0].steering->flows.empty());
   EXPECT_EQ(d.generations.at("p0"), 9u);

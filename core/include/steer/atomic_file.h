@@ -14,4 +14,10 @@ namespace steer {
 // target is untouched and no temporary is left.
 bool replace_file(const std::string& path, const std::string& text, mode_t mode, std::string* why);
 
+// Its parts, for a file appended to in place (the state journal's change log):
+// all of `n` bytes written (EINTR retried; false with errno set otherwise),
+// and a directory's entries made durable (false with *why naming it).
+bool write_all(int fd, const char* p, size_t n);
+bool sync_dir(const std::string& dir, std::string* why);
+
 }  // namespace steer

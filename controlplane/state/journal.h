@@ -4,8 +4,8 @@
 // Two files in STATE_DIR. running.yaml, the base: the running deployment
 // (its rules in change_log.h's rule form beside the YAML of the rest: the
 // YAML emitter costs 34-40 us a rule), each steered port's generation and the
-// identity of the deployment file it
-// was started from (or last reloaded), replaced atomically (a temporary in
+// identity of the deployment file it was started from (or last reloaded),
+// replaced atomically (a temporary in
 // the same directory, fsync, rename over the old one, fsync of the
 // directory). changes.log: every committed change since the base, one record
 // each, appended and fdatasync'd before the change is answered (change_log.h),

@@ -140,7 +140,7 @@ bool ControlServer::start(const ControlConfig& c, std::string* why) {
   b.SetResourceQuota(quota);
   // Per client: HTTP/2 lets one connection open at most this many streams at
   // once; the client's further calls wait for one to end. So one client
-  // cannot take all kMaxWatchStreams slots or all the threads.
+  // cannot take all kMaxStreams slots or all the threads.
   b.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS, rpc::kMaxStreamsPerClient);
   std::string where;
   if (!c.socket.empty()) {

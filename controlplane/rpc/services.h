@@ -14,9 +14,9 @@ namespace steer::rpc {
 namespace pb = ::steer::v1;
 
 // Bounds on what a client can make steerd hold (README "Robustness").
-constexpr int kMaxWatchStreams = 16;                // WatchStats + WatchEvents open at once, all clients
-constexpr int kMaxStreamsPerClient = 8;             // calls in flight on one client connection (HTTP/2 streams)
-constexpr uint32_t kMaxWatchIntervalMs = 60000;     // WatchStats interval_ms is clamped to [100, this]
+constexpr int kMaxStreams = 16;                  // WatchStats, WatchEvents and ChangeStream open at once, all clients
+constexpr int kMaxStreamsPerClient = 8;          // calls in flight on one client connection (HTTP/2 streams)
+constexpr uint32_t kMaxWatchIntervalMs = 60000;  // WatchStats interval_ms is clamped to [100, this]
 constexpr int kMaxMessageBytes = 16 * 1024 * 1024;  // a request larger than this is refused unread
 constexpr int kMaxServerThreads = 64;               // gRPC's sync server never runs more
 
@@ -27,22 +27,22 @@ struct Context {
   const Deployment& d;  // as started
   EventBus& events;
   const std::atomic<bool>& stopping;
-  std::atomic<int> streams{0};  // watch streams open now
+  std::atomic<int> streams{0};  // streams open now
   std::string config_file;      // the file steerd started from ("" for the embedded demo); Diff reads it
 };
 
-// Holds one of the kMaxWatchStreams slots for a stream's lifetime.
+// Holds one of the kMaxStreams slots for a stream's lifetime.
 class StreamSlot {
  public:
-  explicit StreamSlot(std::atomic<int>& n) : n_(n), ok_(n.fetch_add(1) < kMaxWatchStreams) {}
+  explicit StreamSlot(std::atomic<int>& n) : n_(n), ok_(n.fetch_add(1) < kMaxStreams) {}
   ~StreamSlot() { n_.fetch_sub(1); }
   StreamSlot(const StreamSlot&) = delete;
   StreamSlot& operator=(const StreamSlot&) = delete;
   bool ok() const { return ok_; }
   static grpc::Status refused() {
     return {grpc::StatusCode::RESOURCE_EXHAUSTED,
-            "steerd serves at most " + std::to_string(kMaxWatchStreams) +
-                " watch streams at once (stats --watch, events); close one and retry"};
+            "steerd serves at most " + std::to_string(kMaxStreams) +
+                " streams at once (stats --watch, events, change streams); close one and retry"};
   }
 
  private:
@@ -64,9 +64,12 @@ struct SteeringService final : ::steer::v1::SteeringService::Service {
   explicit SteeringService(Context& c) : m(c) {}
   grpc::Status GetSteering(grpc::ServerContext*, const pb::GetSteeringRequest* req, pb::Steering* out) override;
   grpc::Status Change(grpc::ServerContext*, const pb::ChangeRequest* req, pb::ChangeReport* out) override;
+  grpc::Status ChangeStream(grpc::ServerContext*,
+                            grpc::ServerReaderWriter<pb::ChangeReport, pb::ChangeRequest>* s) override;
   grpc::Status ListReports(grpc::ServerContext*, const pb::ListReportsRequest*, pb::ListReportsResponse* out) override;
 
  private:
+  grpc::Status change(const pb::ChangeRequest& req, pb::ChangeReport* out);
   Context& m;
 };
 

@@ -21,13 +21,35 @@ grpc::Status SteeringService::GetSteering(grpc::ServerContext*, const pb::GetSte
   return grpc::Status::OK;
 }
 
-grpc::Status SteeringService::Change(grpc::ServerContext*, const pb::ChangeRequest* req, pb::ChangeReport* out) {
-  const auto cur = m.dp.steering(req->port());
+grpc::Status SteeringService::change(const pb::ChangeRequest& req, pb::ChangeReport* out) {
+  // The RETA's size only sizes a spread or weights given without one; the
+  // whole configuration is not copied for anything else.
+  size_t reta_size = 0;
+  if (req.has_reta() && !req.reta().size())
+    if (const auto cur = m.dp.steering(req.port())) reta_size = cur->rss.reta.size();
   SteeringChange c;
-  if (auto s = from_proto(*req, cur ? cur->rss.reta.size() : 0, &c); !s.ok()) return s;
+  if (auto s = from_proto(req, reta_size, &c); !s.ok()) return s;
   ChangeReport rep;
-  if (auto errs = m.ctl.change(req->port(), c, &rep); !errs.empty()) return status_of(errs);
+  if (auto errs = m.ctl.change(req.port(), c, &rep); !errs.empty()) return status_of(errs);
   to_proto(rep, out);
+  return grpc::Status::OK;
+}
+
+grpc::Status SteeringService::Change(grpc::ServerContext*, const pb::ChangeRequest* req, pb::ChangeReport* out) {
+  return change(*req, out);
+}
+
+grpc::Status SteeringService::ChangeStream(grpc::ServerContext*,
+                                           grpc::ServerReaderWriter<pb::ChangeReport, pb::ChangeRequest>* s) {
+  StreamSlot slot(m.streams);
+  if (!slot.ok()) return StreamSlot::refused();
+  pb::ChangeRequest req;
+  for (uint64_t n = 1; s->Read(&req); ++n) {
+    pb::ChangeReport out;
+    if (auto st = change(req, &out); !st.ok())
+      return {st.error_code(), "change " + std::to_string(n) + " of this stream: " + st.error_message()};
+    if (!s->Write(out)) break;  // the client went away; what it sent so far is applied
+  }
   return grpc::Status::OK;
 }
 

@@ -11,7 +11,9 @@
 //   rule_scale rules=R changes=K inserts_per_s=.. total_s=.. live_p50_ms=.. live_max_ms=.. remove_ms=..
 // where live is the server's apply time (validation, table build, publish
 // until every dispatcher runs the new table) and total includes gRPC.
-// With --keep after K, the rules stay and nothing is removed.
+// With --keep after K, the rules stay and nothing is removed. With --stream,
+// the K changes go on one ChangeStream, back to back (way=stream in the
+// line), instead of one Change call each waiting for the last.
 #include <grpcpp/grpcpp.h>
 
 #include <algorithm>
@@ -19,48 +21,84 @@
 #include <cstdio>
 #include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "steer/v1/steer.grpc.pb.h"
 
 namespace {
 
-int rule_scale(steer::v1::SteeringService::Stub& stub, const std::string& port, int rules, int changes, bool keep) {
-  const int per = (rules + changes - 1) / changes;
-  std::vector<double> live;
-  const auto t0 = std::chrono::steady_clock::now();
-  int made = 0;
-  for (int c = 0; c < changes && made < rules; ++c) {
-    steer::v1::ChangeRequest req;
-    req.set_port(port);
-    for (int j = 0; j < per && made < rules; ++j, ++made) {
-      auto* r = req.add_add();
-      r->set_name("s" + std::to_string(made));
-      r->set_priority(1000 + uint32_t(made));
-      const uint32_t a = (198u << 24 | 18u << 16) + uint32_t(made);
-      r->mutable_match()->set_ipv4_dst(std::to_string(a >> 24) + "." + std::to_string((a >> 16) & 255) + "." +
-                                       std::to_string((a >> 8) & 255) + "." + std::to_string(a & 255) + "/32");
-      r->mutable_match()->mutable_udp_dst()->set_value(9000);
-      r->mutable_action()->set_queue(uint32_t(made % 2));
-    }
+// Change c of the rule_scale run: rules [first, first + n).
+steer::v1::ChangeRequest rules_change(const std::string& port, int first, int n) {
+  steer::v1::ChangeRequest req;
+  req.set_port(port);
+  for (int made = first; made < first + n; ++made) {
+    auto* r = req.add_add();
+    r->set_name("s" + std::to_string(made));
+    r->set_priority(1000 + uint32_t(made));
+    const uint32_t a = (198u << 24 | 18u << 16) + uint32_t(made);
+    r->mutable_match()->set_ipv4_dst(std::to_string(a >> 24) + "." + std::to_string((a >> 16) & 255) + "." +
+                                     std::to_string((a >> 8) & 255) + "." + std::to_string(a & 255) + "/32");
+    r->mutable_match()->mutable_udp_dst()->set_value(9000);
+    r->mutable_action()->set_queue(uint32_t(made % 2));
+  }
+  return req;
+}
+
+// One Change call after another, each waiting for its report.
+bool add_one_by_one(steer::v1::SteeringService::Stub& stub, const std::string& port, int rules, int per,
+                    std::vector<double>* live) {
+  for (int made = 0, c = 0; made < rules; made += per, ++c) {
+    const auto req = rules_change(port, made, std::min(per, rules - made));
     grpc::ClientContext ctx;
     steer::v1::ChangeReport rep;
     if (auto s = stub.Change(&ctx, req, &rep); !s.ok()) {
       std::fprintf(stderr, "change %d: %s\n", c, s.error_message().c_str());
-      return 1;
+      return false;
     }
-    live.push_back(rep.apply_us() / 1000.0);
+    live->push_back(rep.apply_us() / 1000.0);
   }
+  return true;
+}
+
+// The same changes on one ChangeStream: a thread writes them all while this
+// one reads the reports, so changes are in flight back to back.
+bool add_streamed(steer::v1::SteeringService::Stub& stub, const std::string& port, int rules, int per,
+                  std::vector<double>* live) {
+  grpc::ClientContext ctx;
+  auto stream = stub.ChangeStream(&ctx);
+  std::thread writer([&] {
+    for (int made = 0; made < rules; made += per)
+      if (!stream->Write(rules_change(port, made, std::min(per, rules - made)))) break;
+    stream->WritesDone();
+  });
+  steer::v1::ChangeReport rep;
+  while (stream->Read(&rep)) live->push_back(rep.apply_us() / 1000.0);
+  writer.join();
+  if (auto s = stream->Finish(); !s.ok()) {
+    std::fprintf(stderr, "change stream: %s\n", s.error_message().c_str());
+    return false;
+  }
+  return true;
+}
+
+int rule_scale(steer::v1::SteeringService::Stub& stub, const std::string& port, int rules, int changes, bool keep,
+               bool streamed) {
+  const int per = (rules + changes - 1) / changes;
+  std::vector<double> live;
+  const auto t0 = std::chrono::steady_clock::now();
+  if (!(streamed ? add_streamed : add_one_by_one)(stub, port, rules, per, &live)) return 1;
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   std::sort(live.begin(), live.end());
+  const char* way = streamed ? " way=stream" : "";
   if (keep) {
-    std::printf("rule_scale rules=%d changes=%zu inserts_per_s=%.0f total_s=%.2f live_p50_ms=%.2f live_max_ms=%.2f\n",
-                made, live.size(), made / secs, secs, live[live.size() / 2], live.back());
+    std::printf("rule_scale rules=%d changes=%zu%s inserts_per_s=%.0f total_s=%.2f live_p50_ms=%.2f live_max_ms=%.2f\n",
+                rules, live.size(), way, rules / secs, secs, live[live.size() / 2], live.back());
     return 0;
   }
   steer::v1::ChangeRequest rm;
   rm.set_port(port);
-  for (int i = 0; i < made; ++i) rm.add_remove("s" + std::to_string(i));
+  for (int i = 0; i < rules; ++i) rm.add_remove("s" + std::to_string(i));
   grpc::ClientContext ctx;
   steer::v1::ChangeReport rep;
   const auto r0 = std::chrono::steady_clock::now();
@@ -70,9 +108,9 @@ int rule_scale(steer::v1::SteeringService::Stub& stub, const std::string& port, 
   }
   const double remove_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - r0).count();
   std::printf(
-      "rule_scale rules=%d changes=%zu inserts_per_s=%.0f total_s=%.2f live_p50_ms=%.2f live_max_ms=%.2f "
+      "rule_scale rules=%d changes=%zu%s inserts_per_s=%.0f total_s=%.2f live_p50_ms=%.2f live_max_ms=%.2f "
       "remove_ms=%.1f\n",
-      made, live.size(), made / secs, secs, live[live.size() / 2], live.back(), remove_ms);
+      rules, live.size(), way, rules / secs, secs, live[live.size() / 2], live.back(), remove_ms);
   return 0;
 }
 
@@ -84,8 +122,19 @@ int main(int argc, char** argv) {
     args.SetMaxSendMessageSize(16 * 1024 * 1024);
     auto stub = steer::v1::SteeringService::NewStub(
         grpc::CreateCustomChannel(std::string("unix:") + argv[1], grpc::InsecureChannelCredentials(), args));
-    const bool keep = argc >= 8 && std::string(argv[7]) == "--keep";
-    return rule_scale(*stub, argv[2], std::atoi(argv[4]), std::max(1, std::atoi(argv[6])), keep);
+    bool keep = false, streamed = false;
+    for (int i = 7; i < argc; ++i) {
+      const std::string a = argv[i];
+      if (a == "--keep") {
+        keep = true;
+      } else if (a == "--stream") {
+        streamed = true;
+      } else {
+        std::fprintf(stderr, "unknown option %s: use --keep or --stream\n", argv[i]);
+        return 2;
+      }
+    }
+    return rule_scale(*stub, argv[2], std::max(1, std::atoi(argv[4])), std::max(1, std::atoi(argv[6])), keep, streamed);
   }
   if (argc < 3) {
     std::fprintf(stderr, "usage: %s SOCKET PORT [N]\n", argv[0]);

@@ -22,17 +22,20 @@ namespace {
 
 // plan_change's merge when nothing is removed, by the index: replaced rules
 // keep their positions, new ones append. Returns false when the merged rules
-// may be invalid (validate_steering then says why).
-bool merge_indexed(const SteeringChange& c, const RuleIndex& index, uint16_t queues, ChangePlan& p) {
+// may be invalid (validate_steering then says why). add_at[k]: where c.add[k]
+// landed, so the device delta finds the rule it replaced without a lookup.
+bool merge_indexed(const SteeringChange& c, const RuleIndex& index, uint16_t queues, ChangePlan& p,
+                   std::vector<uint32_t>& add_at) {
   RuleList& flows = p.after.flows;
   std::unordered_map<std::string_view, uint32_t> added;  // this change's new names
   added.reserve(c.add.size());
+  add_at.reserve(c.add.size());
   bool ok = true;
   for (const FlowRule& r : c.add) {
     ok = ok && rule_valid_alone(r, queues);
     uint32_t at;
-    if (auto it = index.by_name.find(r.name); it != index.by_name.end()) {
-      at = it->second;
+    if (uint32_t was = index.by_name.find(r.name, p.before.flows); was != NameIndex::kNone) {
+      at = was;
     } else if (auto a = added.find(r.name); a != added.end()) {
       at = a->second;
     } else {
@@ -40,10 +43,12 @@ bool merge_indexed(const SteeringChange& c, const RuleIndex& index, uint16_t que
       flows.push_back(r);
       added.emplace(flows[at].name, at);  // the chunk holding it does not move
       p.changed_at.push_back(at);
+      add_at.push_back(at);
       continue;
     }
     flows[at] = r;
     p.changed_at.push_back(at);
+    add_at.push_back(at);
   }
   std::sort(p.changed_at.begin(), p.changed_at.end());
   p.changed_at.erase(std::unique(p.changed_at.begin(), p.changed_at.end()), p.changed_at.end());
@@ -64,27 +69,69 @@ bool merge_indexed(const SteeringChange& c, const RuleIndex& index, uint16_t que
 
 }  // namespace
 
+uint32_t NameIndex::tag_of(std::string_view name) {
+  return uint32_t(std::hash<std::string_view>{}(name));
+}
+
+void NameIndex::clear() {
+  slots_.clear();
+  n_ = 0;
+}
+
+uint32_t NameIndex::find(std::string_view name, const RuleList& rules) const {
+  if (slots_.empty()) return kNone;
+  const uint32_t tag = tag_of(name);
+  const size_t mask = slots_.size() - 1;
+  for (size_t i = tag & mask;; i = (i + 1) & mask) {
+    const Slot& s = slots_[i];
+    if (!s.pos1) return kNone;
+    if (s.tag == tag && rules[s.pos1 - 1].name == name) return s.pos1 - 1;
+  }
+}
+
+void NameIndex::insert(std::string_view name, uint32_t pos) {
+  if (2 * (n_ + 1) > slots_.size()) grow();
+  const uint32_t tag = tag_of(name);
+  const size_t mask = slots_.size() - 1;
+  size_t i = tag & mask;
+  while (slots_[i].pos1) i = (i + 1) & mask;
+  slots_[i] = Slot{tag, pos + 1};
+  ++n_;
+}
+
+void NameIndex::grow() {
+  std::vector<Slot> old(std::max<size_t>(16, 2 * slots_.size()));
+  old.swap(slots_);
+  const size_t mask = slots_.size() - 1;
+  for (const Slot& s : old)
+    if (s.pos1) {
+      size_t i = s.tag & mask;
+      while (slots_[i].pos1) i = (i + 1) & mask;
+      slots_[i] = s;
+    }
+}
+
 void RuleIndex::build(const RuleList& rules) {
   by_name.clear();
   by_priority.clear();
-  by_name.reserve(rules.size());
   by_priority.reserve(rules.size());
   for (uint32_t i = 0; i < rules.size(); ++i) {
-    by_name.emplace(rules[i].name, i);
+    if (by_name.find(rules[i].name, rules) == NameIndex::kNone) by_name.insert(rules[i].name, i);
     by_priority.emplace(rules[i].priority, i);
   }
 }
 
 void RuleIndex::update(const ChangePlan& p) {
   if (!p.incremental) return build(p.after.flows);
+  // Incremental: a rule replaced keeps its name and position, so names only
+  // gain the rules appended; a replaced rule's priority may have moved.
   for (uint32_t at : p.changed_at)
     if (at < p.before.flows.size()) {
       const FlowRule& old = p.before.flows[at];
-      if (auto it = by_name.find(old.name); it != by_name.end() && it->second == at) by_name.erase(it);
       if (auto it = by_priority.find(old.priority); it != by_priority.end() && it->second == at) by_priority.erase(it);
     }
   for (uint32_t at : p.changed_at) {
-    by_name[p.after.flows[at].name] = at;
+    if (at >= p.before.flows.size()) by_name.insert(p.after.flows[at].name, at);
     by_priority[p.after.flows[at].priority] = at;
   }
 }
@@ -102,8 +149,9 @@ std::vector<ConfigError> plan_change(const std::string& port, const SteeringConf
   if (c.reta) next.rss.reta = *c.reta;
   p.incremental = index && c.remove.empty();
   bool valid = false;
+  std::vector<uint32_t> add_at;
   if (p.incremental) {
-    valid = merge_indexed(c, *index, queues, p);
+    valid = merge_indexed(c, *index, queues, p, add_at);
   } else {
     // By name through an index, not a scan per rule: a change of 100,000
     // rules against 100,000 would otherwise compare names 10^10 times.
@@ -149,15 +197,7 @@ std::vector<ConfigError> plan_change(const std::string& port, const SteeringConf
     was.reserve(before.flows.size());
     for (const FlowRule& r : before.flows) was.emplace(r.name, &r);
   }
-  auto old_rule = [&](const std::string& name) -> const FlowRule* {
-    if (p.incremental) {
-      auto it = index->by_name.find(name);
-      return it == index->by_name.end() ? nullptr : &before.flows[it->second];
-    }
-    auto it = was.find(name);
-    return it == was.end() ? nullptr : it->second;
-  };
-  for (const std::string& name : c.remove) p.destroyed.push_back(*old_rule(name));  // merged above: it exists
+  for (const std::string& name : c.remove) p.destroyed.push_back(*was.at(name));  // merged above: it exists
   const std::unordered_set<std::string_view> removed_names(c.remove.begin(), c.remove.end());
   std::unordered_map<std::string_view, size_t> last;  // a name added twice: the later one is what runs
   last.reserve(c.add.size());
@@ -165,7 +205,12 @@ std::vector<ConfigError> plan_change(const std::string& port, const SteeringConf
   for (size_t k = 0; k < c.add.size(); ++k) {
     const FlowRule& r = c.add[k];
     if (last[r.name] != k) continue;
-    const FlowRule* old = old_rule(r.name);
+    const FlowRule* old = nullptr;
+    if (p.incremental) {
+      if (add_at[k] < before.flows.size()) old = &before.flows[add_at[k]];
+    } else if (auto it = was.find(r.name); it != was.end()) {
+      old = it->second;
+    }
     const bool removed = removed_names.count(r.name) != 0;
     if (old && *old == r && !removed) continue;
     p.create.push_back(r);

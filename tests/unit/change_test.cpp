@@ -186,12 +186,31 @@ TEST(Change, IndexedPlanIsTheSameAsAFullOne) {
     s = fast.after;
     RuleIndex fresh;
     fresh.build(s.flows);
-    ASSERT_EQ(kept.by_name, fresh.by_name) << "step " << step;
+    ASSERT_EQ(kept.by_name.size(), s.flows.size()) << "step " << step;
+    for (uint32_t i = 0; i < s.flows.size(); ++i) ASSERT_EQ(kept.by_name.find(s.flows[i].name, s.flows), i);
+    ASSERT_EQ(kept.by_name.find("never added", s.flows), NameIndex::kNone);
     ASSERT_EQ(kept.by_priority, fresh.by_priority) << "step " << step;
   }
   EXPECT_GT(accepted, 60u);
   EXPECT_GT(refused, 60u);
   EXPECT_GT(replaced, 100u);
+}
+
+// The controller's name index over 50,000 rules, grown from empty: every
+// name at its position, names never added and names of the same length
+// absent.
+TEST(RuleIndex, NamesFindTheirPositionsAndOthersAreAbsent) {
+  RuleList rules;
+  for (uint32_t i = 0; i < 50000; ++i) rules.push_back(FlowRule{"rule-" + std::to_string(i), i, {}, {}});
+  RuleIndex ix;
+  ix.build(rules);
+  ASSERT_EQ(ix.by_name.size(), rules.size());
+  for (uint32_t i = 0; i < rules.size(); ++i) ASSERT_EQ(ix.by_name.find(rules[i].name, rules), i);
+  for (uint32_t i = 50000; i < 60000; ++i)
+    ASSERT_EQ(ix.by_name.find("rule-" + std::to_string(i), rules), NameIndex::kNone);
+  ASSERT_EQ(ix.by_name.find("", rules), NameIndex::kNone);
+  NameIndex empty;
+  EXPECT_EQ(empty.find("rule-1", rules), NameIndex::kNone);
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -73,8 +74,35 @@ struct ChangePlan {
 // plans many changes against the same port (the controller) keeps one and
 // updates it with each plan it applied, so that planning a change costs what
 // the change touches, not the number of rules.
+//
+// Names to positions: open addressing with linear probing over 8-byte slots
+// (32 bits of the name's hash, position + 1); the name itself stays in the
+// rule list and is compared on a hash match. A std::unordered_map<string>
+// took a node and a string a name and three cache misses a lookup, about a
+// sixth of a 100-rule change's time at 100,000 rules.
+class NameIndex {
+ public:
+  static constexpr uint32_t kNone = UINT32_MAX;
+  void clear();
+  size_t size() const { return n_; }
+  // Where `name` is in `rules` (the list this index is of), or kNone.
+  uint32_t find(std::string_view name, const RuleList& rules) const;
+  // `name` is not in the index yet.
+  void insert(std::string_view name, uint32_t pos);
+
+ private:
+  struct Slot {
+    uint32_t tag = 0;   // the name's hash, low 32 bits; also where its probe starts
+    uint32_t pos1 = 0;  // position + 1; 0: empty
+  };
+  static uint32_t tag_of(std::string_view name);
+  void grow();
+  std::vector<Slot> slots_;  // a power of two, at most half full
+  size_t n_ = 0;
+};
+
 struct RuleIndex {
-  std::unordered_map<std::string, uint32_t> by_name;
+  NameIndex by_name;
   std::unordered_map<uint32_t, uint32_t> by_priority;
   void build(const RuleList& rules);
   // After `p` (planned with this index) was applied: the index of p.after.

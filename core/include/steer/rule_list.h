@@ -4,8 +4,9 @@
 // copies the running rule set several times (the state it was planned
 // against, the plan's before and after, the running config it becomes); with
 // a plain vector each of those copied every rule, so a change of 100 rules
-// against 100,000 cost milliseconds. Here a copy is one pointer per chunk and
-// a change of k rules copies at most k chunks.
+// against 100,000 cost milliseconds. Here a copy is one pointer (the table of
+// chunks is shared as well); the first write to a copy copies the table, one
+// pointer per chunk, and a change of k rules copies at most k chunks.
 //
 // It behaves as a vector of FlowRule for what steering code does with one:
 // size, index, iterate, push_back, resize, compare. Copies may be read from
@@ -85,7 +86,7 @@ class RuleList {
 
   size_t size() const { return size_; }
   bool empty() const { return size_ == 0; }
-  const FlowRule& operator[](size_t i) const { return (*chunks_[i >> kShift])[i & (kChunk - 1)]; }
+  const FlowRule& operator[](size_t i) const { return (*(*table_)[i >> kShift])[i & (kChunk - 1)]; }
   // Takes this copy's own chunk first when another copy shares it.
   FlowRule& operator[](size_t i) { return own(i >> kShift)[i & (kChunk - 1)]; }
   const FlowRule& back() const { return (*this)[size_ - 1]; }
@@ -100,50 +101,67 @@ class RuleList {
 
   void push_back(FlowRule r) {
     if ((size_ & (kChunk - 1)) == 0) {
-      chunks_.push_back(std::make_shared<Chunk>());
-      chunks_.back()->reserve(kChunk);
+      table().push_back(std::make_shared<Chunk>());
+      table_->back()->reserve(kChunk);
     }
-    own(chunks_.size() - 1).push_back(std::move(r));
+    own(table_->size() - 1).push_back(std::move(r));
     ++size_;
   }
   void pop_back() { resize(size_ - 1); }
   void resize(size_t n) {
     if (n < size_) {  // whole chunks go without being copied; only a partly kept last one is taken
-      chunks_.resize((n + kChunk - 1) >> kShift);
+      table().resize((n + kChunk - 1) >> kShift);
       size_ = n;
-      if (n & (kChunk - 1)) own(chunks_.size() - 1).resize(n & (kChunk - 1));
+      if (n & (kChunk - 1)) own(table_->size() - 1).resize(n & (kChunk - 1));
     }
     while (size_ < n) push_back(FlowRule{});
   }
-  void reserve(size_t n) { chunks_.reserve((n + kChunk - 1) >> kShift); }
+  void reserve(size_t n) { table().reserve((n + kChunk - 1) >> kShift); }
   void clear() {
-    chunks_.clear();
+    table_.reset();
     size_ = 0;
   }
   // True when `o` is a copy of this one that neither has changed since (the
   // same chunks): equal without comparing rules.
-  bool shares_all(const RuleList& o) const { return size_ == o.size_ && chunks_ == o.chunks_; }
+  bool shares_all(const RuleList& o) const {
+    return size_ == o.size_ && (table_ == o.table_ || !size_ || *table_ == *o.table_);
+  }
 
   friend bool operator==(const RuleList& a, const RuleList& b) {
     if (a.size_ != b.size_) return false;
-    for (size_t c = 0; c < a.chunks_.size(); ++c)
-      if (a.chunks_[c] != b.chunks_[c] && *a.chunks_[c] != *b.chunks_[c]) return false;
+    if (a.table_ == b.table_ || !a.size_) return true;
+    for (size_t c = 0; c < a.table_->size(); ++c)
+      if ((*a.table_)[c] != (*b.table_)[c] && *(*a.table_)[c] != *(*b.table_)[c]) return false;
     return true;
   }
   friend bool operator==(const RuleList& a, const std::vector<FlowRule>& b) { return a == RuleList(b); }
 
  private:
+  using Table = std::vector<std::shared_ptr<Chunk>>;
+  // The table of chunks, this copy's own: copied (its chunk pointers, not
+  // the rules) when another copy shares it.
+  Table& table() {
+    if (!table_)
+      table_ = std::make_shared<Table>();
+    else if (table_.use_count() != 1)
+      table_ = std::make_shared<Table>(*table_);
+    return *table_;
+  }
   Chunk& own(size_t c) {
-    if (chunks_[c].use_count() != 1) {
+    auto& chunk = table()[c];
+    if (chunk.use_count() != 1) {
       auto mine = std::make_shared<Chunk>();
       mine->reserve(kChunk);
-      *mine = *chunks_[c];
-      chunks_[c] = std::move(mine);
+      *mine = *chunk;
+      chunk = std::move(mine);
     }
-    return *chunks_[c];
+    return *chunk;
   }
 
-  std::vector<std::shared_ptr<Chunk>> chunks_;
+  // Copying a list copies one pointer: the table and the chunks are shared
+  // until one copy writes (a change's plan copies the port's rules several
+  // times and writes a few of them).
+  std::shared_ptr<Table> table_;
   size_t size_ = 0;
 };
 

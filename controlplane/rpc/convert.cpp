@@ -198,10 +198,11 @@ grpc::Status from_proto(const pb::ChangeRequest& req, size_t reta_size, Steering
       c->reta = reta_weights(size, w);
     }
   }
+  c->add.reserve(size_t(req.add_size()));
   for (int i = 0; i < req.add_size(); ++i) {
     FlowRule r;
     if (auto s = from_proto(req.add(i), "add[" + std::to_string(i) + "]", &r); !s.ok()) return s;
-    c->add.push_back(r);
+    c->add.push_back(std::move(r));
   }
   for (const auto& n : req.remove()) c->remove.push_back(n);
   return grpc::Status::OK;

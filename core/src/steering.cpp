@@ -159,8 +159,11 @@ inline uint32_t SteeringTable::Group::find(const uint64_t* masked, uint64_t h) c
 }
 
 inline uint32_t SteeringTable::Group::probe(const uint64_t* masked, uint64_t h) const {
+  // The signature first: a slot of another key costs no read of its key.
+  const uint32_t s = uint32_t(h >> 32);
   uint32_t i = uint32_t(h) & slot_mask;
-  while (slots[i].rule != kEmpty && std::memcmp(&keys[size_t(i) * n_used], masked, n_used * sizeof(uint64_t)) != 0)
+  while (slots[i].rule != kEmpty &&
+         (slots[i].sig != s || std::memcmp(&keys[size_t(i) * n_used], masked, n_used * sizeof(uint64_t)) != 0))
     i = (i + 1) & slot_mask;
   return i;
 }
@@ -183,7 +186,7 @@ void SteeringTable::Group::size_for(size_t n) {
   keys.assign(cap * n_used, 0);
 }
 
-void SteeringTable::Group::place(const uint64_t* masked, uint64_t h, uint32_t rule) {
+void SteeringTable::Group::place(const uint64_t* masked, uint64_t h, uint32_t rule, uint32_t i) {
   if (2 * (size_t(occupied) + 1) > slots.size()) {  // grow: every key to its slot in a table twice the size
     std::vector<Slot> old_slots = std::move(slots);
     std::vector<uint64_t> old_keys = std::move(keys);
@@ -192,13 +195,13 @@ void SteeringTable::Group::place(const uint64_t* masked, uint64_t h, uint32_t ru
       if (old_slots[j].rule != kEmpty) {
         const uint64_t* k = &old_keys[j * n_used];
         const uint64_t kh = hash(k);
-        const uint32_t i = probe(k, kh);
-        slots[i] = old_slots[j];
-        std::memcpy(&keys[size_t(i) * n_used], k, n_used * sizeof(uint64_t));
+        const uint32_t at = probe(k, kh);
+        slots[at] = old_slots[j];
+        std::memcpy(&keys[size_t(at) * n_used], k, n_used * sizeof(uint64_t));
         ++occupied;
       }
+    i = probe(masked, h);
   }
-  const uint32_t i = probe(masked, h);
   slots[i] = Slot{uint32_t(h >> 32), rule};
   std::memcpy(&keys[size_t(i) * n_used], masked, n_used * sizeof(uint64_t));
   ++occupied;
@@ -390,7 +393,7 @@ void SteeringTable::insert_rule(Group& g, const Key& value, uint32_t rule) {
   const uint32_t prio = rules_[rule].priority;
   g.best_priority = std::min(g.best_priority, prio);
   if (g.slots[i].rule == Group::kEmpty) {
-    g.place(masked, h, rule);
+    g.place(masked, h, rule, i);
   } else if (prio < rules_[g.slots[i].rule].priority) {
     next_same_[rule] = g.slots[i].rule;
     g.slots[i].rule = rule;
@@ -405,7 +408,7 @@ void SteeringTable::insert_rule(Group& g, const Key& value, uint32_t rule) {
     const uint64_t fh = c->filter.mask_words(words, fm);
     const uint32_t j = c->filter.probe(fm, fh);
     if (c->filter.slots[j].rule == Group::kEmpty)
-      c->filter.place(fm, fh, 1);
+      c->filter.place(fm, fh, 1, j);
     else
       ++c->filter.slots[j].rule;
   }
@@ -462,7 +465,7 @@ void SteeringTable::fill_filter(Cluster& c) {
       const uint64_t fh = c.filter.mask_words(words, fm);
       const uint32_t j = c.filter.probe(fm, fh);
       if (c.filter.slots[j].rule == Group::kEmpty)
-        c.filter.place(fm, fh, n);
+        c.filter.place(fm, fh, n, j);
       else
         c.filter.slots[j].rule += n;
     }

@@ -138,7 +138,7 @@ class SteeringTable {
     uint32_t probe(const uint64_t* masked, uint64_t h) const;
     // Stores `rule` for `masked` at probe()'s empty slot i (growing first
     // when at half load, so `i` is re-probed).
-    void place(const uint64_t* masked, uint64_t h, uint32_t rule);
+    void place(const uint64_t* masked, uint64_t h, uint32_t rule, uint32_t i);
     void remove_slot(uint32_t i);  // backward-shift deletion: no tombstones
     // The key words of `words` under the mask; returns their hash.
     uint64_t mask_words(const uint64_t* words, uint64_t* masked) const;

@@ -130,7 +130,8 @@ class SteeringTable {
     std::vector<uint64_t> keys;  // per slot: n_used masked words
     static constexpr uint32_t kEmpty = UINT32_MAX;
     void set_mask(const Key& m);
-    void size_for(size_t n);  // empty, with room for n keys
+    void size_for(size_t n);    // empty, with room for n keys
+    void reserve(size_t more);  // room for `more` keys beyond those held, without growing on the way
     uint64_t hash(const uint64_t* masked) const;
     // The rule index stored for `masked` (n_used words), or kEmpty.
     uint32_t find(const uint64_t* masked, uint64_t h) const;

@@ -27,8 +27,7 @@ namespace {
 bool merge_indexed(const SteeringChange& c, const RuleIndex& index, uint16_t queues, ChangePlan& p,
                    std::vector<uint32_t>& add_at) {
   RuleList& flows = p.after.flows;
-  std::unordered_map<std::string_view, uint32_t> added;  // this change's new names
-  added.reserve(c.add.size());
+  NameIndex added;  // this change's new names, positions in flows
   add_at.reserve(c.add.size());
   bool ok = true;
   for (const FlowRule& r : c.add) {
@@ -36,12 +35,12 @@ bool merge_indexed(const SteeringChange& c, const RuleIndex& index, uint16_t que
     uint32_t at;
     if (uint32_t was = index.by_name.find(r.name, p.before.flows); was != NameIndex::kNone) {
       at = was;
-    } else if (auto a = added.find(r.name); a != added.end()) {
-      at = a->second;
+    } else if (uint32_t a = added.find(r.name, flows); a != NameIndex::kNone) {
+      at = a;
     } else {
       at = uint32_t(flows.size());
       flows.push_back(r);
-      added.emplace(flows[at].name, at);  // the chunk holding it does not move
+      added.insert(r.name, at);
       p.changed_at.push_back(at);
       add_at.push_back(at);
       continue;

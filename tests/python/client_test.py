@@ -96,6 +96,38 @@ port = steer_pb2_grpc.PortsStub(channel).GetPort(steer_pb2.GetPortRequest(port="
 assert port.name == "p0" and port.rx_queues == 2 and len(port.queues) == 4, port
 print("multi-change refused whole; GetPort ok")
 
+# ChangeStream: changes in flight on one stream are applied in the order sent
+# (the second replaces the first's rule, so the rule left says which ran
+# last), each answered in order; the fourth is invalid, so the stream ends
+# with its error naming it, and the fifth is never applied.
+def rule(name, prio, queue):
+    return steer_pb2.FlowRule(name=name, priority=prio,
+                              match=steer_pb2.FlowMatch(ipv4_dst="198.51.100.%d/32" % (prio - 400)),
+                              action=steer_pb2.FlowAction(queue=queue))
+
+
+sent = [steer_pb2.ChangeRequest(port="p0", add=[rule("st-a", 500, 0)]),
+        steer_pb2.ChangeRequest(port="p0", add=[rule("st-a", 501, 1)]),
+        steer_pb2.ChangeRequest(port="p0", add=[rule("st-b", 502, 0)]),
+        steer_pb2.ChangeRequest(port="p0", add=[rule("st-bad", 503, 7)]),
+        steer_pb2.ChangeRequest(port="p0", add=[rule("st-c", 504, 0)])]
+reports = []
+try:
+    for r in steering.ChangeStream(iter(sent), timeout=10):
+        reports.append(r)
+    raise SystemExit("a change stream with an invalid change ended without its error")
+except grpc.RpcError as e:
+    assert e.code() == grpc.StatusCode.INVALID_ARGUMENT, e
+    assert e.details().startswith("change 4 of this stream: ") and "queue" in e.details(), e.details()
+assert len(reports) == 3, reports
+gens = [r.generation for r in reports]
+assert gens == sorted(gens) and len(set(gens)) == 3, gens  # steerctl's changes may come between
+after = {f.name: f for f in steering.GetSteering(steer_pb2.GetSteeringRequest(port="p0"), timeout=5).flows}
+assert after["st-a"].priority == 501 and after["st-a"].action.queue == 1, after["st-a"]
+assert "st-b" in after and "st-bad" not in after and "st-c" not in after, sorted(after)
+steering.Change(steer_pb2.ChangeRequest(port="p0", remove=["st-a", "st-b"]), timeout=5)
+print("change stream: 3 applied in order (generations %s), the 4th refused by name, the 5th not read" % gens)
+
 stats = steer_pb2_grpc.StatsStub(channel).GetStats(steer_pb2.GetStatsRequest(), timeout=5)
 print("stats: rx", stats.rx, "tx", stats.tx, "reordered", stats.reordered)
 print("PASS python client")

@@ -1,5 +1,6 @@
 #include "change_log.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cinttypes>
@@ -18,6 +19,10 @@ bool plain(char c) {
 }
 
 void put(std::string& out, const std::string& v) {
+  if (std::all_of(v.begin(), v.end(), plain)) {  // most texts: nothing to escape
+    out += v;
+    return;
+  }
   for (char c : v) {
     if (plain(c)) {
       out += c;

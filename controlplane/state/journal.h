@@ -14,7 +14,7 @@
 // (a crash between a new base and emptying the log), a last record a crash cut
 // short is dropped (never answered), any other bad record makes the journal
 // unusable. The base is rewritten (and the log emptied) when the log outgrows
-// it (at least 1 MiB), at start, and on a reload.
+// twice its size (at least 1 MiB), at start, and on a reload.
 //
 // At start, decide() says what to run, in this order of precedence:
 //   1. no journal: the file, every port at generation 0;

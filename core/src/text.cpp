@@ -172,6 +172,7 @@ const std::vector<std::string> kRuleActionKeys = {"queue", "rss", "drop", "mark"
 
 std::vector<RuleField> rule_fields(const FlowRule& r) {
   std::vector<RuleField> f;
+  f.reserve(4);  // most rules: a few match fields and one action
   const FlowMatch& m = r.match;
   char b[16];
   if (m.eth_type) {

@@ -3,7 +3,8 @@
 # running steerd (configs/steering.yaml: memif, software steering), in one
 # change and in 1,000 changes, and steerd's memory per rule. Prints one
 # "rule_scale ..." line per way (steer-bench-rpc says what each field is), a
-# third for 1,000 one-rule changes (the per-call floor, same sitting), and
+# third for 1,000 one-rule changes (the per-call floor, same sitting), the
+# last two again on a ChangeStream (way=stream), and
 #   rule_memory rules=N rss_before_kb=.. rss_after_kb=.. bytes_per_rule=..
 # usage: rule_scale.sh [build dir]   env: RULES (100000), STATE=1 journals
 # every change to a --state-dir (the unit's default) as well.
@@ -37,6 +38,10 @@ start
 # The per-call floor in the same sitting: 1,000 changes of one rule each
 # against at most 1,000 (gRPC round trip, dispatcher adoption, client).
 "$build/tools/bench/steer-bench-rpc" "$work/ctl.sock" p0 --rules 1000 --changes 1000
+# The same two on one ChangeStream (way=stream): the changes in flight back
+# to back, applied in order, instead of one round trip each.
+"$build/tools/bench/steer-bench-rpc" "$work/ctl.sock" p0 --rules "$R" --changes 1000 --stream
+"$build/tools/bench/steer-bench-rpc" "$work/ctl.sock" p0 --rules 1000 --changes 1000 --stream
 # Memory on a fresh steerd (freed memory stays in malloc's arenas): the rules
 # added and left in place (the table, the configuration copy, the control
 # side's copies), against the same steerd before.

@@ -29,6 +29,7 @@ bool merge_indexed(const SteeringChange& c, const RuleIndex& index, uint16_t que
   RuleList& flows = p.after.flows;
   NameIndex added;  // this change's new names, positions in flows
   add_at.reserve(c.add.size());
+  for (const FlowRule& r : c.add) index.by_name.prefetch(r.name);
   bool ok = true;
   for (const FlowRule& r : c.add) {
     ok = ok && rule_valid_alone(r, queues);

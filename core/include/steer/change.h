@@ -89,6 +89,11 @@ class NameIndex {
   uint32_t find(std::string_view name, const RuleList& rules) const;
   // `name` is not in the index yet.
   void insert(std::string_view name, uint32_t pos);
+  // Starts loading the slot find(name) reads first: a batch of names warmed
+  // together costs about one miss, not one each.
+  void prefetch(std::string_view name) const {
+    if (!slots_.empty()) __builtin_prefetch(&slots_[tag_of(name) & (slots_.size() - 1)]);
+  }
 
  private:
   struct Slot {

@@ -582,7 +582,9 @@ void SteeringTable::update(const RssConfig& rss, const std::vector<FlowRule>& er
       const Group& g = groups_[group[k]];
       uint64_t words[kKeyWords], masked[kKeyWords];
       for (size_t w = 0; w < kKeyWords; ++w) words[w] = values[k].word(w);
-      __builtin_prefetch(g.slot_for(g.mask_words(words, masked)), 1);
+      const uint64_t h = g.mask_words(words, masked);
+      __builtin_prefetch(g.slot_for(h), 1);
+      __builtin_prefetch(&g.keys[size_t(uint32_t(h) & g.slot_mask) * g.n_used], 1);  // where place() writes
     }
   }
   for (size_t k = 0; k < insert.size(); ++k) {

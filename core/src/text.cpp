@@ -197,7 +197,7 @@ std::vector<RuleField> rule_fields(const FlowRule& r) {
   return f;
 }
 
-std::string set_rule_field(FlowRule* r, const std::string& key, const std::string& t) {
+std::string set_rule_field(FlowRule* r, std::string_view key, const std::string& t) {
   FlowMatch& m = r->match;
   FlowActionSpec& a = r->action;
   uint64_t v = 0;

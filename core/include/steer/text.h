@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -55,7 +56,7 @@ std::vector<RuleField> rule_fields(const FlowRule& r);
 
 // Sets one match or action field of `r` from its text. Returns "" or what is
 // wrong and what to write instead. List fields (rss) take "0,1" or "0-3".
-std::string set_rule_field(FlowRule* r, const std::string& key, const std::string& text);
+std::string set_rule_field(FlowRule* r, std::string_view key, const std::string& text);
 
 // The names set_rule_field takes under match: and under action:.
 extern const std::vector<std::string> kRuleMatchKeys;

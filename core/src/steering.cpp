@@ -144,27 +144,25 @@ inline uint64_t SteeringTable::Group::mask_words(const uint64_t* words, uint64_t
   return hash(masked);
 }
 
+// Slot i (occupied) holds `masked`. The signature first: a slot of another
+// key costs no read of its key.
+inline bool SteeringTable::Group::holds(uint32_t i, const uint64_t* masked, uint32_t sig) const {
+  if (slots[i].sig != sig) return false;
+  const uint64_t* k = &keys[size_t(i) * n_used];
+  uint64_t diff = 0;
+  for (uint8_t u = 0; u < n_used; ++u) diff |= k[u] ^ masked[u];
+  return !diff;
+}
+
 inline uint32_t SteeringTable::Group::find(const uint64_t* masked, uint64_t h) const {
-  const uint32_t s = uint32_t(h >> 32);
-  const Slot* sl = slots.data();
-  for (uint32_t i = uint32_t(h) & slot_mask;; i = (i + 1) & slot_mask) {
-    if (sl[i].rule == kEmpty) return kEmpty;
-    if (sl[i].sig == s) {
-      const uint64_t* k = &keys[size_t(i) * n_used];
-      uint64_t diff = 0;
-      for (uint8_t u = 0; u < n_used; ++u) diff |= k[u] ^ masked[u];
-      if (!diff) return sl[i].rule;
-    }
-  }
+  const uint32_t i = probe(masked, h);
+  return slots[i].rule;  // kEmpty at an empty slot
 }
 
 inline uint32_t SteeringTable::Group::probe(const uint64_t* masked, uint64_t h) const {
-  // The signature first: a slot of another key costs no read of its key.
-  const uint32_t s = uint32_t(h >> 32);
+  const uint32_t sig = uint32_t(h >> 32);
   uint32_t i = uint32_t(h) & slot_mask;
-  while (slots[i].rule != kEmpty &&
-         (slots[i].sig != s || std::memcmp(&keys[size_t(i) * n_used], masked, n_used * sizeof(uint64_t)) != 0))
-    i = (i + 1) & slot_mask;
+  while (slots[i].rule != kEmpty && !holds(i, masked, sig)) i = (i + 1) & slot_mask;
   return i;
 }
 

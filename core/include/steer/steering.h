@@ -137,6 +137,7 @@ class SteeringTable {
     uint32_t find(const uint64_t* masked, uint64_t h) const;
     // The slot holding `masked`, or the empty slot where it would go.
     uint32_t probe(const uint64_t* masked, uint64_t h) const;
+    bool holds(uint32_t i, const uint64_t* masked, uint32_t sig) const;
     // Stores `rule` for `masked` at probe()'s empty slot i (growing first
     // when at half load, so `i` is re-probed).
     void place(const uint64_t* masked, uint64_t h, uint32_t rule, uint32_t i);

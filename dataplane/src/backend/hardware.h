@@ -12,6 +12,7 @@
 
 #include "../worker/worker.h"
 #include "backend.h"
+#include "steer/running_table.h"
 
 namespace steer {
 
@@ -46,13 +47,17 @@ class HardwareBackend final : public SteeringBackend {
                             bool* reta_set);
   std::string undo(const ChangePlan& p, Flows& created, const std::vector<FlowRule>& destroyed, bool hashed,
                    bool reta_set);
-  void retire_drain();
+  // Unpublishes the drain; returns it once no worker can read it, or null
+  // when one that stopped polling still may (then it is never freed).
+  std::unique_ptr<HwDrain> retire_drain();
+  void give_back_table(const ChangePlan& p, bool applied);
 
   std::unique_ptr<SteeringDevice> dev_;
   HwCaps caps_;
   HwShared shared_;
   Flows flows_;
   std::vector<Worker*> pollers_;
+  RunningTable running_;  // the drain's old table, kept between changes
 };
 
 }  // namespace steer

@@ -130,7 +130,7 @@ std::vector<ConfigError> SoftwareBackend::apply(const std::string&, const Change
   // A change of most of the rules (or the first) builds its table afresh:
   // cheaper than erasing and inserting each, and than catching a spare up
   // on it afterwards, so there is no spare after it.
-  const bool afresh = p.destroyed.size() + p.create.size() > p.after.flows.size() / 2 + 1024;
+  const bool afresh = p.rebuild_cheaper();
   if (afresh) spare_.reset();
   std::unique_ptr<SteerSnapshot> snap;
   if (spare_) {  // the spare: the change it missed, then this one

@@ -20,13 +20,37 @@ const FlowRule* find_rule(const RuleList& rules, const std::string& name) {
 
 namespace {
 
-// plan_change's merge when nothing is removed, by the index: replaced rules
-// keep their positions, new ones append. Returns false when the merged rules
-// may be invalid (validate_steering then says why). add_at[k]: where c.add[k]
-// landed, so the device delta finds the rule it replaced without a lookup.
-bool merge_indexed(const SteeringChange& c, const RuleIndex& index, uint16_t queues, ChangePlan& p,
-                   std::vector<uint32_t>& add_at) {
+// plan_change's merge by the index: removed rules found by name and closed
+// up (the others keep their order), replaced rules keep their positions, new
+// ones append. Returns false when the merged rules may be invalid
+// (validate_steering then says why), or with *missing set when a name to
+// remove is not there. add_at[k]: where c.add[k] landed, remove_at[k] where
+// c.remove[k] was (positions before the removed ones close up), so the device
+// delta finds the rules without a lookup.
+bool merge_indexed(const std::string& port, const SteeringChange& c, const RuleIndex& index, uint16_t queues,
+                   ChangePlan& p, std::vector<uint32_t>& add_at, std::vector<uint32_t>& remove_at,
+                   std::vector<ConfigError>* missing) {
   RuleList& flows = p.after.flows;
+  const RuleList& before = p.before.flows;
+  // In the request's order: the first name not there (or named twice) is the
+  // error, as the merge without an index reports it.
+  std::unordered_set<uint32_t> removed;
+  if (!c.remove.empty()) {
+    removed.reserve(c.remove.size());
+    remove_at.reserve(c.remove.size());
+    for (const std::string& name : c.remove) index.by_name.prefetch(name);
+    for (const std::string& name : c.remove) {
+      const uint32_t at = index.by_name.find(name, before);
+      if (at == NameIndex::kNone || !removed.insert(at).second) {
+        *missing = {{"remove", "no rule named \"" + name + "\" on port " + port, ErrorKind::NotFound}};
+        return false;
+      }
+      remove_at.push_back(at);
+    }
+    p.removed_at = remove_at;
+    std::sort(p.removed_at.begin(), p.removed_at.end());
+  }
+  auto was_removed = [&](uint32_t at) { return !removed.empty() && removed.count(at) != 0; };
   NameIndex added;  // this change's new names, positions in flows
   add_at.reserve(c.add.size());
   for (const FlowRule& r : c.add) index.by_name.prefetch(r.name);
@@ -34,11 +58,11 @@ bool merge_indexed(const SteeringChange& c, const RuleIndex& index, uint16_t que
   for (const FlowRule& r : c.add) {
     ok = ok && rule_valid_alone(r, queues);
     uint32_t at;
-    if (uint32_t was = index.by_name.find(r.name, p.before.flows); was != NameIndex::kNone) {
+    if (uint32_t was = index.by_name.find(r.name, before); was != NameIndex::kNone && !was_removed(was)) {
       at = was;
     } else if (uint32_t a = added.find(r.name, flows); a != NameIndex::kNone) {
       at = a;
-    } else {
+    } else {  // new, or removed and added again: it goes to the end
       at = uint32_t(flows.size());
       flows.push_back(r);
       added.insert(r.name, at);
@@ -50,22 +74,50 @@ bool merge_indexed(const SteeringChange& c, const RuleIndex& index, uint16_t que
     p.changed_at.push_back(at);
     add_at.push_back(at);
   }
+  flows.erase_sorted(p.removed_at);
   std::sort(p.changed_at.begin(), p.changed_at.end());
   p.changed_at.erase(std::unique(p.changed_at.begin(), p.changed_at.end()), p.changed_at.end());
   // Priorities: a changed rule's may be held by an unchanged rule or by
-  // another changed one.
+  // another changed one (not by a removed one).
   std::unordered_map<uint32_t, uint32_t> taken;
   taken.reserve(p.changed_at.size());
   for (uint32_t at : p.changed_at) {
-    const uint32_t prio = flows[at].priority;
+    const uint32_t prio = flows[p.after_pos(at)].priority;
     if (!taken.emplace(prio, at).second) return false;
     if (auto it = index.by_priority.find(prio);
         it != index.by_priority.end() && it->second != at &&
-        !std::binary_search(p.changed_at.begin(), p.changed_at.end(), it->second))
+        !std::binary_search(p.changed_at.begin(), p.changed_at.end(), it->second) && !was_removed(it->second))
       return false;
   }
   return ok;
 }
+
+// How many of a set of positions (ascending, below n) lie below a position,
+// without a search for most: per 64 positions, how many lie below them and
+// whether any lies among them (core is built for any x86-64, so a popcount
+// would be a call).
+class GoneBelow {
+ public:
+  GoneBelow(const std::vector<uint32_t>& gone, size_t n) : gone_(gone), below_((n >> 6) + 2), any_((n >> 6) + 2) {
+    for (uint32_t g : gone) {
+      any_[g >> 6] = 1;
+      ++below_[(g >> 6) + 1];
+    }
+    for (size_t b = 1; b < below_.size(); ++b) below_[b] += below_[b - 1];
+  }
+  uint32_t operator()(uint32_t pos) const {
+    const size_t b = pos >> 6;
+    uint32_t r = below_[b];
+    if (any_[b])
+      while (r < gone_.size() && gone_[r] < pos) ++r;
+    return r;
+  }
+
+ private:
+  const std::vector<uint32_t>& gone_;
+  std::vector<uint32_t> below_;
+  std::vector<uint8_t> any_;
+};
 
 }  // namespace
 
@@ -111,6 +163,27 @@ void NameIndex::grow() {
     }
 }
 
+void NameIndex::erase_sorted(const std::vector<uint32_t>& gone, const RuleList& rules) {
+  if (gone.empty() || slots_.empty()) return;
+  const size_t mask = slots_.size() - 1;
+  for (uint32_t g : gone) {  // each name's slot emptied, its probe run closed up behind it
+    size_t i = tag_of(rules[g].name) & mask;
+    while (slots_[i].pos1 && slots_[i].pos1 != g + 1) i = (i + 1) & mask;
+    if (!slots_[i].pos1) continue;  // not indexed (a second rule of one name)
+    for (size_t j = (i + 1) & mask; slots_[j].pos1; j = (j + 1) & mask) {
+      const size_t home = slots_[j].tag & mask;  // stays when home is cyclically in (i, j]
+      if (i <= j ? (i < home && home <= j) : (i < home || home <= j)) continue;
+      slots_[i] = slots_[j];
+      i = j;
+    }
+    slots_[i] = Slot{};
+    --n_;
+  }
+  const GoneBelow below(gone, rules.size());
+  for (Slot& s : slots_)  // one pass in memory order: later positions move down
+    if (s.pos1 > gone.front() + 1) s.pos1 -= below(s.pos1 - 1);
+}
+
 void RuleIndex::build(const RuleList& rules) {
   by_name.clear();
   by_priority.clear();
@@ -123,16 +196,27 @@ void RuleIndex::build(const RuleList& rules) {
 
 void RuleIndex::update(const ChangePlan& p) {
   if (!p.incremental) return build(p.after.flows);
-  // Incremental: a rule replaced keeps its name and position, so names only
-  // gain the rules appended; a replaced rule's priority may have moved.
+  // A replaced rule keeps its name and position (less the removed ones
+  // before it); names gain the rules appended and lose the removed; a
+  // replaced rule's priority may have moved.
+  const RuleList& before = p.before.flows;
+  auto drop_priority = [&](uint32_t at) {
+    if (auto it = by_priority.find(before[at].priority); it != by_priority.end() && it->second == at)
+      by_priority.erase(it);
+  };
   for (uint32_t at : p.changed_at)
-    if (at < p.before.flows.size()) {
-      const FlowRule& old = p.before.flows[at];
-      if (auto it = by_priority.find(old.priority); it != by_priority.end() && it->second == at) by_priority.erase(it);
-    }
+    if (at < before.size()) drop_priority(at);
+  for (uint32_t at : p.removed_at) drop_priority(at);
+  if (!p.removed_at.empty()) {
+    by_name.erase_sorted(p.removed_at, before);
+    const GoneBelow below(p.removed_at, before.size());
+    for (auto& [prio, at] : by_priority)
+      if (at > p.removed_at.front()) at -= below(at);
+  }
   for (uint32_t at : p.changed_at) {
-    if (at >= p.before.flows.size()) by_name.insert(p.after.flows[at].name, at);
-    by_priority[p.after.flows[at].priority] = at;
+    const uint32_t now = p.after_pos(at);
+    if (at >= before.size()) by_name.insert(p.after.flows[now].name, now);
+    by_priority[p.after.flows[now].priority] = now;
   }
 }
 
@@ -147,11 +231,13 @@ std::vector<ConfigError> plan_change(const std::string& port, const SteeringConf
   if (c.key) next.rss.key = *c.key;
   if (c.types) next.rss.types = *c.types;
   if (c.reta) next.rss.reta = *c.reta;
-  p.incremental = index && c.remove.empty();
+  p.incremental = index != nullptr;
   bool valid = false;
-  std::vector<uint32_t> add_at;
+  std::vector<uint32_t> add_at, remove_at;
   if (p.incremental) {
-    valid = merge_indexed(c, *index, queues, p, add_at);
+    std::vector<ConfigError> missing;
+    valid = merge_indexed(port, c, *index, queues, p, add_at, remove_at, &missing);
+    if (!missing.empty()) return missing;
   } else {
     // By name through an index, not a scan per rule: a change of 100,000
     // rules against 100,000 would otherwise compare names 10^10 times.
@@ -197,7 +283,8 @@ std::vector<ConfigError> plan_change(const std::string& port, const SteeringConf
     was.reserve(before.flows.size());
     for (const FlowRule& r : before.flows) was.emplace(r.name, &r);
   }
-  for (const std::string& name : c.remove) p.destroyed.push_back(*was.at(name));  // merged above: it exists
+  for (size_t k = 0; k < c.remove.size(); ++k)  // merged above: it exists
+    p.destroyed.push_back(p.incremental ? before.flows[remove_at[k]] : *was.at(c.remove[k]));
   const std::unordered_set<std::string_view> removed_names(c.remove.begin(), c.remove.end());
   std::unordered_map<std::string_view, size_t> last;  // a name added twice: the later one is what runs
   last.reserve(c.add.size());

@@ -132,14 +132,16 @@ TEST(Change, DifferenceAppliedGivesTheWantedConfig) {
   EXPECT_TRUE(difference(want, want).empty());
 }
 
-// A plan made with a kept RuleIndex (the controller's way: a change that
-// removes nothing is merged and validated by the rules it touches) is the
-// plan made without one, errors included: 400 random changes against one
-// running rule set, adding and replacing rules with priorities that often
-// collide (with a kept rule, with another added one, with the rule a replaced
-// one displaces), some with bad queues, bad names, a name twice, or a RETA
-// naming a missing queue. The index kept with RuleIndex::update after each
-// accepted change is the one built afresh.
+// A plan made with a kept RuleIndex (the controller's way: a change is
+// merged and validated by the rules it touches) is the plan made without one,
+// errors included: 400 random changes against one running rule set, adding
+// and replacing rules with priorities that often collide (with a kept rule,
+// with another added one, with the rule a replaced one displaces, with one
+// removed in the same change), removing rules (a few, or dozens at once, a
+// name not there, a name twice, a name added again in the same change), some
+// with bad queues, bad names, a name added twice, or a RETA naming a missing
+// queue. The index kept with RuleIndex::update after each accepted change is
+// the one built afresh.
 TEST(Change, IndexedPlanIsTheSameAsAFullOne) {
   std::mt19937 rng(78);
   SteeringConfig s = two_queues();
@@ -151,7 +153,7 @@ TEST(Change, IndexedPlanIsTheSameAsAFullOne) {
     r.action.queue = uint16_t(rng() % 17 == 0 ? 5 : rng() % 2);  // 5: no such queue
     return r;
   };
-  size_t accepted = 0, refused = 0, replaced = 0;
+  size_t accepted = 0, refused = 0, replaced = 0, removals = 0, removed = 0, readded = 0, freed_priority = 0;
   for (int step = 0; step < 400; ++step) {
     SteeringChange c;
     for (size_t k = 1 + rng() % 6; k-- > 0;) {
@@ -163,6 +165,23 @@ TEST(Change, IndexedPlanIsTheSameAsAFullOne) {
       replaced += existing;
     }
     if (rng() % 30 == 0) c.reta = reta_spread(8, {0, uint16_t(1 + rng() % 2)});
+    // Removals: a few, sometimes dozens (whole chunks of the rule list close
+    // up), a name that is not there, a name twice; an added name may be one
+    // removed in the same change (it goes to the end).
+    if (!s.flows.empty() && rng() % 3 == 0)
+      for (size_t k = rng() % 8 == 0 ? 20 + rng() % 80 : 1 + rng() % 4; k-- > 0;)
+        c.remove.push_back(s.flows[rng() % s.flows.size()].name);
+    if (rng() % 40 == 0) c.remove.push_back("not-there");
+    std::sort(c.remove.begin(), c.remove.end());
+    if (rng() % 40 != 0) c.remove.erase(std::unique(c.remove.begin(), c.remove.end()), c.remove.end());
+    std::shuffle(c.remove.begin(), c.remove.end(), rng);
+    removals += c.remove.size();
+    if (!c.remove.empty() && !c.add.empty() && rng() % 2 == 0)  // an added rule takes a removed one's priority
+      for (const FlowRule& r : s.flows)
+        if (r.name == c.remove[0]) {
+          c.add[rng() % c.add.size()].priority = r.priority;
+          ++freed_priority;
+        }
     ChangePlan full, fast;
     const auto e1 = plan_change("p0", s, 2, c, &full);
     const auto e2 = plan_change("p0", s, 2, c, &fast, &kept);
@@ -176,6 +195,8 @@ TEST(Change, IndexedPlanIsTheSameAsAFullOne) {
       continue;
     }
     ++accepted;
+    removed += c.remove.size();
+    for (const auto& r : c.add) readded += std::count(c.remove.begin(), c.remove.end(), r.name);
     EXPECT_TRUE(fast.incremental);
     ASSERT_EQ(fast.after.flows, full.after.flows) << "step " << step;
     EXPECT_EQ(fast.create, full.create);
@@ -194,6 +215,10 @@ TEST(Change, IndexedPlanIsTheSameAsAFullOne) {
   EXPECT_GT(accepted, 60u);
   EXPECT_GT(refused, 60u);
   EXPECT_GT(replaced, 100u);
+  EXPECT_GT(removed, 250u);
+  EXPECT_GT(readded, 5u);
+  EXPECT_GT(freed_priority, 30u);
+  EXPECT_GT(removals, removed);  // some changes were refused for their removals
 }
 
 // The controller's name index over 50,000 rules, grown from empty: every

@@ -13,6 +13,8 @@
 // no traffic: N rules (/32 destination + UDP port, each to a queue, as
 // steer-bench-rpc makes them) added in `changes` changes, drain on. Prints
 //   rule_scale_inproc backend=B rules=N changes=M inserts_per_s=.. total_s=.. change_p50_us=.. change_max_us=..
+//                     removes_per_s=.. remove_total_s=..
+// (then the same rules removed in as many changes).
 // The model NIC's own tables are ordered maps, so what grows with N is the
 // backend's and the controller's work.
 #include <unistd.h>
@@ -81,10 +83,22 @@ int rule_scale(Controller& controller, const std::string& backend, int rules, in
     took.push_back(std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - c0).count());
   }
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  // The same rules removed again in as many changes, the oldest first.
+  const auto r0 = std::chrono::steady_clock::now();
+  for (size_t i = 0; i < cs.size(); ++i) {
+    SteeringChange rm;
+    for (const FlowRule& r : cs[i].add) rm.remove.push_back(r.name);
+    ChangeReport rep;
+    if (auto e = controller.change("p0", rm, &rep); !e.empty()) {
+      std::fprintf(stderr, "removal %zu: %s: %s\n", i, e[0].path.c_str(), e[0].message.c_str());
+      return 1;
+    }
+  }
+  const double rsecs = std::chrono::duration<double>(std::chrono::steady_clock::now() - r0).count();
   std::printf(
       "rule_scale_inproc backend=%s rules=%d changes=%zu inserts_per_s=%.0f total_s=%.2f change_p50_us=%.1f "
-      "change_max_us=%.1f\n",
-      backend.c_str(), rules, cs.size(), rules / secs, secs, pct(took, 0.5), pct(took, 1.0));
+      "change_max_us=%.1f removes_per_s=%.0f remove_total_s=%.2f\n",
+      backend.c_str(), rules, cs.size(), rules / secs, secs, pct(took, 0.5), pct(took, 1.0), rules / rsecs, rsecs);
   return 0;
 }
 

@@ -5,6 +5,7 @@
 // only act on it. Pure C++.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -61,11 +62,18 @@ struct ChangePlan {
   static constexpr uint16_t kStayed = UINT16_MAX;
   std::vector<uint16_t> moved_from;  // RETA-only: per bucket, the queue it left, or kStayed
   DrainPolicy drain;
-  // Positions in after.flows of the rules this change added or replaced, when
-  // it removed none (so every other rule kept its position); `incremental`
-  // false: positions may have moved (a RuleIndex is rebuilt).
+  // Planned with a RuleIndex (`incremental`), which then follows the change
+  // without being rebuilt: changed_at, the positions of the rules this change
+  // added or replaced, counted before the removed ones close up (a position
+  // below before.flows.size() is a replaced rule's, in before.flows too; one
+  // above it, an appended rule's); removed_at, the removed rules' positions in
+  // before.flows, ascending.
   bool incremental = false;
-  std::vector<uint32_t> changed_at;
+  std::vector<uint32_t> changed_at, removed_at;
+  // A position of changed_at in after.flows.
+  uint32_t after_pos(uint32_t at) const {
+    return at - uint32_t(std::lower_bound(removed_at.begin(), removed_at.end(), at) - removed_at.begin());
+  }
 
   bool changes_device_rules() const { return !create.empty() || !destroy.empty(); }
   // Whether a table of `after` is cheaper built afresh than one of `before`
@@ -92,6 +100,10 @@ class NameIndex {
   uint32_t find(std::string_view name, const RuleList& rules) const;
   // `name` is not in the index yet.
   void insert(std::string_view name, uint32_t pos);
+  // `rules` (the list this index is of) loses the rules at `gone`
+  // (positions, ascending): their names go, every later position moves down.
+  // O(gone) probes and one pass over the slots.
+  void erase_sorted(const std::vector<uint32_t>& gone, const RuleList& rules);
   // Starts loading the slot find(name) reads first, so a change's names
   // miss together instead of one after another (find's share of a streamed
   // change's server time: 3.8-5.2% before, 0.9-2.5% after, perf).

@@ -117,6 +117,30 @@ class RuleList {
     while (size_ < n) push_back(FlowRule{});
   }
   void reserve(size_t n) { table().reserve((n + kChunk - 1) >> kShift); }
+  // Removes the rules at `at` (positions, ascending, distinct); the others
+  // keep their order. Chunks before the first position stay shared; each rule
+  // after it is copied once (moved where no other copy holds its chunk).
+  void erase_sorted(const std::vector<uint32_t>& at) {
+    if (at.empty()) return;
+    const size_t first = at[0] >> kShift, old_size = size_;
+    Table& t = table();
+    Table tail(t.begin() + ptrdiff_t(first), t.end());
+    t.resize(first);
+    size_ = first << kShift;
+    size_t j = 0;
+    for (size_t c = 0; c < tail.size(); ++c) {
+      Chunk& src = *tail[c];
+      const bool alone = tail[c].use_count() == 1;
+      for (size_t k = 0, i = (first + c) << kShift; k < src.size() && i < old_size; ++k, ++i) {
+        if (j < at.size() && at[j] == i) {
+          ++j;
+          continue;
+        }
+        push_back(alone ? std::move(src[k]) : src[k]);
+      }
+      tail[c].reset();
+    }
+  }
   void clear() {
     table_.reset();
     size_ = 0;

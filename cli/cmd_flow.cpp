@@ -1,9 +1,14 @@
-// steerctl flow list | add | replace | del. A rule's flags are its fields as
-// steer/text.h names them (--tcp-dst for tcp_dst), read with the same
-// set_rule_field as YAML and the API.
+// steerctl flow list | add | replace | del | load. A rule's flags are its
+// fields as steer/text.h names them (--tcp-dst for tcp_dst), read with the
+// same set_rule_field as YAML and the API; load reads a file of rules as a
+// deployment writes them and streams them in changes.
+#include <chrono>
+#include <fstream>
 #include <map>
+#include <thread>
 
 #include "commands.h"
+#include "config.h"
 #include "convert.h"
 #include "output.h"
 #include "steer/text.h"
@@ -16,11 +21,12 @@ namespace pb = ::steer::v1;
 namespace {
 
 struct FlowOptions {
-  std::string port, name;
+  std::string port, name, file;
   uint32_t priority = 0;
   std::map<std::string, std::string> fields;  // rule field -> text, as given
   bool drop = false;
   int64_t expect_gen = -1;
+  uint32_t per_change = 1000;
 };
 
 std::string flag_of(std::string key) {
@@ -57,6 +63,55 @@ int add(Session& s, std::shared_ptr<grpc::Channel> ch, const FlowOptions& o) {
   return send_change(s, ch, req, o.port, o.expect_gen);
 }
 
+// The file's rules on one ChangeStream, `per_change` to a change (each
+// atomic), the changes in flight back to back and applied in order. The first
+// refused change ends it: the ones before it stay applied, none after it is
+// read (the error says which).
+int load(Session& s, std::shared_ptr<grpc::Channel> ch, const FlowOptions& o) {
+  std::ifstream in(o.file);
+  if (!in) return usage(o.file + ": cannot open the file");
+  const steer::RulesFile f = steer::load_rules(in, o.file);
+  for (const std::string& e : f.errors) std::fprintf(stderr, "%s\n", e.c_str());
+  if (!f.errors.empty()) return 3;
+  if (f.rules.empty()) return usage(o.file + ": no rules in the file");
+  std::vector<pb::ChangeRequest> reqs;
+  for (size_t first = 0; first < f.rules.size(); first += o.per_change) {
+    pb::ChangeRequest& req = reqs.emplace_back();
+    req.set_port(o.port);
+    if (first == 0 && o.expect_gen >= 0) req.set_expected_generation(uint64_t(o.expect_gen));
+    for (size_t i = first; i < std::min(f.rules.size(), first + o.per_change); ++i)
+      steer::rpc::to_proto(f.rules[i], req.add_add());
+  }
+  grpc::ClientContext ctx;  // no deadline: a stream of many changes takes what it takes
+  const auto t0 = std::chrono::steady_clock::now();
+  auto stream = pb::SteeringService::NewStub(ch)->ChangeStream(&ctx);
+  std::thread writer([&] {
+    for (const auto& req : reqs)
+      if (!stream->Write(req)) break;
+    stream->WritesDone();
+  });
+  pb::ListReportsResponse done;
+  for (pb::ChangeReport rep; stream->Read(&rep);) *done.add_reports() = rep;
+  writer.join();
+  const grpc::Status st = stream->Finish();
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const size_t n = size_t(done.reports_size());
+  const size_t applied = std::min(f.rules.size(), n * o.per_change);
+  if (!st.ok()) {
+    const std::string kept = n ? "the " + std::to_string(applied) + " before them (" + std::to_string(n) +
+                                     " change(s)) stay applied, " + o.port + " at generation " +
+                                     std::to_string(done.reports(int(n) - 1).generation())
+                               : "nothing was applied";
+    std::fprintf(stderr, "%s: the change of rules %zu-%zu of %s was refused and none after it applied; %s\n", o.port.c_str(), applied + 1,
+                 std::min(f.rules.size(), applied + o.per_change), o.file.c_str(), kept.c_str());
+    return fail(st);
+  }
+  if (!s.table()) return print_json(s, done), 0;
+  std::printf("%s: %zu rule(s) in %zu change(s), generation %llu, %.2f s\n", o.port.c_str(), f.rules.size(), n,
+              n ? (unsigned long long)done.reports(int(n) - 1).generation() : 0ULL, secs);
+  return 0;
+}
+
 }  // namespace
 
 void add_flow(CLI::App& app, Session& s) {
@@ -79,6 +134,15 @@ void add_flow(CLI::App& app, Session& s) {
     c->add_option("--expect-generation", o.expect_gen);
     c->callback(runs(s, [&s](auto ch) { return add(s, ch, o); }));
   }
+
+  auto* ld = flow->add_subcommand(
+      "load", "add or replace the rules of a file (a deployment's flows list), in changes of --per-change rules");
+  ld->add_option("port", o.port)->required();
+  ld->add_option("file", o.file, "YAML: a list of rules as under steering.flows, or flows: [...]")->required();
+  ld->add_option("--per-change", o.per_change, "rules per change; each change is applied whole or not at all")
+      ->check(CLI::Range(1u, 1000000u));
+  ld->add_option("--expect-generation", o.expect_gen, "the port's generation before the first change");
+  ld->callback(runs(s, [&s](auto ch) { return load(s, ch, o); }));
 
   auto* del = flow->add_subcommand("del", "delete a rule by name");
   del->add_option("port", o.port)->required();

@@ -34,6 +34,16 @@ ConfigResult load_config(std::istream& in, const std::string& file);
 // digest is of exactly those).
 ConfigResult load_config_file(const std::string& path, std::string* text = nullptr);
 
+// A rules file (steerctl flow load): a list of rules written as a
+// deployment's steering.flows entries, or a map whose one key, flows, holds
+// that list. Each rule is read as a deployment's is; a name given twice is an
+// error. Errors as load_config's, with paths "flows[3].match.udp_dst".
+struct RulesFile {
+  std::vector<FlowRule> rules;
+  std::vector<std::string> errors;
+};
+RulesFile load_rules(std::istream& in, const std::string& file);
+
 // The deployment as YAML in the shape load_config reads: loading the result
 // gives the same deployment back.
 std::string to_yaml(const Deployment& d);

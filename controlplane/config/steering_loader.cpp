@@ -1,6 +1,7 @@
 #include "steering_loader.h"
 
 #include <map>
+#include <unordered_map>
 
 #include "steer/steering.h"
 #include "steer/text.h"
@@ -87,6 +88,49 @@ void SteeringLoader::load_reta(const YAML::Node& r, const std::string& tp, const
     out.reta = reta_spread(size, all);
   }
   if (given) mark(tp, r);
+}
+
+std::vector<FlowRule> SteeringLoader::load_rules(const YAML::Node& root) {
+  std::vector<FlowRule> rules;
+  YAML::Node list = root;
+  if (root.IsMap()) {
+    const size_t had = r_.errors.size();
+    check_keys(root, "", {"flows"});
+    if (r_.errors.size() != had) return rules;  // an unknown key says what is allowed
+    list = root["flows"];
+  }
+  if (!list || !list.IsSequence()) {
+    error(root, "", "expected a list of rules (as under steering.flows) or a map with flows: holding one");
+    return rules;
+  }
+  std::unordered_map<std::string, size_t> first;  // name -> its index
+  for (size_t i = 0; i < list.size(); ++i) {
+    const std::string fp = index_path("flows", i);
+    if (!is_map(list[i], fp)) continue;
+    FlowRule r;
+    load_rule(list[i], fp, r);
+    if (auto [at, fresh] = first.emplace(r.name, i); !fresh && !r.name.empty())
+      error(list[i]["name"], fp + ".name",
+            "\"" + r.name + "\" is also flows[" + std::to_string(at->second) + "]'s name; give each rule its own");
+    rules.push_back(std::move(r));
+  }
+  return rules;
+}
+
+RulesFile load_rules(std::istream& in, const std::string& file) {
+  ConfigResult r;
+  r.file = file;
+  RulesFile out;
+  try {
+    const YAML::Node root = YAML::Load(in);
+    out.rules = SteeringLoader(r).load_rules(root);
+  } catch (const YAML::Exception& ex) {
+    r.errors.push_back(file + ":" + std::to_string(ex.mark.line + 1) + ":" + std::to_string(ex.mark.column + 1) +
+                       ": YAML syntax: " + ex.msg);
+  }
+  out.errors = std::move(r.errors);
+  if (!out.errors.empty()) out.rules.clear();
+  return out;
 }
 
 void SteeringLoader::load_rule(const YAML::Node& f, const std::string& fp, FlowRule& r) {

@@ -14,6 +14,8 @@ class SteeringLoader : public YamlReader {
  public:
   using YamlReader::YamlReader;
   std::optional<SteeringConfig> load(const YAML::Node& n, const std::string& path, uint16_t queues);
+  // A rules file's root (load_rules in config.h).
+  std::vector<FlowRule> load_rules(const YAML::Node& root);
 
  private:
   void load_rss(const YAML::Node& rss, const std::string& path, const std::vector<uint16_t>& all, RssConfig& out);

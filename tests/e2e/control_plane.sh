@@ -2,7 +2,8 @@
 # The control plane end to end, against a real steerd (configs/steering.yaml on
 # memif) with steer-trafgen traffic flowing: steerctl changes the RETA in a
 # loop and adds/removes a rule while a Python grpcio client changes the RETA
-# concurrently; events and stats see the changes; every error maps to its own
+# concurrently, then loads thousands of rules from files (flow load);
+# events and stats see the changes; every error maps to its own
 # exit code; steerd's audit counts no reordering, and every packet the
 # generator lost is one steerd counted.
 # usage: control_plane.sh STEERD STEERCTL STEER_TRAFGEN CONFIG PROTO_DIR
@@ -69,6 +70,43 @@ C flow del p0 web > /dev/null || fail "flow del"
 C rss set-key p0 "$(printf 'ab%.0s' $(seq 1 40))" > /dev/null || fail "set-key"
 wait "$py" || { cat "$E2E_DIR/python.log"; fail "python client"; }
 cat "$E2E_DIR/python.log"
+# Many rules from a file (a deployment's flows list), 1,000 to a change on
+# one ChangeStream; a refused change ends the stream and the ones before it
+# stay; a bad file is refused by line and column and changes nothing.
+/usr/bin/python3 - "$E2E_DIR" <<'PY'
+import sys
+d = sys.argv[1]
+def rules(path, prefix, n, prio, bad_at=-1, top=False):
+    with open(path, "w") as f:
+        if top:
+            f.write("flows:\n")
+        for i in range(n):
+            q = 7 if i == bad_at else i % 2
+            f.write("%s- {name: %s%d, priority: %d, match: {ipv4_dst: 198.18.%d.%d/32, udp_dst: 9000}, action: {queue: %d}}\n"
+                    % ("  " if top else "", prefix, i, prio + i, i // 256, i % 256, q))
+rules(d + "/rules.yaml", "ld", 2500, 100000)
+rules(d + "/rules_refused.yaml", "rf", 2500, 200000, bad_at=1500, top=True)
+open(d + "/rules_bad.yaml", "w").write("- {name: x1, priority: 1, action: {queue: 0}}\n- {name: x1, priority: 2, action: {queue: 0}}\n")
+PY
+g0=$(C -o json rss show p0 | /usr/bin/python3 -c "import json,sys; print(json.load(sys.stdin)['generation'])")
+C flow load p0 "$E2E_DIR/rules.yaml" > "$E2E_DIR/load.txt" || fail "flow load: $(cat "$E2E_DIR/load.txt")"
+grep -q "^p0: 2500 rule(s) in 3 change(s), generation $((g0 + 3))," "$E2E_DIR/load.txt" || fail "flow load: $(cat "$E2E_DIR/load.txt")"
+[ "$(C flow list p0 | grep -c '^ld')" = 2500 ] || fail "flow load: not every rule is listed"
+set +e
+C flow load p0 "$E2E_DIR/rules_refused.yaml" 2> "$E2E_DIR/err"; rc=$?
+set -e
+[ $rc -eq 3 ] && grep -q "change 2 of this stream: .*queue 7 does not exist" "$E2E_DIR/err" &&
+  grep -q "rules 1001-2000 of .* was refused and none after it applied; the 1000 before them (1 change(s)) stay applied" "$E2E_DIR/err" ||
+  fail "flow load, a refused change: exit $rc $(cat "$E2E_DIR/err")"
+[ "$(C flow list p0 | grep -c '^rf')" = 1000 ] || fail "flow load: the change before the refused one is not all there"
+g1=$(C -o json rss show p0 | /usr/bin/python3 -c "import json,sys; print(json.load(sys.stdin)['generation'])")
+set +e
+C flow load p0 "$E2E_DIR/rules_bad.yaml" 2> "$E2E_DIR/err"; rc=$?
+set -e
+[ $rc -eq 3 ] && grep -q "rules_bad.yaml:2:10: flows\[1\].name: \"x1\" is also flows\[0\]'s name" "$E2E_DIR/err" ||
+  fail "flow load, a bad file: exit $rc $(cat "$E2E_DIR/err")"
+g2=$(C -o json rss show p0 | /usr/bin/python3 -c "import json,sys; print(json.load(sys.stdin)['generation'])")
+[ "$g1" = "$g2" ] || fail "a refused file changed the generation ($g1 -> $g2)"
 set +e
 wait "$gen"
 rc=$?

@@ -381,3 +381,54 @@ TEST(Config, SingleTxQueueIsFineWhenTheDispatcherTransmits) {
 
 }  // namespace
 }  // namespace steer
+
+namespace steer {
+namespace {
+
+RulesFile rules_of(const std::string& text) {
+  std::istringstream in(text);
+  return load_rules(in, "r.yaml");
+}
+
+// steerctl flow load's file: a flows list as a deployment writes it, bare or
+// under flows:; every rule read as a deployment's; bad ones named by line,
+// column and path, and then no rule comes back.
+TEST(Config, RulesFileIsAFlowsListAndNamesItsErrors) {
+  const std::string list =
+      "- {name: a, priority: 1, match: {ipv4_dst: 10.0.0.0/24, udp_dst: 53}, action: {queue: 1}}\n"
+      "- name: b\n  priority: 2\n  action: {rss: [0, 1], mark: 7}\n";
+  for (const std::string& text : {list, "flows:\n" + list}) {
+    const RulesFile f = rules_of(text);
+    ASSERT_TRUE(f.errors.empty()) << f.errors[0];
+    ASSERT_EQ(f.rules.size(), 2u);
+    EXPECT_EQ(f.rules[0].name, "a");
+    EXPECT_EQ(f.rules[0].match.ipv4_dst_len, 24);
+    EXPECT_EQ(f.rules[0].match.udp_dst->value, 53);
+    EXPECT_EQ(f.rules[1].action.rss, (std::vector<uint16_t>{0, 1}));
+    EXPECT_EQ(*f.rules[1].action.mark, 7u);
+  }
+  auto only_error = [](const std::string& text, const std::string& want) {
+    const RulesFile f = rules_of(text);
+    EXPECT_TRUE(f.rules.empty()) << text;
+    ASSERT_EQ(f.errors.size(), 1u) << text;
+    EXPECT_EQ(f.errors[0], want);
+  };
+  only_error("- {name: a, priority: 1, action: {queue: 0}}\n- {name: a, priority: 2, action: {queue: 1}}\n",
+             "r.yaml:2:10: flows[1].name: \"a\" is also flows[0]'s name; give each rule its own");
+  only_error(
+      "- {name: a, priority: 1, match: {udp_dst: 70000}, action: {queue: 0}}\n",
+      "r.yaml:1:43: flows[0].match.udp_dst: \"70000\" is not a port; write 53, or value/mask like 0x1000/0xf000");
+  only_error(
+      "- {name: a, priority: 1, mtch: {}, action: {queue: 0}}\n",
+      "r.yaml:1:26: flows[0].mtch: unknown key (did you mean match?); allowed here: name, priority, match, action");
+  only_error("rules: []\n", "r.yaml:1:1: rules: unknown key; allowed here: flows");
+  const RulesFile scalar = rules_of("42\n");
+  ASSERT_EQ(scalar.errors.size(), 1u);
+  EXPECT_THAT(scalar.errors[0], ::testing::HasSubstr("expected a list of rules"));
+  const RulesFile syntax = rules_of("- {name: a\n");
+  ASSERT_EQ(syntax.errors.size(), 1u);
+  EXPECT_THAT(syntax.errors[0], ::testing::HasSubstr("YAML syntax"));
+}
+
+}  // namespace
+}  // namespace steer

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
+#include <charconv>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -78,16 +79,33 @@ std::string format_prefix(const uint8_t* addr, size_t bytes, uint8_t len) {
   return std::string(buf) + "/" + std::to_string(len);
 }
 
+namespace {
+
+// A whole number in decimal or (`hex`) 0x hex, at most `max`. A leading zero is
+// decimal (strtoull's base 0 read "053" as octal 43 and refused "08").
+bool parse_uint(std::string_view t, uint64_t max, uint64_t* v, bool hex = true) {
+  int base = 10;
+  if (hex && t.size() > 2 && t[0] == '0' && (t[1] == 'x' || t[1] == 'X')) {
+    t.remove_prefix(2);
+    base = 16;
+  }
+  uint64_t x = 0;
+  const char* end = t.data() + t.size();
+  const auto [at, ec] = std::from_chars(t.data(), end, x, base);  // no sign, space or prefix of its own
+  if (t.empty() || ec != std::errc() || at != end || x > max) return false;
+  *v = x;
+  return true;
+}
+
+}  // namespace
+
 bool parse_prefix(const std::string& t, size_t bytes, uint8_t* addr, uint8_t* len) {
   const size_t slash = t.find('/');
   uint8_t b[16] = {};
   if (inet_pton(bytes == 4 ? AF_INET : AF_INET6, t.substr(0, slash).c_str(), b) != 1) return false;
-  unsigned long l = bytes * 8;
-  if (slash != std::string::npos) {
-    char* end = nullptr;
-    l = std::strtoul(t.c_str() + slash + 1, &end, 10);
-    if (slash + 1 == t.size() || *end || l > bytes * 8) return false;
-  }
+  uint64_t l = bytes * 8;
+  if (slash != std::string::npos && !parse_uint(std::string_view(t).substr(slash + 1), bytes * 8, &l, false))
+    return false;  // a prefix length is decimal
   std::memcpy(addr, b, bytes);
   *len = uint8_t(l);
   return true;
@@ -113,17 +131,6 @@ std::vector<std::string> rss_type_names(uint32_t types) {
 
 namespace {
 
-// A whole number in decimal or 0x hex, at most `max`.
-bool parse_uint(const std::string& t, uint64_t max, uint64_t* v) {
-  if (t.empty() || t[0] == '-' || t[0] == '+' || std::isspace(static_cast<unsigned char>(t[0]))) return false;
-  char* end = nullptr;
-  errno = 0;
-  const unsigned long long x = std::strtoull(t.c_str(), &end, 0);
-  if (*end || errno || x > max) return false;
-  *v = x;
-  return true;
-}
-
 std::string port_text(const PortMatch& p) {
   if (p.mask == 0xffff) return std::to_string(p.value);
   char b[32];
@@ -131,11 +138,11 @@ std::string port_text(const PortMatch& p) {
   return b;
 }
 
-bool parse_port_match(const std::string& t, PortMatch* out) {
+bool parse_port_match(std::string_view t, PortMatch* out) {
   const size_t slash = t.find('/');
   uint64_t v = 0, mask = 0xffff;
   if (!parse_uint(t.substr(0, slash), 0xffff, &v)) return false;
-  if (slash != std::string::npos && !parse_uint(t.substr(slash + 1), 0xffff, &mask)) return false;
+  if (slash != std::string_view::npos && !parse_uint(t.substr(slash + 1), 0xffff, &mask)) return false;
   *out = PortMatch{uint16_t(v), uint16_t(mask)};
   return true;
 }

@@ -59,6 +59,37 @@ TEST(Text, BadRuleFieldsSayWhatToWrite) {
   EXPECT_EQ(r, FlowRule{}) << "a refused field changes nothing";
 }
 
+// Numbers are decimal, or hex after 0x; a leading zero is not octal (an
+// operator who writes udp_dst 053 means port 53, and 08 is 8).
+TEST(Text, NumbersAreDecimalOrHexNeverOctal) {
+  FlowRule r;
+  ASSERT_EQ(set_rule_field(&r, "udp_dst", "053"), "");
+  EXPECT_EQ(r.match.udp_dst->value, 53);
+  ASSERT_EQ(set_rule_field(&r, "tcp_dst", "08/0x00ff"), "");
+  EXPECT_EQ(r.match.tcp_dst->value, 8);
+  EXPECT_EQ(r.match.tcp_dst->mask, 0xff);
+  ASSERT_EQ(set_rule_field(&r, "vlan", "0100"), "");
+  EXPECT_EQ(*r.match.vlan, 100);
+  ASSERT_EQ(set_rule_field(&r, "eth_type", "0X86DD"), "");
+  EXPECT_EQ(*r.match.eth_type, 0x86dd);
+  ASSERT_EQ(set_rule_field(&r, "mark", "4294967295"), "");
+  std::vector<uint16_t> q;
+  ASSERT_TRUE(parse_queue_list("01-03", &q));
+  EXPECT_EQ(q, (std::vector<uint16_t>{1, 2, 3}));
+  const FlowRule kept = r;
+  for (const char* bad : {"", "0x", "+5", " 5", "5 ", "0x-1", "1e3", "0b1", "99999999999999999999999"})
+    EXPECT_THAT(set_rule_field(&r, "mark", bad), HasSubstr("is not a mark")) << bad;
+  EXPECT_THAT(set_rule_field(&r, "udp_dst", "53/"), HasSubstr("is not a port"));
+  EXPECT_THAT(set_rule_field(&r, "udp_dst", "/53"), HasSubstr("is not a port"));
+  for (const char* bad : {"10.0.0.0/+24", "10.0.0.0/ 24", "10.0.0.0/", "10.0.0.0/0x18"})
+    EXPECT_THAT(set_rule_field(&r, "ipv4_dst", bad), HasSubstr("is not an IPv4")) << bad;
+  ASSERT_EQ(set_rule_field(&r, "ipv4_dst", "10.0.0.0/024"), "");
+  EXPECT_EQ(r.match.ipv4_dst_len, 24);
+  r.match.ipv4_dst.reset();
+  r.match.ipv4_dst_len = 32;
+  EXPECT_EQ(r, kept) << "a refused field changes nothing";
+}
+
 TEST(Text, RuleOnOneLine) {
   FlowRule r{"web", 1, {}, {}};
   ASSERT_EQ(set_rule_field(&r, "tcp_dst", "80"), "");

@@ -35,12 +35,22 @@ std::string utc_now(const char* fmt) {
   return buf;
 }
 
-// The deployment in canonical form, without what is compared separately.
-std::string canonical(Deployment d, bool keep_steering) {
-  d.log = {};  // levels change at runtime through the API; not steering state
-  if (!keep_steering)
-    for (auto& p : d.ports) p.steering.reset();
+// The deployment in canonical form, without what is compared separately
+// (steering, same_steering below) or not at all (log levels change at runtime
+// through the API; not steering state).
+std::string canonical_rest(Deployment d) {
+  d.log = {};
+  for (auto& p : d.ports) p.steering.reset();
   return to_yaml(d);
+}
+
+// Whether two ports' steering would be written the same (every field the
+// emitter writes), compared as data: emitting 100,000 rules twice as YAML to
+// compare them was most of a restart's decision (~35 µs a rule).
+bool same_steering(const std::optional<SteeringConfig>& a, const std::optional<SteeringConfig>& b) {
+  if (!a || !b) return !a && !b;
+  return a->mode == b->mode && a->rss.types == b->rss.types && a->rss.key == b->rss.key && a->rss.reta == b->rss.reta &&
+         a->drain == b->drain && a->drain_timeout_ms == b->drain_timeout_ms && a->flows == b->flows;
 }
 
 // The port named `name` if it is steered in `d`, else nullptr.
@@ -203,7 +213,13 @@ Decision Journal::decide(const Deployment& file, const std::string& file_digest)
   for (const auto& p : file.ports)
     if (p.steering)
       if (auto it = j.generations.find(p.name); it != j.generations.end()) gens[p.name] = it->second;
-  if (canonical(file, true) == canonical(run, true)) {
+  // The whole deployment the same: the rest as YAML, the steering as data
+  // (the same ports in the same order once the rest is the same).
+  const bool rest_same = canonical_rest(file) == canonical_rest(run);
+  bool steering_same = rest_same;
+  for (size_t i = 0; steering_same && i < file.ports.size(); ++i)
+    steering_same = same_steering(file.ports[i].steering, run.ports[i].steering);
+  if (steering_same) {
     d.outcome = Outcome::Adopted;
     d.generations = gens;
     d.message = (j.file_digest == file_digest ? "the file is unchanged and the journal (written " + j.written +
@@ -219,7 +235,7 @@ Decision Journal::decide(const Deployment& file, const std::string& file_digest)
                 "), so the file wins: every port at generation 0; the journal's running state is archived";
     return d;
   }
-  if (canonical(file, false) != canonical(run, false)) {  // same file, yet more than steering differs
+  if (!rest_same) {  // same file, yet more than steering differs
     d.outcome = Outcome::Archived;
     d.message = "the state journal " + path() +
                 " differs from the file beyond steering (written by another steerd version?); the file wins, every "

@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <random>
 #include <sstream>
 
@@ -132,6 +133,46 @@ TEST_F(Journal, AFileSavedFromTheRunningStateKeepsTheGeneration) {
   EXPECT_EQ(d.outcome, Outcome::Adopted) << d.message;
   EXPECT_EQ(d.generations.at("p0"), 7u);
   EXPECT_EQ(d.deployment.ports[0].steering->rss.reta, changed().ports[0].steering->rss.reta);
+}
+
+// A file saved from the running state is adopted only when its steering is
+// the journal's in every field the file can say; one field different (the
+// file then also differs from the one the journal was written against) and
+// the journal is archived.
+TEST_F(Journal, AdoptedOnlyWhenEverySteeringFieldIsTheJournals) {
+  steer::Deployment run = changed();
+  steer::SteeringConfig& rs = *run.ports[0].steering;
+  for (uint32_t i = 0; i < 3; ++i) {
+    steer::FlowRule r{"r" + std::to_string(i), 100 + i, {}, {}};
+    r.match.udp_dst = steer::PortMatch{uint16_t(53 + i), 0xffff};
+    r.action.queue = uint16_t(i % 2);
+    rs.flows.push_back(r);
+  }
+  std::vector<std::pair<std::string, std::function<void(steer::SteeringConfig&)>>> edits = {
+      {"nothing", [](steer::SteeringConfig&) {}},
+      {"mode", [](steer::SteeringConfig& s) { s.mode = steer::SteeringMode::Software; }},
+      {"types", [](steer::SteeringConfig& s) { s.rss.types = steer::kRssIpv4; }},
+      {"key", [](steer::SteeringConfig& s) { s.rss.key[39] ^= 1; }},
+      {"reta", [](steer::SteeringConfig& s) { s.rss.reta[0] ^= 1; }},
+      {"drain", [](steer::SteeringConfig& s) { s.drain = false; }},
+      {"drain_timeout_ms", [](steer::SteeringConfig& s) { s.drain_timeout_ms = 250; }},
+      {"a rule's priority", [](steer::SteeringConfig& s) { s.flows[1].priority = 99; }},
+      {"a rule's match", [](steer::SteeringConfig& s) { s.flows[1].match.udp_dst->mask = 0xff00; }},
+      {"a rule's action", [](steer::SteeringConfig& s) { s.flows[2].action.mark = 7; }},
+      {"a rule's name", [](steer::SteeringConfig& s) { s.flows[0].name = "other"; }},
+      {"the rules' order", [](steer::SteeringConfig& s) { std::swap(s.flows[0], s.flows[2]); }},
+      {"a rule less", [](steer::SteeringConfig& s) { s.flows.pop_back(); }},
+  };
+  for (const auto& [what, edit] : edits) {
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir);
+    journal(run, 7, kFile);
+    steer::Deployment variant = run;
+    edit(*variant.ports[0].steering);
+    const std::string saved = steer::to_yaml(variant);
+    auto d = steer::state::Journal(dir).decide(load(saved), steer::state::digest(saved));
+    EXPECT_EQ(d.outcome, what == "nothing" ? Outcome::Adopted : Outcome::Archived) << what << ": " << d.message;
+  }
 }
 
 TEST_F(Journal, AnUnreadableJournalIsArchivedWithTheReason) {

@@ -27,6 +27,10 @@ echo "control: {socket: $work/ctl.sock}" >> "$work/steerd.yaml"
 extra=()
 [ "${STATE:-0}" = 1 ] && extra=(--state-dir "$work/state") && mkdir -p "$work/state"
 start() {
+  # The old log goes first: the redirection below happens in the child, so
+  # the wait could otherwise find the previous steerd's line before the new
+  # one truncated the file, and the client would race its socket.
+  rm -f "$work/steerd.log"
   "$build/controlplane/steerd" --config "$work/steerd.yaml" "${extra[@]}" > "$work/steerd.log" 2>&1 &
   pid=$!
   until grep -qs "control plane on" "$work/steerd.log"; do sleep 0.1; done  # -s: the log may not exist yet

@@ -11,6 +11,7 @@
 #include "config.h"
 #include "convert.h"
 #include "output.h"
+#include "steer/steering.h"
 #include "steer/text.h"
 #include "steering_calls.h"
 
@@ -102,8 +103,9 @@ int load(Session& s, std::shared_ptr<grpc::Channel> ch, const FlowOptions& o) {
                                      " change(s)) stay applied, " + o.port + " at generation " +
                                      std::to_string(done.reports(int(n) - 1).generation())
                                : "nothing was applied";
-    std::fprintf(stderr, "%s: the change of rules %zu-%zu of %s was refused and none after it applied; %s\n", o.port.c_str(), applied + 1,
-                 std::min(f.rules.size(), applied + o.per_change), o.file.c_str(), kept.c_str());
+    std::fprintf(stderr, "%s: the change of rules %zu-%zu of %s was refused and none after it applied; %s\n",
+                 o.port.c_str(), applied + 1, std::min(f.rules.size(), applied + o.per_change), o.file.c_str(),
+                 kept.c_str());
     return fail(st);
   }
   if (!s.table()) return print_json(s, done), 0;
@@ -140,7 +142,7 @@ void add_flow(CLI::App& app, Session& s) {
   ld->add_option("port", o.port)->required();
   ld->add_option("file", o.file, "YAML: a list of rules as under steering.flows, or flows: [...]")->required();
   ld->add_option("--per-change", o.per_change, "rules per change; each change is applied whole or not at all")
-      ->check(CLI::Range(1u, 1000000u));
+      ->check(CLI::Range(1u, uint32_t(steer::kMaxRules)));
   ld->add_option("--expect-generation", o.expect_gen, "the port's generation before the first change");
   ld->callback(runs(s, [&s](auto ch) { return load(s, ch, o); }));
 

@@ -82,7 +82,7 @@ bool merge_indexed(const std::string& port, const SteeringChange& c, const RuleI
   std::unordered_map<uint32_t, uint32_t> taken;
   taken.reserve(p.changed_at.size());
   for (uint32_t at : p.changed_at) {
-    const uint32_t prio = flows[p.after_pos(at)].priority;
+    const uint32_t prio = std::as_const(flows)[p.after_pos(at)].priority;  // const: no chunk copied
     if (!taken.emplace(prio, at).second) return false;
     if (auto it = index.by_priority.find(prio);
         it != index.by_priority.end() && it->second != at &&
@@ -95,7 +95,11 @@ bool merge_indexed(const std::string& port, const SteeringChange& c, const RuleI
 // How many of a set of positions (ascending, below n) lie below a position,
 // without a search for most: per 64 positions, how many lie below them and
 // whether any lies among them (core is built for any x86-64, so a popcount
-// would be a call).
+// would be a call). Against a binary search per position: the name index's
+// and priority map's shifts took 3,624-3,696 perf samples at 2 kHz over
+// 1,000 removals of 100 rules from 100,000, against 4,534-4,942 (~0.6 ms a
+// change; steer-bench-change-latency --rules 100000 1000 40 software).
+// ChangePlan::after_pos keeps the search: it is asked for a change's rules only.
 class GoneBelow {
  public:
   GoneBelow(const std::vector<uint32_t>& gone, size_t n) : gone_(gone), below_((n >> 6) + 2), any_((n >> 6) + 2) {

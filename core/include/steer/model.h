@@ -58,6 +58,7 @@ struct RssConfig {
   uint32_t types = kRssAll;
   std::vector<uint8_t> key = default_rss_key();  // 40 or 52 bytes
   std::vector<uint16_t> reta;                    // bucket -> queue; size is the RETA size
+  friend bool operator==(const RssConfig&, const RssConfig&) = default;
 };
 
 struct SteeringConfig {
@@ -66,6 +67,7 @@ struct SteeringConfig {
   RuleList flows;     // copies share unchanged rules (rule_list.h)
   bool drain = true;  // false only to measure what reordering looks like
   uint32_t drain_timeout_ms = 100;
+  friend bool operator==(const SteeringConfig&, const SteeringConfig&) = default;
 };
 
 // Ordering audit at TX: flow id and sequence number read from the payload.

@@ -1,7 +1,8 @@
-// steerctl flow list | add | replace | del | load. A rule's flags are its
-// fields as steer/text.h names them (--tcp-dst for tcp_dst), read with the
+// steerctl flow list | add | replace | del | load | unload. A rule's flags are
+// its fields as steer/text.h names them (--tcp-dst for tcp_dst), read with the
 // same set_rule_field as YAML and the API; load reads a file of rules as a
-// deployment writes them and streams them in changes.
+// deployment writes them and streams them in changes; unload removes the
+// rules such a file names, the same way.
 #include <chrono>
 #include <fstream>
 #include <map>
@@ -28,6 +29,7 @@ struct FlowOptions {
   bool drop = false;
   int64_t expect_gen = -1;
   uint32_t per_change = 1000;
+  bool unload = false;  // load: remove the file's rules by name instead
 };
 
 std::string flag_of(std::string key) {
@@ -65,9 +67,10 @@ int add(Session& s, std::shared_ptr<grpc::Channel> ch, const FlowOptions& o) {
 }
 
 // The file's rules on one ChangeStream, `per_change` to a change (each
-// atomic), the changes in flight back to back and applied in order. The first
-// refused change ends it: the ones before it stay applied, none after it is
-// read (the error says which).
+// atomic), the changes in flight back to back and applied in order: added
+// (or replaced), or with o.unload removed by name. The first refused change
+// ends it: the ones before it stay applied, none after it is read (the error
+// says which).
 int load(Session& s, std::shared_ptr<grpc::Channel> ch, const FlowOptions& o) {
   std::ifstream in(o.file);
   if (!in) return usage(o.file + ": cannot open the file");
@@ -81,7 +84,10 @@ int load(Session& s, std::shared_ptr<grpc::Channel> ch, const FlowOptions& o) {
     req.set_port(o.port);
     if (first == 0 && o.expect_gen >= 0) req.set_expected_generation(uint64_t(o.expect_gen));
     for (size_t i = first; i < std::min(f.rules.size(), first + o.per_change); ++i)
-      steer::rpc::to_proto(f.rules[i], req.add_add());
+      if (o.unload)
+        req.add_remove(f.rules[i].name);
+      else
+        steer::rpc::to_proto(f.rules[i], req.add_add());
   }
   grpc::ClientContext ctx;  // no deadline: a stream of many changes takes what it takes
   const auto t0 = std::chrono::steady_clock::now();
@@ -109,8 +115,9 @@ int load(Session& s, std::shared_ptr<grpc::Channel> ch, const FlowOptions& o) {
     return fail(st);
   }
   if (!s.table()) return print_json(s, done), 0;
-  std::printf("%s: %zu rule(s) in %zu change(s), generation %llu, %.2f s\n", o.port.c_str(), f.rules.size(), n,
-              n ? (unsigned long long)done.reports(int(n) - 1).generation() : 0ULL, secs);
+  std::printf("%s: %zu rule(s) %sin %zu change(s), generation %llu, %.2f s\n", o.port.c_str(), f.rules.size(),
+              o.unload ? "removed " : "", n, n ? (unsigned long long)done.reports(int(n) - 1).generation() : 0ULL,
+              secs);
   return 0;
 }
 
@@ -118,7 +125,7 @@ int load(Session& s, std::shared_ptr<grpc::Channel> ch, const FlowOptions& o) {
 
 void add_flow(CLI::App& app, Session& s) {
   static FlowOptions o;
-  auto* flow = app.add_subcommand("flow", "list, add, replace or delete flow rules");
+  auto* flow = app.add_subcommand("flow", "list, add, replace or delete flow rules, or load or unload a file of them");
   flow->require_subcommand(1);
   auto* list_cmd = flow->add_subcommand("list", "rules of a port");
   list_cmd->add_option("port", o.port)->required();
@@ -139,12 +146,20 @@ void add_flow(CLI::App& app, Session& s) {
 
   auto* ld = flow->add_subcommand(
       "load", "add or replace the rules of a file (a deployment's flows list), in changes of --per-change rules");
-  ld->add_option("port", o.port)->required();
-  ld->add_option("file", o.file, "YAML: a list of rules as under steering.flows, or flows: [...]")->required();
-  ld->add_option("--per-change", o.per_change, "rules per change; each change is applied whole or not at all")
-      ->check(CLI::Range(1u, uint32_t(steer::kMaxRules)));
-  ld->add_option("--expect-generation", o.expect_gen, "the port's generation before the first change");
+  auto* ul = flow->add_subcommand(
+      "unload", "delete the rules a file names (a file flow load takes), in changes of --per-change rules");
+  for (auto* c : {ld, ul}) {
+    c->add_option("port", o.port)->required();
+    c->add_option("file", o.file, "YAML: a list of rules as under steering.flows, or flows: [...]")->required();
+    c->add_option("--per-change", o.per_change, "rules per change; each change is applied whole or not at all")
+        ->check(CLI::Range(1u, uint32_t(steer::kMaxRules)));
+    c->add_option("--expect-generation", o.expect_gen, "the port's generation before the first change");
+  }
   ld->callback(runs(s, [&s](auto ch) { return load(s, ch, o); }));
+  ul->callback(runs(s, [&s](auto ch) {
+    o.unload = true;
+    return load(s, ch, o);
+  }));
 
   auto* del = flow->add_subcommand("del", "delete a rule by name");
   del->add_option("port", o.port)->required();

@@ -18,8 +18,8 @@ _steerctl() {
     "") COMPREPLY=($(compgen -W "ports rss flow stats events reports apply get diff save log top $globals" -- "$cur")) ;;
     rss) [ -z "$sub" ] && COMPREPLY=($(compgen -W "show set-reta set-key" -- "$cur")) ||
            COMPREPLY=($(compgen -W "--spread --weights --entries --size --types --expect-generation" -- "$cur")) ;;
-    flow) if [ -z "$sub" ]; then COMPREPLY=($(compgen -W "list add replace del load" -- "$cur"))
-          elif [ "$sub" = load ]; then COMPREPLY=($(compgen -W "--per-change --expect-generation" -- "$cur") $(compgen -f -- "$cur"))
+    flow) if [ -z "$sub" ]; then COMPREPLY=($(compgen -W "list add replace del load unload" -- "$cur"))
+          elif [ "$sub" = load ] || [ "$sub" = unload ]; then COMPREPLY=($(compgen -W "--per-change --expect-generation" -- "$cur") $(compgen -f -- "$cur"))
           else COMPREPLY=($(compgen -W "--priority --eth-type --vlan --ipv4-src --ipv4-dst --ipv6-src --ipv6-dst --ip-proto --tcp-src --tcp-dst --udp-src --udp-dst --queue --rss --drop --mark --expect-generation" -- "$cur")); fi ;;
     stats) COMPREPLY=($(compgen -W "--watch --count" -- "$cur")) ;;
     events) COMPREPLY=($(compgen -W "--count" -- "$cur")) ;;

@@ -2,7 +2,8 @@
 # The control plane end to end, against a real steerd (configs/steering.yaml on
 # memif) with steer-trafgen traffic flowing: steerctl changes the RETA in a
 # loop and adds/removes a rule while a Python grpcio client changes the RETA
-# concurrently, then loads thousands of rules from files (flow load);
+# concurrently, then loads thousands of rules from files and removes them
+# again (flow load, flow unload);
 # events and stats see the changes; every error maps to its own
 # exit code; steerd's audit counts no reordering, and every packet the
 # generator lost is one steerd counted.
@@ -107,6 +108,26 @@ set -e
   fail "flow load, a bad file: exit $rc $(cat "$E2E_DIR/err")"
 g2=$(C -o json rss show p0 | /usr/bin/python3 -c "import json,sys; print(json.load(sys.stdin)['generation'])")
 [ "$g1" = "$g2" ] || fail "a refused file changed the generation ($g1 -> $g2)"
+# flow unload removes what a file names, the same way: all of it; again,
+# nothing (the first name is gone: not found, nothing applied); a file whose
+# second change names rules that are not there keeps the first change's
+# removals and says so.
+C flow unload p0 "$E2E_DIR/rules.yaml" > "$E2E_DIR/unload.txt" || fail "flow unload: $(cat "$E2E_DIR/unload.txt")"
+grep -q "^p0: 2500 rule(s) removed in 3 change(s), generation $((g2 + 3))," "$E2E_DIR/unload.txt" ||
+  fail "flow unload: $(cat "$E2E_DIR/unload.txt")"
+[ "$(C flow list p0 | grep -c '^ld')" = 0 ] || fail "flow unload: rules of the file are still listed"
+set +e
+C flow unload p0 "$E2E_DIR/rules.yaml" 2> "$E2E_DIR/err"; rc=$?
+set -e
+[ $rc -eq 4 ] && grep -q 'no rule named "ld0" on port p0' "$E2E_DIR/err" && grep -q "nothing was applied" "$E2E_DIR/err" ||
+  fail "flow unload of rules that are gone: exit $rc $(cat "$E2E_DIR/err")"
+set +e
+C flow unload p0 "$E2E_DIR/rules_refused.yaml" --per-change 600 2> "$E2E_DIR/err"; rc=$?
+set -e
+[ $rc -eq 4 ] && grep -q 'no rule named "rf1000"' "$E2E_DIR/err" &&
+  grep -q "rules 601-1200 of .* was refused and none after it applied; the 600 before them (1 change(s)) stay applied, p0 at generation $((g2 + 4))" "$E2E_DIR/err" ||
+  fail "flow unload, a refused change: exit $rc $(cat "$E2E_DIR/err")"
+[ "$(C flow list p0 | grep -c '^rf')" = 400 ] || fail "flow unload: want rf600-rf999 left, got $(C flow list p0 | grep -c '^rf')"
 set +e
 wait "$gen"
 rc=$?

@@ -41,6 +41,7 @@
 #include <vector>
 
 #include "flows.h"
+#include "handoff_floor.h"
 #include "steer/dataplane.h"
 #include "steer/steering.h"
 
@@ -150,7 +151,7 @@ FlowRule hit_rule(const Capture& c, uint32_t priority) {
 
 struct Case {
   const Capture* cap;
-  enum Kind { Pmd, Steered } kind;
+  enum Kind { Pmd, Floor, Steered } kind;
   uint32_t rules = 0, groups = 1;
   bool hit = false;
 };
@@ -177,6 +178,12 @@ struct Result {
 int instance = 0;
 
 Result run(const Case& k, double seconds) {
+  if (k.kind == Case::Floor) {
+    const int n = instance++;
+    const auto f = bench::handoff_floor("net_pcap" + std::to_string(n) + ",rx_pcap=" + k.cap->path + ",infinite_rx=1",
+                                        k.cap->flows * 2 + 16384, seconds, n);
+    return {f.cycles, f.mpps, f.ring_full, f.rx, f.error};
+  }
   Deployment d;
   d.eal.lcores = "0@0,1@1,2@0";
   d.dataplane.poll = PollMode::Busy;
@@ -309,7 +316,7 @@ int classifier_main(const std::vector<Capture>& caps, const std::vector<Case>& c
   std::printf("classify_cost toeplitz=%s\n", ToeplitzGfni::usable() ? "gfni" : "table");
   double single100k = 0, burst100k = 0;
   for (const auto& k : cases) {
-    if (k.kind == Case::Pmd) continue;
+    if (k.kind != Case::Steered) continue;
     const std::string line_id = k.cap->name + " rules=" + std::to_string(k.rules);
     if (!only.empty() && line_id.find(only) == std::string::npos) continue;
     const SteeringTable t(steering_for(k));
@@ -362,6 +369,7 @@ int main(int argc, char** argv) {
   std::vector<Case> cases;
   for (const auto& c : caps) {
     cases.push_back({&c, Case::Pmd});
+    cases.push_back({&c, Case::Floor});
     cases.push_back({&c, Case::Steered, 0, 0});
   }
   const Capture& v4 = caps[0];
@@ -406,11 +414,13 @@ int main(int argc, char** argv) {
       if (o.kind == Case::Steered && o.cap == k.cap && id(o).find(only) != std::string::npos) return true;
     return false;
   };
-  std::map<std::string, double> pmd;
+  std::map<std::string, double> pmd, floor;
   int failed = 0;
-  double worst0 = 0, worst1k = 0, worst100k = 0;
+  double worst0 = 0, worst1k = 0, worst100k = 0, handoff = 0, over_floor0 = 0;
   for (const auto& k : cases) {
-    const std::string name = k.kind == Case::Pmd ? "pmd" : "rules=" + std::to_string(k.rules);
+    const std::string name = k.kind == Case::Pmd     ? "pmd"
+                             : k.kind == Case::Floor ? "floor"
+                                                     : "rules=" + std::to_string(k.rules);
     const std::string line_id = k.cap->name + " " + name;
     if (!only.empty() && !selected(k)) continue;
     std::vector<Result> rs;
@@ -428,15 +438,21 @@ int main(int argc, char** argv) {
     if (k.kind == Case::Pmd) {
       pmd[k.cap->name] = r.cycles;
       std::printf("dispatch_cost capture=%s pmd cycles=%.1f mpps=%.2f\n", k.cap->name.c_str(), r.cycles, r.mpps);
+    } else if (k.kind == Case::Floor) {
+      floor[k.cap->name] = r.cycles;
+      const double base = pmd[k.cap->name];
+      if (k.cap == &v4) handoff = r.cycles - base;
+      std::printf("dispatch_cost capture=%s floor cycles=%.1f pmd=%.1f handoff=%.1f mpps=%.2f ring_full=%llu\n",
+                  k.cap->name.c_str(), r.cycles, base, r.cycles - base, r.mpps, (unsigned long long)r.ring_full);
     } else {
-      const double base = pmd[k.cap->name], over = r.cycles - base;
+      const double base = pmd[k.cap->name], over = r.cycles - base, fl = floor[k.cap->name];
       std::printf(
-          "dispatch_cost capture=%s rules=%u groups=%u hit=%s cycles=%.1f pmd=%.1f overhead=%.1f mpps=%.2f "
-          "ring_full=%llu\n",
-          k.cap->name.c_str(), k.rules, k.rules ? k.groups : 0, k.hit ? "50%" : "0", r.cycles, base, over, r.mpps,
-          (unsigned long long)r.ring_full);
+          "dispatch_cost capture=%s rules=%u groups=%u hit=%s cycles=%.1f pmd=%.1f overhead=%.1f floor=%.1f "
+          "over_floor=%.1f mpps=%.2f ring_full=%llu\n",
+          k.cap->name.c_str(), k.rules, k.rules ? k.groups : 0, k.hit ? "50%" : "0", r.cycles, base, over, fl,
+          r.cycles - fl, r.mpps, (unsigned long long)r.ring_full);
       if (k.cap == &v4 && !k.hit) {
-        if (k.rules == 0) worst0 = over;
+        if (k.rules == 0) worst0 = over, over_floor0 = r.cycles - fl;
         if (k.rules == 1000 && k.groups == 1) worst1k = over - worst0;
         if (k.rules == 100000 && k.groups == 32) worst100k = over - worst0;
       }
@@ -445,8 +461,9 @@ int main(int argc, char** argv) {
   }
   std::printf(
       "dispatch_cost summary v4udp-1k: overhead_0_rules=%.1f plus_1k_rules_1_group=%.1f "
-      "plus_100k_rules_32_groups=%.1f (goals 40, 10, 60 cycles/packet)\n",
-      worst0, worst1k, worst100k);
+      "plus_100k_rules_32_groups=%.1f (goals 40, 10, 60 cycles/packet) handoff_floor=%.1f "
+      "overhead_0_rules_over_floor=%.1f\n",
+      worst0, worst1k, worst100k, handoff, over_floor0);
   std::filesystem::remove_all(dir);
   rte_eal_cleanup();
   return failed ? 1 : 0;

@@ -168,8 +168,6 @@ bool Dataplane::Impl::configure_port(size_t i, std::vector<ConfigError>& errs) {
   return true;
 }
 
-// Creates `rules` on the device (validated first), into `out`. On failure
-
 std::vector<ConfigError> Dataplane::Impl::setup_ports() {
   std::vector<ConfigError> errs;
   port_started.assign(d.ports.size(), false);

@@ -148,6 +148,30 @@ TEST(HardwareSteering, ReplacedAndRemovedRulesChangeTheDevice) {
   dp.close();
 }
 
+// A change's new rules are asked of rte_flow_validate once each (by the
+// check before anything is touched), not again when they are created: on a
+// real NIC each ask is a driver call. A deployment's rules at start, which
+// nothing checked before, are validated as they are created.
+TEST(HardwareSteering, AChangesRulesAreValidatedOnce) {
+  testing::ModelNic nic("hw_validate", 2, 2);
+  Deployment d = deployment(nic, true);
+  d.ports[0].steering->flows = {udp_rule("dns", 10, 4000, 0xffff, 1)};
+  Dataplane dp;
+  start_ok(dp, d, use_model(nic));
+  EXPECT_EQ(nic.validations(), nic.flow_count()) << "start: one validation per flow created";
+  Controller ctl(dp, d);
+  const unsigned v0 = nic.validations();
+  const size_t f0 = nic.flow_count();
+  SteeringChange c;
+  for (uint16_t k = 0; k < 5; ++k) c.add.push_back(udp_rule("r" + std::to_string(k), 20 + k, 5000 + k, 0xffff, k % 2));
+  ChangeReport rep;
+  ASSERT_TRUE(ctl.change("p0", c, &rep).empty());
+  const size_t made = nic.flow_count() - f0;
+  EXPECT_EQ(made, 10u) << "each rule is an IPv4 and an IPv6 flow";
+  EXPECT_EQ(nic.validations() - v0, made);
+  dp.close();
+}
+
 TEST(HardwareSteering, AutoChoosesHardwareOnADeviceThatTakesEverything) {
   testing::ModelNic nic("hw_probe", 2, 2);
   Deployment d = deployment(nic, true);

@@ -105,6 +105,7 @@ class ModelNic {
   }
   uint64_t dropped() const { return dropped_; }
   unsigned device_calls() const { return calls_; }
+  unsigned validations() const { return validations_; }  // flow_validate calls
 
   // Knobs.
   std::atomic<bool> count_backlog{true};        // false: rx_queue_count says -ENOTSUP
@@ -320,6 +321,7 @@ class ModelNic {
     }
     int flow_validate(const FlowRuleSpec& f, rte_flow_error* err) override {
       std::lock_guard<std::mutex> lock(n_->mu_);
+      ++n_->validations_;
       return n_->check(f, err, nullptr);
     }
     rte_flow* flow_create(const FlowRuleSpec& f, rte_flow_error* err) override {
@@ -381,6 +383,7 @@ class ModelNic {
   uint64_t next_order_ = 0;
   std::atomic<uint64_t> dropped_{0};
   std::atomic<unsigned> calls_{0};
+  std::atomic<unsigned> validations_{0};
 };
 
 }  // namespace steer::testing

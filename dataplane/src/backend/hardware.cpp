@@ -25,14 +25,18 @@ void HardwareBackend::add_poller(Worker* w) {
   if (std::find(pollers_.begin(), pollers_.end(), w) == pollers_.end()) pollers_.push_back(w);
 }
 
-// Creates `rules` on the device (validated first), into `out`. On failure
-// destroys what it created and returns why.
-std::string HardwareBackend::create_rules(const RssConfig& rss, const RuleList& rules, uint16_t queues, Flows* out) {
+// Creates `rules` on the device, into `out`, each asked of rte_flow_validate
+// first when `validate` (a deployment's rules at start; a change's were
+// validated by check(), and a real NIC's validate is a driver call per flow,
+// which rte_flow_create repeats anyway). On failure destroys what it created
+// and returns why.
+std::string HardwareBackend::create_rules(const RssConfig& rss, const RuleList& rules, uint16_t queues, bool validate,
+                                          Flows* out) {
   for (const FlowRule& r : rules) {
     std::vector<rte_flow*>& made = (*out)[r.name];
     for (const auto& spec : translate_rule(r, rss, queues)) {
       rte_flow_error e{};
-      int rc = dev_->flow_validate(*spec, &e);
+      const int rc = validate ? dev_->flow_validate(*spec, &e) : 0;
       std::string why = rc != 0 ? flow_error_text("rte_flow_validate", e, rc) : "";
       if (why.empty()) {
         e = rte_flow_error{};
@@ -71,7 +75,7 @@ std::string HardwareBackend::start(const SteeringConfig& sc, uint16_t queues) {
   if (int rc = dev_->reta_update(reta, caps_.reta_size); rc != 0)
     return "rte_eth_dev_rss_reta_update refused a " + std::to_string(caps_.reta_size) + "-entry RETA (" +
            errno_text(rc) + ")";
-  return create_rules(sc.rss, sc.flows, queues, &flows_);
+  return create_rules(sc.rss, sc.flows, queues, true, &flows_);
 }
 
 std::vector<ConfigError> HardwareBackend::check(const std::string& port, const ChangePlan& p) {
@@ -136,7 +140,7 @@ void HardwareBackend::give_back_table(const ChangePlan& p, bool applied) {
 std::string HardwareBackend::device_change(const ChangePlan& p, Flows* created, std::vector<FlowRule>* destroyed,
                                            bool* hashed, bool* reta_set) {
   const SteeringConfig& next = p.after;
-  std::string why = create_rules(next.rss, p.create, p.queues, created);
+  std::string why = create_rules(next.rss, p.create, p.queues, false, created);
   if (why.empty() && (p.key_changed || p.types_changed)) {
     if (int rc = dev_->rss_hash_update(next.rss.key, rss_hf(next.rss.types) & caps_.rss_offloads); rc != 0)
       why = "rte_eth_dev_rss_hash_update refused the key and hash types (" + errno_text(rc) + ")";
@@ -175,7 +179,7 @@ std::string HardwareBackend::undo(const ChangePlan& p, Flows& created, const std
   std::string failed;
   Flows again;
   for (const FlowRule& r : destroyed) {
-    std::string e = create_rules(prev.rss, RuleList{r}, p.queues, &again);
+    std::string e = create_rules(prev.rss, RuleList{r}, p.queues, false, &again);  // on the device until now
     if (!e.empty()) failed += "; re-creating " + e;
     for (auto& [name, fs] : again) flows_[name] = fs;
     again.clear();

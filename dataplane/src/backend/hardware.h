@@ -41,7 +41,7 @@ class HardwareBackend final : public SteeringBackend {
 
  private:
   using Flows = std::map<std::string, std::vector<rte_flow*>>;  // by rule name: one per IP family
-  std::string create_rules(const RssConfig& rss, const RuleList& rules, uint16_t queues, Flows* out);
+  std::string create_rules(const RssConfig& rss, const RuleList& rules, uint16_t queues, bool validate, Flows* out);
   void destroy_rules(Flows& flows);
   std::string device_change(const ChangePlan& p, Flows* created, std::vector<FlowRule>* destroyed, bool* hashed,
                             bool* reta_set);

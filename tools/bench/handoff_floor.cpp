@@ -16,8 +16,6 @@
 // issue's 40-cycle goal.
 #include "handoff_floor.h"
 
-#include <cpuid.h>
-
 #include <rte_eal.h>
 #include <rte_ethdev.h>
 #include <rte_launch.h>
@@ -30,6 +28,7 @@
 #include <chrono>
 #include <thread>
 
+#include "../../dataplane/src/dispatch/prefetchw.h"
 #include "../../dataplane/src/worker/pipeline.h"
 
 namespace steer::bench {
@@ -47,20 +46,11 @@ struct Floor {
   std::atomic<uint64_t> rx{0}, cycles{0}, ring_full{0};
 };
 
-bool has_prefetchw() {
-  unsigned a, b, c, d;
-  return __get_cpuid(0x80000001, &a, &b, &c, &d) && (c & (1u << 8));
-}
-
-inline void prefetch_for_write(const void* p) {
-  asm volatile("prefetchw %0" : : "m"(*static_cast<const char*>(p)));
-}
-
 int mover(void* arg) {
   Floor& f = *static_cast<Floor*>(arg);
   rte_mbuf* pkts[kBurst];
   rte_mbuf* stage[2][kBurst];
-  rte_mempool_cache* cache = has_prefetchw() ? rte_mempool_default_cache(f.pool, rte_lcore_id()) : nullptr;
+  rte_mempool_cache* cache = cpu_has_prefetchw() ? rte_mempool_default_cache(f.pool, rte_lcore_id()) : nullptr;
   const size_t data_at = sizeof(rte_mbuf) + rte_pktmbuf_priv_size(f.pool) + RTE_PKTMBUF_HEADROOM;
   uint64_t rx = 0, cycles = 0, full = 0;
   while (!f.stop.load(std::memory_order_relaxed)) {
@@ -131,7 +121,12 @@ FloorResult handoff_floor(const std::string& device, unsigned mbufs, double seco
     return fail("probing " + device, rc);
   }
   const std::string name = device.substr(0, device.find(','));
-  bool ok = rte_eth_dev_get_port_by_name(name.c_str(), &f.port) == 0;
+  if (rte_eth_dev_get_port_by_name(name.c_str(), &f.port) != 0) {
+    rte_mempool_free(f.pool);
+    r.error = "probing " + device + " made no port " + name;
+    return r;
+  }
+  bool ok = true;
   rte_eth_conf conf{};
   uint16_t nrx = 1024, ntx = 1024;
   ok = ok && rte_eth_dev_configure(f.port, 1, 1, &conf) == 0 &&

@@ -6,13 +6,10 @@
 #include <rte_ethdev.h>
 #include <rte_prefetch.h>
 
-#if defined(__x86_64__)
-#include <cpuid.h>
-#endif
-
 #include <algorithm>
 
 #include "../guard/device_guard.h"
+#include "prefetchw.h"
 #include "steer/plan.h"
 #include "steer/tsan.h"
 
@@ -93,28 +90,6 @@ void adopt(Dispatch& d, const SteerSnapshot* s, uint64_t now) {
     publish_done(d, now);
   }
 }
-
-// PREFETCHW: the line, in this CPU's cache, owned for writing. (A read
-// prefetch fetches it shared, and the device's write then needs a second
-// transfer: measured slower than no prefetch at all.)
-#if defined(__x86_64__)
-inline void prefetch_for_write(const void* p) {
-  asm volatile("prefetchw %0" : : "m"(*static_cast<const char*>(p)));
-}
-
-bool cpu_has_prefetchw() {
-  unsigned a, b, c, d;
-  return __get_cpuid(0x80000001, &a, &b, &c, &d) && (c & (1u << 8));  // 3DNowPrefetch
-}
-#else
-inline void prefetch_for_write(const void* p) {
-  __builtin_prefetch(p, 1, 3);
-}
-
-bool cpu_has_prefetchw() {
-  return false;
-}
-#endif
 
 // The device takes its next mbufs from the top of this lcore's mempool cache
 // (LIFO). They came back from the workers' CPUs, which read their first cache

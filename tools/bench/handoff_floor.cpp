@@ -28,7 +28,7 @@
 #include <chrono>
 #include <thread>
 
-#include "../../dataplane/src/dispatch/prefetchw.h"
+#include "../../dataplane/src/dispatch/warm_mbufs.h"
 #include "../../dataplane/src/worker/pipeline.h"
 
 namespace steer::bench {
@@ -50,27 +50,16 @@ int mover(void* arg) {
   Floor& f = *static_cast<Floor*>(arg);
   rte_mbuf* pkts[kBurst];
   rte_mbuf* stage[2][kBurst];
-  rte_mempool_cache* cache = cpu_has_prefetchw() ? rte_mempool_default_cache(f.pool, rte_lcore_id()) : nullptr;
-  const size_t data_at = sizeof(rte_mbuf) + rte_pktmbuf_priv_size(f.pool) + RTE_PKTMBUF_HEADROOM;
+  const NextMbufs warming(f.pool);
   uint64_t rx = 0, cycles = 0, full = 0;
   while (!f.stop.load(std::memory_order_relaxed)) {
     const uint64_t t0 = rte_rdtsc();
     const uint16_t n = rte_eth_rx_burst(f.port, 0, pkts, kBurst);
     if (!n) continue;
-    uint16_t warm = 0;
-    void* const* next = nullptr;
-    if (cache) {
-      warm = uint16_t(std::min<uint32_t>(cache->len, n));
-      next = cache->objs + cache->len - warm;
-    }
+    const NextMbufs::Burst next = warming.next(n);
     unsigned k[2] = {0, 0};
     for (uint16_t j = 0; j < n; ++j) {
-      if (j < warm) {
-        const char* m = static_cast<const char*>(next[j]);
-        prefetch_for_write(m);
-        prefetch_for_write(m + RTE_CACHE_LINE_SIZE);
-        prefetch_for_write(m + data_at);
-      }
+      if (j < next.n) warming.warm(next.objs[j]);
       stage[j & 1][k[j & 1]++] = pkts[j];
     }
     for (unsigned q = 0; q < 2; ++q) {

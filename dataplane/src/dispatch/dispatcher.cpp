@@ -9,7 +9,6 @@
 #include <algorithm>
 
 #include "../guard/device_guard.h"
-#include "prefetchw.h"
 #include "steer/plan.h"
 #include "steer/tsan.h"
 
@@ -91,19 +90,6 @@ void adopt(Dispatch& d, const SteerSnapshot* s, uint64_t now) {
   }
 }
 
-// The device takes its next mbufs from the top of this lcore's mempool cache
-// (LIFO). They came back from the workers' CPUs, which read their first cache
-// line (and, after an echo, wrote their data); the device's first write to
-// each line then waits for a transfer from the other CPU, one mbuf after
-// another. Asking for them, a burst ahead and one per packet parsed, overlaps
-// those transfers with this burst's work. Reads only the cache's array.
-inline void warm_mbuf(const Dispatch& d, const void* obj) {
-  const char* m = static_cast<const char*>(obj);
-  prefetch_for_write(m);
-  prefetch_for_write(m + RTE_CACHE_LINE_SIZE);
-  prefetch_for_write(m + d.rx_data_at);
-}
-
 unsigned dispatch_step(Dispatch& d, rte_mbuf** pkts) {
   const SteerSnapshot* s = d.current->get();
   uint64_t now = rte_rdtsc();
@@ -117,13 +103,7 @@ unsigned dispatch_step(Dispatch& d, rte_mbuf** pkts) {
   }
   d.counters.rx.add(n);
   tsan::acquire_all(pkts, n);
-  // The mbufs the device takes next, warmed one per packet parsed.
-  void* const* next = nullptr;
-  uint16_t warm = 0;
-  if (d.rx_cache) {
-    warm = uint16_t(std::min<uint32_t>(d.rx_cache->len, n));
-    next = d.rx_cache->objs + d.rx_cache->len - warm;
-  }
+  const NextMbufs::Burst next = d.rx_next.next(n);  // warmed one per packet parsed
   const SteeringTable& table = d.active->table;
   uint64_t marked = 0, dropped = 0, held = 0;
   // A chunk at a time: parse every packet (its headers prefetched a few
@@ -136,7 +116,7 @@ unsigned dispatch_step(Dispatch& d, rte_mbuf** pkts) {
     const uint16_t c = std::min<uint16_t>(kChunk, uint16_t(n - base));
     for (uint16_t j = 0; j < c; ++j) {
       if (base + j + kAhead < n) rte_prefetch0(rte_pktmbuf_mtod(pkts[base + j + kAhead], void*));
-      if (base + j < warm) warm_mbuf(d, next[base + j]);
+      if (base + j < next.n) d.rx_next.warm(next.objs[base + j]);
       const rte_mbuf* m = pkts[base + j];
       parse_fields_into(rte_pktmbuf_mtod(m, const uint8_t*), rte_pktmbuf_data_len(m), fields[j]);
     }
@@ -211,11 +191,7 @@ int dispatcher_main(void* arg) {
   unsigned idle_streak = 0;
   uint64_t prev = rte_rdtsc();
   device_guard::online(l.lcore);
-  for (Dispatch* d : l.items)
-    if (d->rx_pool && cpu_has_prefetchw()) {
-      d->rx_cache = rte_mempool_default_cache(d->rx_pool, rte_lcore_id());
-      d->rx_data_at = uint32_t(sizeof(rte_mbuf) + rte_pktmbuf_priv_size(d->rx_pool) + RTE_PKTMBUF_HEADROOM);
-    }
+  for (Dispatch* d : l.items) d->rx_next = NextMbufs(d->rx_pool);
   while (!l.stop.load(std::memory_order_acquire)) {
     unsigned moved = 0;
     for (Dispatch* d : l.items) {

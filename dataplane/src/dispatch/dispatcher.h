@@ -17,6 +17,7 @@
 #include "../worker/worker.h"
 #include "steer/counters.h"
 #include "steer/steering.h"
+#include "warm_mbufs.h"
 
 namespace steer {
 
@@ -50,9 +51,7 @@ struct Dispatch {
   const uint8_t* rx_backed = nullptr;  // live count of device queues the peer backs (peer_queues.h), or null: all
   rte_mempool* rx_pool = nullptr;      // the device queue's mbuf pool, or null (no warming)
   // Dispatcher lcore only.
-  rte_mempool_cache* rx_cache =
-      nullptr;              // rx_pool's cache on this lcore (null: no warming): what the device takes next
-  uint32_t rx_data_at = 0;  // offset from an mbuf to where a device writes its frame
+  NextMbufs rx_next;  // rx_pool's next mbufs on this lcore, warmed a burst ahead (empty: no warming)
   const SteerSnapshot* active = nullptr;
   const SteerSnapshot* prev = nullptr;  // during a drain: the table flows are moving from
   std::vector<uint64_t> enq, fence;     // per logical queue

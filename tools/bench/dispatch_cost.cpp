@@ -177,17 +177,22 @@ struct Result {
 
 int instance = 0;
 
+// Every case's mempool: infinite_rx keeps one copy of every frame.
+unsigned mbufs_for(const Capture& c) {
+  return c.flows * 2 + 16384;
+}
+
 Result run(const Case& k, double seconds) {
   if (k.kind == Case::Floor) {
     const int n = instance++;
     const auto f = bench::handoff_floor("net_pcap" + std::to_string(n) + ",rx_pcap=" + k.cap->path + ",infinite_rx=1",
-                                        k.cap->flows * 2 + 16384, seconds, n);
+                                        mbufs_for(*k.cap), seconds, n);
     return {f.cycles, f.mpps, f.ring_full, f.rx, f.error};
   }
   Deployment d;
   d.eal.lcores = "0@0,1@1,2@0";
   d.dataplane.poll = PollMode::Busy;
-  d.mempools[0].mbufs = k.cap->flows * 2 + 16384;  // infinite_rx keeps one copy of every frame
+  d.mempools[0].mbufs = mbufs_for(*k.cap);
   d.mempools[0].cache = 256;
   PortConfig pc;
   pc.name = "p0";

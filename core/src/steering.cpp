@@ -4,6 +4,7 @@
 #include <cstring>
 #include <iterator>
 #include <string_view>
+#include <type_traits>
 #include <unordered_map>
 
 #include "steer/text.h"
@@ -64,7 +65,10 @@ PacketFields parse_fields(const uint8_t* f, size_t len) {
   return p;
 }
 
-size_t rss_tuple(const PacketFields& f, uint32_t types, uint8_t* out) {
+namespace {
+
+// rss_tuple's body, always inlined: the burst classifier calls it per packet.
+[[gnu::always_inline]] inline size_t tuple_of(const PacketFields& f, uint32_t types, uint8_t* out) {
   size_t alen;
   bool l3, l4;
   if (f.ipv4) {
@@ -79,12 +83,23 @@ size_t rss_tuple(const PacketFields& f, uint32_t types, uint8_t* out) {
     return 0;
   }
   if (!l3 && !l4) return 0;
-  std::memcpy(out, f.src, alen);
-  std::memcpy(out + alen, f.dst, alen);
+  if (alen == 4) {  // copies of a constant size: no length-dispatched memcpy per packet
+    std::memcpy(out, f.src, 4);
+    std::memcpy(out + 4, f.dst, 4);
+  } else {
+    std::memcpy(out, f.src, 16);
+    std::memcpy(out + 16, f.dst, 16);
+  }
   if (!l4) return 2 * alen;
   put16(out + 2 * alen, f.sport);
   put16(out + 2 * alen + 2, f.dport);
   return 2 * alen + 4;
+}
+
+}  // namespace
+
+size_t rss_tuple(const PacketFields& f, uint32_t types, uint8_t* out) {
+  return tuple_of(f, types, out);
 }
 
 // Key layout (48 bytes): eth_type 0-1, VLAN 2-3 (0x1000 | id when tagged),
@@ -107,7 +122,7 @@ SteeringTable::Key SteeringTable::key_of(const PacketFields& f) {
 // and then reading it 8 bytes at a time cannot be store-forwarded, and stalled
 // the burst classifier on every word. The one-packet classify keeps key_of, so
 // the burst test checks one against the other.
-void SteeringTable::words_of(const PacketFields& f, uint64_t* w) {
+[[gnu::always_inline]] inline void SteeringTable::words_of(const PacketFields& f, uint64_t* w) {
   const uint16_t vlan = f.has_vlan ? uint16_t(0x1000 | f.vlan) : 0;
   w[0] = uint64_t(__builtin_bswap16(f.eth_type)) | uint64_t(__builtin_bswap16(vlan)) << 16 | uint64_t(f.proto) << 32;
   w[1] = uint64_t(__builtin_bswap16(f.sport)) | uint64_t(__builtin_bswap16(f.dport)) << 16;
@@ -125,23 +140,62 @@ uint64_t SteeringTable::Key::word(size_t i) const {
   return w;
 }
 
-inline uint64_t SteeringTable::Group::hash(const uint64_t* masked) const {
-  // Multiplication only carries bits upward, so keys that differ in a word's
-  // high bytes (the last address bytes, read little-endian) would share their
-  // low bits, and so their slots: a full avalanche at the end (the 64-bit
-  // finaliser of MurmurHash3) spreads them. Without it, the IPv6 rules of
-  // tools/bench/dispatch_cost probed clusters thousands of slots long.
-  uint64_t h = 0x9e3779b97f4a7c15ull;
-  for (uint8_t i = 0; i < n_used; ++i) h = (h ^ masked[i]) * 0xff51afd7ed558ccdull;
+namespace {
+
+// A group's key hash: kHashSeed, key_word per masked word, then key_final.
+// Multiplication only carries bits upward, so keys that differ in a word's
+// high bytes (the last address bytes, read little-endian) would share their
+// low bits, and so their slots: a full avalanche at the end (the 64-bit
+// finaliser of MurmurHash3) spreads them. Without it, the IPv6 rules of
+// tools/bench/dispatch_cost probed clusters thousands of slots long.
+constexpr uint64_t kHashSeed = 0x9e3779b97f4a7c15ull;
+
+inline uint64_t key_word(uint64_t h, uint64_t w) {
+  return (h ^ w) * 0xff51afd7ed558ccdull;
+}
+
+inline uint64_t key_final(uint64_t h) {
   h ^= h >> 33;
   h *= 0xc4ceb9fe1a85ec53ull;
-  h ^= h >> 33;
-  return h;
+  return h ^ (h >> 33);
+}
+
+}  // namespace
+
+inline uint64_t SteeringTable::Group::hash(const uint64_t* masked) const {
+  uint64_t h = kHashSeed;
+  for (uint8_t i = 0; i < n_used; ++i) h = key_word(h, masked[i]);
+  return key_final(h);
 }
 
 inline uint64_t SteeringTable::Group::mask_words(const uint64_t* words, uint64_t* masked) const {
   for (uint8_t u = 0; u < n_used; ++u) masked[u] = words[used[u]] & word_mask[used[u]];
   return hash(masked);
+}
+
+template <unsigned N>
+[[gnu::always_inline]] inline uint64_t SteeringTable::Group::mask_words_n(const uint64_t* words,
+                                                                          uint64_t* masked) const {
+  uint64_t h = kHashSeed;
+  for (unsigned u = 0; u < N; ++u) {
+    masked[u] = words[used[u]] & word_mask[used[u]];
+    h = key_word(h, masked[u]);
+  }
+  return key_final(h);
+}
+
+template <unsigned N>
+[[gnu::always_inline]] inline uint32_t SteeringTable::Group::find_n(const uint64_t* masked, uint64_t h) const {
+  const uint32_t sig = uint32_t(h >> 32);
+  for (uint32_t i = uint32_t(h) & slot_mask;; i = (i + 1) & slot_mask) {
+    const Slot s = slots[i];
+    if (s.rule == kEmpty) return kEmpty;
+    if (s.sig != sig) continue;
+    const uint64_t* k = &keys[size_t(i) * N];
+    uint64_t diff = 0;
+    for (unsigned u = 0; u < N; ++u) diff |= k[u] ^ masked[u];
+    if (!diff) return s.rule;
+  }
 }
 
 // Slot i (occupied) holds `masked`. The signature first: a slot of another
@@ -177,7 +231,7 @@ void SteeringTable::Group::set_mask(const Key& m) {
 
 void SteeringTable::Group::size_for(size_t n) {
   size_t cap = 8;
-  while (cap < 2 * n) cap *= 2;
+  while (cap < kRoom * n) cap *= 2;
   slot_mask = uint32_t(cap - 1);
   occupied = 0;
   slots.assign(cap, Slot{0, kEmpty});
@@ -185,11 +239,11 @@ void SteeringTable::Group::size_for(size_t n) {
 }
 
 void SteeringTable::Group::reserve(size_t more) {
-  if (2 * (size_t(occupied) + more) <= slots.size()) return;
+  if (kRoom * (size_t(occupied) + more) <= slots.size()) return;
   // Every key to its slot in a table with room for them all.
   std::vector<Slot> old_slots = std::move(slots);
   std::vector<uint64_t> old_keys = std::move(keys);
-  size_for(std::max(size_t(occupied) + more, old_slots.size()));
+  size_for(std::max(size_t(occupied) + more, 2 * old_slots.size() / kRoom));  // at least twice the slots
   for (size_t j = 0; j < old_slots.size(); ++j)
     if (old_slots[j].rule != kEmpty) {
       const uint64_t* k = &old_keys[j * n_used];
@@ -202,7 +256,7 @@ void SteeringTable::Group::reserve(size_t more) {
 }
 
 void SteeringTable::Group::place(const uint64_t* masked, uint64_t h, uint32_t rule, uint32_t i) {
-  if (2 * (size_t(occupied) + 1) > slots.size()) {
+  if (kRoom * (size_t(occupied) + 1) > slots.size()) {
     reserve(1);
     i = probe(masked, h);
   }
@@ -604,7 +658,7 @@ uint32_t SteeringTable::hash(const PacketFields& f) const {
   return n ? toeplitz_.hash(tuple, n) : 0;
 }
 
-void SteeringTable::apply_rule(SteerVerdict& v, int32_t rule) const {
+[[gnu::always_inline]] inline void SteeringTable::apply_rule(SteerVerdict& v, int32_t rule) const {
   if (rule < 0) return;
   const Rule& a = rules_[size_t(rule)];
   v.rule = rule;
@@ -654,13 +708,22 @@ void SteeringTable::classify_chunk(const PacketFields* f, size_t n, SteerVerdict
   // Every tuple first, then every hash: the GFNI form reads a tuple with one
   // 64-byte load, which stalls when the byte stores that wrote it are still
   // in flight (no store forwarding across them); a pass later they are not.
-  alignas(64) uint8_t tuple[kChunk][64];
+  alignas(64) uint8_t tuple[kChunk][ToeplitzGfni::kStride];
   size_t len[kChunk];
-  for (size_t i = 0; i < n; ++i) len[i] = rss_tuple(f[i], types_, tuple[i]);
+  uint32_t hashes[kChunk];
+  for (size_t i = 0; i < n; ++i) len[i] = tuple_of(f[i], types_, tuple[i]);
+    // GCC 12 cannot see that the loop above wrote the n entries hash_burst reads.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+  if (use_gfni_)
+    gfni_.hash_burst(tuple[0], len, n, hashes);  // a length of 0 hashes to 0
+  else
+    for (size_t i = 0; i < n; ++i) hashes[i] = len[i] ? toeplitz_.hash(tuple[i], len[i]) : 0;
+#pragma GCC diagnostic pop
   for (size_t i = 0; i < n; ++i) {
     out[i] = SteerVerdict{};
-    out[i].hash = !len[i] ? 0 : use_gfni_ ? gfni_.hash(tuple[i], len[i]) : toeplitz_.hash(tuple[i], len[i]);
-    out[i].queue = reta_queue(out[i].hash);
+    out[i].hash = hashes[i];
+    out[i].queue = reta_queue(hashes[i]);
   }
   if (groups_.empty()) return;
   uint64_t words[kChunk][kKeyWords], masked[kChunk][kKeyWords], h[kChunk];
@@ -672,11 +735,34 @@ void SteeringTable::classify_chunk(const PacketFields* f, size_t n, SteerVerdict
     best_prio[i] = UINT32_MAX;
     best[i] = -1;
   }
-  // Hashes the packets of `in` under g's mask and prefetches their slots.
-  auto stage = [&](const Group& g, const uint8_t* in, size_t m) {
-    for (size_t j = 0; j < m; ++j) {
-      h[in[j]] = g.mask_words(words[in[j]], masked[in[j]]);
-      __builtin_prefetch(g.slot_for(h[in[j]]));
+  // Hashes the packets of `in` under g's mask and prefetches their slots;
+  // then gives found(j, rule) each one's rule (kEmpty: none). The mask's word
+  // count is a constant in each of the seven forms.
+  auto lookup = [&](const Group& g, const uint8_t* in, size_t m, auto&& found) {
+    auto pass = [&](auto words_n) {
+      constexpr unsigned N = decltype(words_n)::value;
+      for (size_t j = 0; j < m; ++j) {
+        h[in[j]] = g.mask_words_n<N>(words[in[j]], masked[in[j]]);
+        __builtin_prefetch(g.slot_for(h[in[j]]));
+      }
+      for (size_t j = 0; j < m; ++j) found(j, g.find_n<N>(masked[in[j]], h[in[j]]));
+    };
+    static_assert(kKeyWords == 6);
+    switch (g.n_used) {
+      case 0:
+        return pass(std::integral_constant<unsigned, 0>{});
+      case 1:
+        return pass(std::integral_constant<unsigned, 1>{});
+      case 2:
+        return pass(std::integral_constant<unsigned, 2>{});
+      case 3:
+        return pass(std::integral_constant<unsigned, 3>{});
+      case 4:
+        return pass(std::integral_constant<unsigned, 4>{});
+      case 5:
+        return pass(std::integral_constant<unsigned, 5>{});
+      default:
+        return pass(std::integral_constant<unsigned, 6>{});
     }
   };
   for (const Cluster& c : clusters_) {
@@ -684,10 +770,11 @@ void SteeringTable::classify_chunk(const PacketFields* f, size_t n, SteerVerdict
     for (size_t i = 0; i < n; ++i)
       if (best_prio[i] > c.best_priority) look[m++] = uint8_t(i);
     if (c.filtered && m) {
-      stage(c.filter, look, m);
       size_t kept = 0;
-      for (size_t j = 0; j < m; ++j)
-        if (c.filter.find(masked[look[j]], h[look[j]]) != Group::kEmpty) look[kept++] = look[j];
+      lookup(c.filter, look, m, [&](size_t j, uint32_t r) {
+        look[kept] = look[j];  // kept <= j: an entry is read before it is overwritten
+        kept += r != Group::kEmpty;
+      });
       m = kept;
     }
     for (uint32_t gi = c.first; gi < c.first + c.count && m; ++gi) {
@@ -696,15 +783,13 @@ void SteeringTable::classify_chunk(const PacketFields* f, size_t n, SteerVerdict
       for (size_t j = 0; j < m; ++j)
         if (best_prio[look[j]] > g.best_priority) sel[s++] = look[j];
       if (!s) break;  // the cluster's later groups rank lower still
-      stage(g, sel, s);
-      for (size_t j = 0; j < s; ++j) {
+      lookup(g, sel, s, [&](size_t j, uint32_t r) {
         const size_t i = sel[j];
-        const uint32_t r = g.find(masked[i], h[i]);
         if (r != Group::kEmpty && rules_[r].priority < best_prio[i]) {
           best[i] = int32_t(r);
           best_prio[i] = rules_[r].priority;
         }
-      }
+      });
     }
   }
   for (size_t i = 0; i < n; ++i) apply_rule(out[i], best[i]);

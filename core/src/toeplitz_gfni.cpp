@@ -99,9 +99,53 @@ __attribute__((target("gfni,avx512f,avx512bw,avx512vbmi"))) uint32_t ToeplitzGfn
   const uint64_t x1 = uint64_t(_mm_cvtsi128_si64(x2)) ^ uint64_t(_mm_extract_epi64(x2, 1));
   return __builtin_bswap32(uint32_t(x1));  // byte 0 is the most significant
 }
+
+// hash() for a burst. The five placements and matrices are loaded once: per
+// tuple what is left is the masked load, a permute and an affine transform
+// per 8 bytes of lanes, and the fold.
+__attribute__((target("gfni,avx512f,avx512bw,avx512vbmi"))) void ToeplitzGfni::hash_burst(const uint8_t* tuples,
+                                                                                          const size_t* len, size_t n,
+                                                                                          uint32_t* out) const {
+  __m512i idx[5], mat[5];
+  for (size_t r = 0; r < 5; ++r) {
+    idx[r] = _mm512_load_si512(kPlacement.idx[r]);
+    mat[r] = _mm512_load_si512(&matrix_[8 * r]);
+  }
+#define STEER_LANES(r, in) \
+  _mm512_gf2p8affine_epi64_epi8(_mm512_maskz_permutexvar_epi8(kPlacement.keep[r], idx[r], in), mat[r], 0)
+  for (size_t i = 0; i < n; ++i) {
+    const size_t l = len[i];
+    const __m512i in = _mm512_maskz_loadu_epi8(l >= 64 ? ~__mmask64(0) : (__mmask64(1) << l) - 1, tuples + i * kStride);
+    __m512i acc = STEER_LANES(0, in);
+    switch ((l + 3 + 7) / 8) {  // registers holding lanes 0 .. l + 2
+      case 5:
+        acc = _mm512_xor_si512(acc, STEER_LANES(4, in));
+        [[fallthrough]];
+      case 4:
+        acc = _mm512_xor_si512(acc, STEER_LANES(3, in));
+        [[fallthrough]];
+      case 3:
+        acc = _mm512_xor_si512(acc, STEER_LANES(2, in));
+        [[fallthrough]];
+      case 2:
+        acc = _mm512_xor_si512(acc, STEER_LANES(1, in));
+        break;
+      default:
+        break;
+    }
+    acc = _mm512_xor_si512(acc, _mm512_shuffle_i64x2(acc, acc, 0x4e));
+    acc = _mm512_xor_si512(acc, _mm512_shuffle_i64x2(acc, acc, 0xb1));
+    const __m128i x2 = _mm512_castsi512_si128(acc);
+    out[i] = __builtin_bswap32(uint32_t(uint64_t(_mm_cvtsi128_si64(x2)) ^ uint64_t(_mm_extract_epi64(x2, 1))));
+  }
+#undef STEER_LANES
+}
 #else
 uint32_t ToeplitzGfni::hash(const uint8_t*, size_t) const {
   return 0;
+}
+void ToeplitzGfni::hash_burst(const uint8_t*, const size_t*, size_t n, uint32_t* out) const {
+  for (size_t i = 0; i < n; ++i) out[i] = 0;
 }
 #endif
 

@@ -171,6 +171,32 @@ TEST(Toeplitz, GfniAgreesWithTableAndVectors) {
     }
 }
 
+// The burst form (what classify_burst uses) against the table form, tuple by
+// tuple: bursts of 1 to 40 tuples whose lengths are mixed at random (0 to 36,
+// so a burst changes register count from one tuple to the next), with
+// garbage past each length.
+TEST(Toeplitz, GfniBurstAgreesWithTable) {
+  if (!ToeplitzGfni::supported()) GTEST_SKIP() << "this CPU has no GFNI + AVX-512BW/VBMI; the table form is used";
+  std::mt19937 rng(57);
+  for (size_t key_len : {40u, 52u})
+    for (size_t n = 1; n <= 40; ++n) {
+      std::vector<uint8_t> k(key_len);
+      for (auto& b : k) b = uint8_t(rng());
+      const ToeplitzGfni g(k);
+      const ToeplitzTable t(k);
+      std::vector<uint8_t> tuples(n * ToeplitzGfni::kStride);
+      for (auto& b : tuples) b = uint8_t(rng());
+      std::vector<size_t> len(n);
+      for (auto& l : len) l = rng() % (ToeplitzTable::kMaxInput + 1);
+      std::vector<uint32_t> out(n + 1, 0xdeadbeef);
+      g.hash_burst(tuples.data(), len.data(), n, out.data());
+      for (size_t i = 0; i < n; ++i)
+        ASSERT_EQ(out[i], t.hash(&tuples[i * ToeplitzGfni::kStride], len[i]))
+            << "key " << key_len << " burst " << n << " tuple " << i << " len " << len[i];
+      EXPECT_EQ(out[n], 0xdeadbeef) << "wrote past the burst";
+    }
+}
+
 TEST(Toeplitz, Random52ByteKeyMatchesReference) {
   std::vector<uint8_t> key(52);
   for (size_t i = 0; i < key.size(); ++i) key[i] = uint8_t(i * 37 + 11);
@@ -423,8 +449,9 @@ struct Draw {
 
 // classify_burst (the dispatcher's path: clusters with their filters, stages
 // across the burst) returns for every packet what classify returns for it
-// alone: every verdict field, over Draw's rule sets and bursts of 1 to 100
-// frames (more than one chunk).
+// alone: every verdict field, over Draw's rule sets (masks of 1 to 6 key
+// words; a third of them with a match-all rule, no words) and bursts of 1 to
+// 100 frames (more than one chunk).
 TEST(Steering, BurstClassifyAgreesWithOnePacketAtATime) {
   std::mt19937 rng(34);
   Draw draw{rng};
@@ -437,6 +464,11 @@ TEST(Steering, BurstClassifyAgreesWithOnePacketAtATime) {
     std::iota(prios.begin(), prios.end(), 0);
     std::shuffle(prios.begin(), prios.end(), rng);
     for (uint32_t i = 0; i < n; ++i) cfg.flows.push_back(draw.rule("r" + std::to_string(i), prios[i]));
+    if (round % 3 == 0) {  // a match-all rule ranked last: a mask of no key words
+      FlowRule all{"all", n, {}, {}};
+      all.action.queue = 3;
+      cfg.flows.push_back(all);
+    }
     ASSERT_TRUE(validate_steering(cfg, 4, "s").empty());
     SteeringTable st(cfg);
     clusters += st.clusters();

@@ -156,6 +156,13 @@ struct Case {
   bool hit = false;
 };
 
+// What --only matches (as a substring), and how the case's line starts:
+// "v4udp-1k rules=1000 groups=1 hit=0".
+std::string case_id(const Case& k) {
+  return k.cap->name + " rules=" + std::to_string(k.rules) + " groups=" + std::to_string(k.rules ? k.groups : 0) +
+         " hit=" + (k.hit ? "50%" : "0");
+}
+
 SteeringConfig steering_for(const Case& k) {
   SteeringConfig sc;
   sc.mode = SteeringMode::Software;
@@ -293,8 +300,8 @@ int classifier_main(const std::vector<Capture>& caps, const std::vector<Case>& c
     }
   }
   // Toeplitz alone, both forms, over the IPv4/UDP (12-byte) and IPv6/TCP
-  // (36-byte) tuples of the captures.
-  {
+  // (36-byte) tuples of the captures; not when --only picks cases.
+  if (only.empty()) {
     const ToeplitzTable table(default_rss_key());
     const ToeplitzGfni gfni = ToeplitzGfni::supported() ? ToeplitzGfni(default_rss_key()) : ToeplitzGfni();
     for (size_t len : {12u, 36u}) {
@@ -322,8 +329,7 @@ int classifier_main(const std::vector<Capture>& caps, const std::vector<Case>& c
   double single100k = 0, burst100k = 0;
   for (const auto& k : cases) {
     if (k.kind != Case::Steered) continue;
-    const std::string line_id = k.cap->name + " rules=" + std::to_string(k.rules);
-    if (!only.empty() && line_id.find(only) == std::string::npos) continue;
+    if (!only.empty() && case_id(k).find(only) == std::string::npos) continue;
     const SteeringTable t(steering_for(k));
     const auto& [flat, lens] = data[k.cap];
     // The minimum of many short runs: the loop is deterministic, so what a
@@ -410,9 +416,9 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "the EAL did not start\n");
     return 1;
   }
-  // --only selects steered cases by "capture rules=N"; the PMD reference runs
+  // --only selects steered cases by case_id; the PMD reference runs
   // for the captures they use.
-  auto id = [](const Case& k) { return k.cap->name + " rules=" + std::to_string(k.rules); };
+  const auto& id = case_id;
   auto selected = [&](const Case& k) {
     if (k.kind == Case::Steered) return id(k).find(only) != std::string::npos;
     for (const auto& o : cases)

@@ -107,9 +107,12 @@ class SteeringTable {
     bool marked = false;
   };
   // One mask group: an open-addressing table (power-of-two slots, linear
-  // probing, load at most 1/2) keyed by only the key words the mask touches.
-  // A probe costs a multiply per used word and, for a miss, usually one slot:
-  // no division, no node to chase, and the same cost at 10 rules or 100,000.
+  // probing, load at most 1/kRoom) keyed by only the key words the mask
+  // touches. A probe costs a multiply per used word and, for a miss, usually
+  // one slot: no division, no node to chase, and the same cost at 10 rules or
+  // 100,000. At load 1/2 a miss's first slot was taken half the time, a
+  // branch no predictor learns; at 1/4 the 1k-rule group's miss costs ~10
+  // cycles less (BENCHMARKS.md, step 9).
   // A slot holds the best rule of its key; rules with the same key and a
   // worse priority follow it in next_same_. In a cluster's filter, `rule`
   // counts the rules whose value it holds.
@@ -129,6 +132,7 @@ class SteeringTable {
     std::vector<Slot> slots;
     std::vector<uint64_t> keys;  // per slot: n_used masked words
     static constexpr uint32_t kEmpty = UINT32_MAX;
+    static constexpr size_t kRoom = 4;  // slots per key, at least
     void set_mask(const Key& m);
     void size_for(size_t n);    // empty, with room for n keys
     void reserve(size_t more);  // room for `more` keys beyond those held, without growing on the way
@@ -139,11 +143,17 @@ class SteeringTable {
     uint32_t probe(const uint64_t* masked, uint64_t h) const;
     bool holds(uint32_t i, const uint64_t* masked, uint32_t sig) const;
     // Stores `rule` for `masked` at probe()'s empty slot i (growing first
-    // when at half load, so `i` is re-probed).
+    // when at load 1/kRoom, so `i` is re-probed).
     void place(const uint64_t* masked, uint64_t h, uint32_t rule, uint32_t i);
     void remove_slot(uint32_t i);  // backward-shift deletion: no tombstones
     // The key words of `words` under the mask; returns their hash.
     uint64_t mask_words(const uint64_t* words, uint64_t* masked) const;
+    // mask_words and find for a mask of N words (N == n_used): the burst
+    // path's, with the word loops unrolled.
+    template <unsigned N>
+    uint64_t mask_words_n(const uint64_t* words, uint64_t* masked) const;
+    template <unsigned N>
+    uint32_t find_n(const uint64_t* masked, uint64_t h) const;
     const Slot* slot_for(uint64_t h) const { return &slots[uint32_t(h) & slot_mask]; }
   };
   // Groups [first, first + count) of groups_ (ascending best_priority) all

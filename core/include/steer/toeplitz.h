@@ -31,6 +31,10 @@ class ToeplitzGfni {
   explicit ToeplitzGfni(const std::vector<uint8_t>& key);
   // Only when usable(); `len` at most 36.
   uint32_t hash(const uint8_t* input, size_t len) const;
+  // out[i] = hash(tuples + i * kStride, len[i]) for i < n: one call for a
+  // burst, so the matrices and byte placements stay in registers across it.
+  static constexpr size_t kStride = 64;
+  void hash_burst(const uint8_t* tuples, const size_t* len, size_t n, uint32_t* out) const;
 
  private:
   alignas(64) uint64_t matrix_[kLanes] = {};

@@ -17,47 +17,7 @@ void put16(uint8_t* p, uint16_t v) {
   p[1] = uint8_t(v);
 }
 
-uint16_t get16(const uint8_t* p) {
-  return uint16_t(p[0] << 8 | p[1]);
-}
-
 }  // namespace
-
-void parse_fields_into(const uint8_t* f, size_t len, PacketFields& p) {
-  p = PacketFields{};
-  if (len < 14) return;
-  size_t off = 12;
-  p.eth_type = get16(f + off);
-  off += 2;
-  if (p.eth_type == 0x8100 && len >= off + 4) {
-    p.has_vlan = true;
-    p.vlan = get16(f + off) & 0x0fff;
-    p.eth_type = get16(f + off + 2);
-    off += 4;
-  }
-  if (p.eth_type == 0x0800 && len >= off + 20) {
-    p.ipv4 = true;
-    p.proto = f[off + 9];
-    std::memcpy(p.src, f + off + 12, 4);
-    std::memcpy(p.dst, f + off + 16, 4);
-    const bool fragment = (get16(f + off + 6) & 0x3fff) != 0;  // later fragments carry no ports
-    off += size_t(f[off] & 0x0f) * 4;
-    if (fragment) return;
-  } else if (p.eth_type == 0x86dd && len >= off + 40) {
-    p.ipv6 = true;
-    p.proto = f[off + 6];
-    std::memcpy(p.src, f + off + 8, 16);
-    std::memcpy(p.dst, f + off + 24, 16);
-    off += 40;
-  } else {
-    return;
-  }
-  if ((p.proto == 6 || p.proto == 17) && len >= off + 4) {
-    p.has_ports = true;
-    p.sport = get16(f + off);
-    p.dport = get16(f + off + 2);
-  }
-}
 
 PacketFields parse_fields(const uint8_t* f, size_t len) {
   PacketFields p;

@@ -120,6 +120,21 @@ inline uint64_t key_final(uint64_t h) {
   return h ^ (h >> 33);
 }
 
+// Group::mask_words for a mask of N words, whose indexes (`at`) and masks
+// (`wm`) the caller holds for a whole burst: the loop unrolled, nothing of the
+// group read per packet.
+template <unsigned N>
+[[gnu::always_inline]] inline uint64_t masked_hash(const uint64_t* words, const uint8_t* at, const uint64_t* wm,
+                                                   uint64_t* masked) {
+  uint64_t h = kHashSeed;
+#pragma GCC unroll 6
+  for (unsigned u = 0; u < N; ++u) {
+    masked[u] = words[at[u]] & wm[u];
+    h = key_word(h, masked[u]);
+  }
+  return key_final(h);
+}
+
 }  // namespace
 
 inline uint64_t SteeringTable::Group::hash(const uint64_t* masked) const {
@@ -134,17 +149,6 @@ inline uint64_t SteeringTable::Group::mask_words(const uint64_t* words, uint64_t
 }
 
 template <unsigned N>
-[[gnu::always_inline]] inline uint64_t SteeringTable::Group::mask_words_n(const uint64_t* words,
-                                                                          uint64_t* masked) const {
-  uint64_t h = kHashSeed;
-  for (unsigned u = 0; u < N; ++u) {
-    masked[u] = words[used[u]] & word_mask[used[u]];
-    h = key_word(h, masked[u]);
-  }
-  return key_final(h);
-}
-
-template <unsigned N>
 [[gnu::always_inline]] inline uint32_t SteeringTable::Group::find_n(const uint64_t* masked, uint64_t h) const {
   const uint32_t sig = uint32_t(h >> 32);
   for (uint32_t i = uint32_t(h) & slot_mask;; i = (i + 1) & slot_mask) {
@@ -153,6 +157,7 @@ template <unsigned N>
     if (s.sig != sig) continue;
     const uint64_t* k = &keys[size_t(i) * N];
     uint64_t diff = 0;
+#pragma GCC unroll 6
     for (unsigned u = 0; u < N; ++u) diff |= k[u] ^ masked[u];
     if (!diff) return s.rule;
   }
@@ -196,6 +201,41 @@ void SteeringTable::Group::size_for(size_t n) {
   occupied = 0;
   slots.assign(cap, Slot{0, kEmpty});
   keys.assign(cap * n_used, 0);
+  const size_t bit_count = std::max<size_t>(64, kBitsPerSlot * cap);
+  sig_bits_mask = uint32_t(bit_count - 1);
+  sig_bits.assign(bit_count / 64, 0);
+  sig_bit_keys.assign(bit_count, 0);
+}
+
+void SteeringTable::Group::mark(uint32_t sig) {
+  const uint32_t b = sig & sig_bits_mask;
+  if (sig_bit_keys[b] != UINT16_MAX) ++sig_bit_keys[b];
+  sig_bits[b / 64] |= uint64_t(1) << (b % 64);
+}
+
+bool SteeringTable::Group::bits_exact() const {
+  std::vector<uint16_t> want(sig_bit_keys.size(), 0);
+  for (const Slot& sl : slots)
+    if (sl.rule != kEmpty) ++want[sl.sig & sig_bits_mask];
+  for (size_t b = 0; b < want.size(); ++b)
+    if (want[b] != sig_bit_keys[b] || bool(want[b]) != bool((sig_bits[b / 64] >> (b % 64)) & 1)) return false;
+  return true;
+}
+
+bool SteeringTable::signature_bits_exact() const {
+  for (const Group& g : groups_)
+    if (!g.bits_exact()) return false;
+  for (const Cluster& c : clusters_)
+    if (c.filtered && !c.filter.bits_exact()) return false;
+  return true;
+}
+
+void SteeringTable::Group::unmark(uint32_t sig) {
+  const uint32_t b = sig & sig_bits_mask;
+  // A count that reached its ceiling is no longer exact: the bit stays set
+  // (a probe more, never a key missed).
+  if (sig_bit_keys[b] == UINT16_MAX || --sig_bit_keys[b]) return;
+  sig_bits[b / 64] &= ~(uint64_t(1) << (b % 64));
 }
 
 void SteeringTable::Group::reserve(size_t more) {
@@ -211,6 +251,7 @@ void SteeringTable::Group::reserve(size_t more) {
       const uint32_t at = probe(k, kh);
       slots[at] = old_slots[j];
       std::memcpy(&keys[size_t(at) * n_used], k, n_used * sizeof(uint64_t));
+      mark(old_slots[j].sig);
       ++occupied;
     }
 }
@@ -222,12 +263,14 @@ void SteeringTable::Group::place(const uint64_t* masked, uint64_t h, uint32_t ru
   }
   slots[i] = Slot{uint32_t(h >> 32), rule};
   std::memcpy(&keys[size_t(i) * n_used], masked, n_used * sizeof(uint64_t));
+  mark(slots[i].sig);
   ++occupied;
 }
 
 void SteeringTable::Group::remove_slot(uint32_t i) {
   // Linear probing without tombstones: later keys of the run that could sit
   // at `i` move back into it, so a probe still stops at the first empty slot.
+  unmark(slots[i].sig);
   uint32_t j = i;
   while (true) {
     j = (j + 1) & slot_mask;
@@ -695,17 +738,33 @@ void SteeringTable::classify_chunk(const PacketFields* f, size_t n, SteerVerdict
     best_prio[i] = UINT32_MAX;
     best[i] = -1;
   }
-  // Hashes the packets of `in` under g's mask and prefetches their slots;
-  // then gives found(j, rule) each one's rule (kEmpty: none). The mask's word
-  // count is a constant in each of the seven forms.
+  // Hashes the packets of `in` under g's mask, keeps those whose signature
+  // bit is set and probes for them, calling found(j, rule) in ascending j
+  // (rule kEmpty: none); a packet it is not called for has no rule here. The
+  // mask's word count is a constant in each of the seven forms.
   auto lookup = [&](const Group& g, const uint8_t* in, size_t m, auto&& found) {
     auto pass = [&](auto words_n) {
       constexpr unsigned N = decltype(words_n)::value;
-      for (size_t j = 0; j < m; ++j) {
-        h[in[j]] = g.mask_words_n<N>(words[in[j]], masked[in[j]]);
-        __builtin_prefetch(g.slot_for(h[in[j]]));
+      uint8_t at[N + 1];
+      uint64_t wm[N + 1];
+      for (unsigned u = 0; u < N; ++u) {
+        at[u] = g.used[u];
+        wm[u] = g.word_mask[g.used[u]];
       }
-      for (size_t j = 0; j < m; ++j) found(j, g.find_n<N>(masked[in[j]], h[in[j]]));
+      for (size_t j = 0; j < m; ++j) {
+        h[in[j]] = masked_hash<N>(words[in[j]], at, wm, masked[in[j]]);
+        __builtin_prefetch(g.sig_word(h[in[j]]));
+      }
+      // Only the packets whose signature bit is set go on to probe: for a
+      // miss that is the branch-free test of one bit, not a slot's.
+      uint8_t maybe[kChunk];
+      size_t k = 0;
+      for (size_t j = 0; j < m; ++j) {
+        maybe[k] = uint8_t(j);
+        k += g.sig_bit(h[in[j]]);
+      }
+      for (size_t q = 0; q < k; ++q) __builtin_prefetch(g.slot_for(h[in[maybe[q]]]));
+      for (size_t q = 0; q < k; ++q) found(maybe[q], g.find_n<N>(masked[in[maybe[q]]], h[in[maybe[q]]]));
     };
     static_assert(kKeyWords == 6);
     switch (g.n_used) {

@@ -591,7 +591,7 @@ void expect_same_verdicts(const SteeringTable& t, const SteeringTable& fresh, co
 // config: 60 of ChangeDraw's changes in a row, applied to two tables that
 // take turns as the backend's do (each gets the change it missed, then the
 // new one). Masks come and go, so groups appear, empty and clusters regain
-// filters along the way.
+// filters along the way. Each group's signature bits stay exactly its keys'.
 TEST(Steering, UpdatedTableAgreesWithOneBuiltAfresh) {
   std::mt19937 rng(56);
   ChangeDraw draw{rng};
@@ -613,6 +613,7 @@ TEST(Steering, UpdatedTableAgreesWithOneBuiltAfresh) {
     missed = {p.after.rss, p.destroyed, p.create};
     cfg = p.after;
     ASSERT_EQ(current.rules(), cfg.flows.size()) << "step " << step;
+    ASSERT_TRUE(current.signature_bits_exact()) << "step " << step;  // no bit outlives its keys
     groups_seen += current.groups();
     ASSERT_NO_FATAL_FAILURE(
         expect_same_verdicts(current, SteeringTable(cfg), draw.frames(300), step, &compared, &hits));

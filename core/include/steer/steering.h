@@ -87,7 +87,6 @@ inline uint16_t get16(const uint8_t* p) {
   }
 }
 
-
 // The Toeplitz input for a packet under `types`: src, dst addresses, then
 // ports when its L4 type is enabled (network byte order). Returns its length,
 // 0 when the packet is not hashed.
@@ -131,6 +130,10 @@ class SteeringTable {
   size_t rules() const { return rules_.size() - free_.size(); }
   size_t rule_slots() const { return rules_.size(); }  // every verdict's rule index is below this
   uint32_t rule_priority(int32_t rule) const { return rules_[size_t(rule)].priority; }
+  // Every group's and filter's signature bits are exactly those of the keys
+  // it holds, with exact counts (tests: a bit left set after its last key
+  // went costs a probe, not a verdict, so only this can see it).
+  bool signature_bits_exact() const;
 
  private:
   static constexpr size_t kKeyWords = 6;
@@ -175,6 +178,16 @@ class SteeringTable {
     uint32_t occupied = 0;
     std::vector<Slot> slots;
     std::vector<uint64_t> keys;  // per slot: n_used masked words
+    // A bit per signature value (its low bits): set while a key of the group
+    // has it. A packet whose bit is clear has no key here, so a miss is
+    // usually decided by one bit, without a branch on a slot (at load 1/4
+    // "is the first slot empty" is still a coin a predictor cannot learn).
+    // kBitsPerSlot bits a slot is at least 16 bits a key: 1 miss in 16 probes.
+    // sig_bit_keys counts the keys on each bit (the control side's).
+    static constexpr size_t kBitsPerSlot = 4;
+    std::vector<uint64_t> sig_bits;
+    std::vector<uint16_t> sig_bit_keys;
+    uint32_t sig_bits_mask = 0;
     static constexpr uint32_t kEmpty = UINT32_MAX;
     static constexpr size_t kRoom = 4;  // slots per key, at least
     void set_mask(const Key& m);
@@ -190,15 +203,21 @@ class SteeringTable {
     // when at load 1/kRoom, so `i` is re-probed).
     void place(const uint64_t* masked, uint64_t h, uint32_t rule, uint32_t i);
     void remove_slot(uint32_t i);  // backward-shift deletion: no tombstones
+    void mark(uint32_t sig);       // a key with this signature came
+    void unmark(uint32_t sig);     // one went
+    bool bits_exact() const;
     // The key words of `words` under the mask; returns their hash.
     uint64_t mask_words(const uint64_t* words, uint64_t* masked) const;
-    // mask_words and find for a mask of N words (N == n_used): the burst
-    // path's, with the word loops unrolled.
-    template <unsigned N>
-    uint64_t mask_words_n(const uint64_t* words, uint64_t* masked) const;
+    // find for a mask of N words (N == n_used): the burst path's, with the
+    // word loop unrolled.
     template <unsigned N>
     uint32_t find_n(const uint64_t* masked, uint64_t h) const;
     const Slot* slot_for(uint64_t h) const { return &slots[uint32_t(h) & slot_mask]; }
+    const uint64_t* sig_word(uint64_t h) const { return &sig_bits[(uint32_t(h >> 32) & sig_bits_mask) / 64]; }
+    unsigned sig_bit(uint64_t h) const {
+      const uint32_t b = uint32_t(h >> 32) & sig_bits_mask;
+      return unsigned(sig_bits[b / 64] >> (b % 64)) & 1;
+    }
   };
   // Groups [first, first + count) of groups_ (ascending best_priority) all
   // constrain the same fields; `filter` (when count > 1) holds their rules'

@@ -209,12 +209,12 @@ void SteeringTable::Group::size_for(size_t n) {
 
 void SteeringTable::Group::mark(uint32_t sig) {
   const uint32_t b = sig & sig_bits_mask;
-  if (sig_bit_keys[b] != UINT16_MAX) ++sig_bit_keys[b];
+  if (sig_bit_keys[b] != UINT8_MAX) ++sig_bit_keys[b];
   sig_bits[b / 64] |= uint64_t(1) << (b % 64);
 }
 
 bool SteeringTable::Group::bits_exact() const {
-  std::vector<uint16_t> want(sig_bit_keys.size(), 0);
+  std::vector<uint32_t> want(sig_bit_keys.size(), 0);
   for (const Slot& sl : slots)
     if (sl.rule != kEmpty) ++want[sl.sig & sig_bits_mask];
   for (size_t b = 0; b < want.size(); ++b)
@@ -234,7 +234,7 @@ void SteeringTable::Group::unmark(uint32_t sig) {
   const uint32_t b = sig & sig_bits_mask;
   // A count that reached its ceiling is no longer exact: the bit stays set
   // (a probe more, never a key missed).
-  if (sig_bit_keys[b] == UINT16_MAX || --sig_bit_keys[b]) return;
+  if (sig_bit_keys[b] == UINT8_MAX || --sig_bit_keys[b]) return;
   sig_bits[b / 64] &= ~(uint64_t(1) << (b % 64));
 }
 

@@ -157,9 +157,7 @@ class SteeringTable {
   // probing, load at most 1/kRoom) keyed by only the key words the mask
   // touches. A probe costs a multiply per used word and, for a miss, usually
   // one slot: no division, no node to chase, and the same cost at 10 rules or
-  // 100,000. At load 1/2 a miss's first slot was taken half the time, a
-  // branch no predictor learns; at 1/4 the 1k-rule group's miss costs ~10
-  // cycles less (BENCHMARKS.md, step 9).
+  // 100,000. In front of it, the signature bits below.
   // A slot holds the best rule of its key; rules with the same key and a
   // worse priority follow it in next_same_. In a cluster's filter, `rule`
   // counts the rules whose value it holds.
@@ -180,16 +178,17 @@ class SteeringTable {
     std::vector<uint64_t> keys;  // per slot: n_used masked words
     // A bit per signature value (its low bits): set while a key of the group
     // has it. A packet whose bit is clear has no key here, so a miss is
-    // usually decided by one bit, without a branch on a slot (at load 1/4
-    // "is the first slot empty" is still a coin a predictor cannot learn).
+    // usually decided by one bit, without a branch on a slot (at load 1/2,
+    // "is the first slot empty" is a coin a predictor cannot learn).
     // kBitsPerSlot bits a slot is at least 16 bits a key: 1 miss in 16 probes.
-    // sig_bit_keys counts the keys on each bit (the control side's).
-    static constexpr size_t kBitsPerSlot = 4;
+    // sig_bit_keys counts the keys on each bit (the control side's; a count
+    // at 255 stays, and its bit with it).
+    static constexpr size_t kBitsPerSlot = 8;
     std::vector<uint64_t> sig_bits;
-    std::vector<uint16_t> sig_bit_keys;
+    std::vector<uint8_t> sig_bit_keys;
     uint32_t sig_bits_mask = 0;
     static constexpr uint32_t kEmpty = UINT32_MAX;
-    static constexpr size_t kRoom = 4;  // slots per key, at least
+    static constexpr size_t kRoom = 2;  // slots per key, at least
     void set_mask(const Key& m);
     void size_for(size_t n);    // empty, with room for n keys
     void reserve(size_t more);  // room for `more` keys beyond those held, without growing on the way

@@ -19,7 +19,9 @@
 // noise); with env HUGE_DIR naming a hugetlbfs mount with >= 1 GiB free,
 // 2 MiB pages, as a production steerd runs.
 //
-// usage: steer-bench-dispatch-cost [--seconds S (1)] [--rounds N (3)] [--only SUBSTRING] [--classifier]
+// usage: steer-bench-dispatch-cost [--seconds S (1)] [--rounds N (3)] [--only SUBSTRING] [--classifier
+// [--packets N]]; --packets: classify N packets of each case once, untimed (for
+// classify_instructions.sh, which counts them under cachegrind).
 // One line per case, then the summary line:
 //   dispatch_cost capture=v4udp-1k rules=1000 groups=1 hit=0 cycles=.. pmd=.. overhead=.. mpps=.. ring_full=..
 #include <sched.h>
@@ -284,7 +286,7 @@ double classify_cycles(const SteeringTable& t, const std::vector<uint8_t>& frame
 }
 
 int classifier_main(const std::vector<Capture>& caps, const std::vector<Case>& cases, int rounds,
-                    const std::string& only) {
+                    const std::string& only, size_t untimed) {
   cpu_set_t cpu1;
   CPU_ZERO(&cpu1);
   CPU_SET(1, &cpu1);
@@ -301,7 +303,7 @@ int classifier_main(const std::vector<Capture>& caps, const std::vector<Case>& c
   }
   // Toeplitz alone, both forms, over the IPv4/UDP (12-byte) and IPv6/TCP
   // (36-byte) tuples of the captures; not when --only picks cases.
-  if (only.empty()) {
+  if (only.empty() && !untimed) {
     const ToeplitzTable table(default_rss_key());
     const ToeplitzGfni gfni = ToeplitzGfni::supported() ? ToeplitzGfni(default_rss_key()) : ToeplitzGfni();
     for (size_t len : {12u, 36u}) {
@@ -332,6 +334,11 @@ int classifier_main(const std::vector<Capture>& caps, const std::vector<Case>& c
     if (!only.empty() && case_id(k).find(only) == std::string::npos) continue;
     const SteeringTable t(steering_for(k));
     const auto& [flat, lens] = data[k.cap];
+    if (untimed) {  // one burst run: what classify_instructions.sh counts
+      classify_cycles(t, flat, lens, true, untimed);
+      std::printf("classify_run %s packets=%zu\n", case_id(k).c_str(), untimed);
+      continue;
+    }
     // The minimum of many short runs: the loop is deterministic, so what a
     // run takes above the least is interference (this VM's neighbours move
     // a median by tens of percent between runs).
@@ -357,6 +364,7 @@ int main(int argc, char** argv) {
   int rounds = 3;
   std::string only;
   bool classifier = false;
+  size_t packets = 0;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--seconds" && i + 1 < argc)
@@ -367,9 +375,12 @@ int main(int argc, char** argv) {
       only = argv[++i];
     else if (a == "--classifier")
       classifier = true;
+    else if (a == "--packets" && i + 1 < argc)
+      packets = size_t(std::atoll(argv[++i]));
     else {
       std::fprintf(stderr,
-                   "usage: steer-bench-dispatch-cost [--seconds S] [--rounds N] [--only SUBSTRING] [--classifier]\n");
+                   "usage: steer-bench-dispatch-cost [--seconds S] [--rounds N] [--only SUBSTRING] [--classifier "
+                   "[--packets N]]\n");
       return 2;
     }
   }
@@ -391,7 +402,7 @@ int main(int argc, char** argv) {
   cases.push_back({&caps[3], Case::Steered, 1000, 1});
   cases.push_back({&caps[3], Case::Steered, 100000, 32});
 
-  if (classifier) return classifier_main(caps, cases, rounds, only);
+  if (classifier) return classifier_main(caps, cases, rounds, only, packets);
 
   const std::string prefix = "steer_dcost_" + std::to_string(getpid());
   const std::string dir = "/tmp/" + prefix;

@@ -715,14 +715,18 @@ void SteeringTable::classify_chunk(const PacketFields* f, size_t n, SteerVerdict
   size_t len[kChunk];
   uint32_t hashes[kChunk];
   for (size_t i = 0; i < n; ++i) len[i] = tuple_of(f[i], types_, tuple[i]);
-    // GCC 12 cannot see that the loop above wrote the n entries hash_burst reads.
+  // GCC 12 cannot see that the loop above wrote the n entries hash_burst reads.
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
   if (use_gfni_)
     gfni_.hash_burst(tuple[0], len, n, hashes);  // a length of 0 hashes to 0
   else
     for (size_t i = 0; i < n; ++i) hashes[i] = len[i] ? toeplitz_.hash(tuple[i], len[i]) : 0;
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic pop
+#endif
   for (size_t i = 0; i < n; ++i) {
     out[i] = SteerVerdict{};
     out[i].hash = hashes[i];

@@ -200,7 +200,7 @@ void SteeringTable::Group::size_for(size_t n) {
   slot_mask = uint32_t(cap - 1);
   occupied = 0;
   slots.assign(cap, Slot{0, kEmpty});
-  keys.assign(cap * n_used, 0);
+  keys.assign(std::max<size_t>(cap * n_used, 1), 0);  // a word even for a mask of none: &keys[0] is taken
   const size_t bit_count = std::max<size_t>(64, kBitsPerSlot * cap);
   sig_bits_mask = uint32_t(bit_count - 1);
   sig_bits.assign(bit_count / 64, 0);
@@ -715,11 +715,11 @@ void SteeringTable::classify_chunk(const PacketFields* f, size_t n, SteerVerdict
   size_t len[kChunk];
   uint32_t hashes[kChunk];
   for (size_t i = 0; i < n; ++i) len[i] = tuple_of(f[i], types_, tuple[i]);
-  // GCC 12 cannot see that the loop above wrote the n entries hash_burst reads.
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #endif
+  // (GCC 12 cannot see that the loop above wrote the n entries hash_burst reads.)
   if (use_gfni_)
     gfni_.hash_burst(tuple[0], len, n, hashes);  // a length of 0 hashes to 0
   else

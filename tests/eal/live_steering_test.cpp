@@ -104,8 +104,13 @@ TYPED_TEST(LiveSteering, WithoutDrainASlowLoserShowsReordering) {
   Controller ctl(dp, d);
   auto traffic = rig.traffic(g_pool, 256, 100);
   this->wait_for_traffic(*traffic);
-  testing::flip_all_buckets(ctl, 20);
-  if (this->HasFatalFailure()) return;
+  // Under TSan beside a busy CPU the slow loser's backlog was once gone
+  // before a round of flips landed (0 reordered): flip again, at most five
+  // rounds, until the audit has seen one.
+  for (int round = 0; round < 5 && total(dp.stats(), &QueueStats::reordered) == 0; ++round) {
+    testing::flip_all_buckets(ctl, 20);
+    if (this->HasFatalFailure()) return;
+  }
   traffic->finish();
   dp.stop();
   EXPECT_GT(total(dp.stats(), &QueueStats::reordered), 0u) << "the audit must be able to fail";

@@ -123,6 +123,18 @@ inline uint64_t key_final(uint64_t h) {
 // Group::mask_words for a mask of N words, whose indexes (`at`) and masks
 // (`wm`) the caller holds for a whole burst: the loop unrolled, nothing of the
 // group read per packet.
+// fn(std::integral_constant<unsigned, n>{}) for n in [N, Max] (a larger n as
+// Max): a run-time count made a compile-time one, once per call.
+template <unsigned N, unsigned Max, class Fn>
+[[gnu::always_inline]] inline void with_constant(unsigned n, Fn&& fn) {
+  if constexpr (N == Max)
+    fn(std::integral_constant<unsigned, N>{});
+  else if (n == N)
+    fn(std::integral_constant<unsigned, N>{});
+  else
+    with_constant<N + 1, Max>(n, fn);
+}
+
 template <unsigned N>
 [[gnu::always_inline]] inline uint64_t masked_hash(const uint64_t* words, const uint8_t* at, const uint64_t* wm,
                                                    uint64_t* masked) {
@@ -770,23 +782,7 @@ void SteeringTable::classify_chunk(const PacketFields* f, size_t n, SteerVerdict
       for (size_t q = 0; q < k; ++q) __builtin_prefetch(g.slot_for(h[in[maybe[q]]]));
       for (size_t q = 0; q < k; ++q) found(maybe[q], g.find_n<N>(masked[in[maybe[q]]], h[in[maybe[q]]]));
     };
-    static_assert(kKeyWords == 6);
-    switch (g.n_used) {
-      case 0:
-        return pass(std::integral_constant<unsigned, 0>{});
-      case 1:
-        return pass(std::integral_constant<unsigned, 1>{});
-      case 2:
-        return pass(std::integral_constant<unsigned, 2>{});
-      case 3:
-        return pass(std::integral_constant<unsigned, 3>{});
-      case 4:
-        return pass(std::integral_constant<unsigned, 4>{});
-      case 5:
-        return pass(std::integral_constant<unsigned, 5>{});
-      default:
-        return pass(std::integral_constant<unsigned, 6>{});
-    }
+    with_constant<0, kKeyWords>(g.n_used, pass);
   };
   for (const Cluster& c : clusters_) {
     size_t m = 0;

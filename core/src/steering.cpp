@@ -1,6 +1,7 @@
 #include "steer/steering.h"
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 #include <iterator>
 #include <string_view>
@@ -62,33 +63,39 @@ size_t rss_tuple(const PacketFields& f, uint32_t types, uint8_t* out) {
   return tuple_of(f, types, out);
 }
 
-// Key layout (48 bytes): eth_type 0-1, VLAN 2-3 (0x1000 | id when tagged),
-// proto 4, sport 8-9, dport 10-11, src 16-31 (IPv4 in 16-19), dst 32-47.
-constexpr size_t kKeyVlan = 2, kKeyProto = 4, kKeySport = 8, kKeyDport = 10, kKeySrc = 16, kKeyDst = 32;
+// The key is PacketFields' bytes (48): eth_type 0-1, VLAN id 2-3, proto 4,
+// has_vlan 5, sport 8-9, dport 10-11 (16-bit fields in host order), src 16-31
+// (IPv4 in 16-19), dst 32-47. A packet's key words are loads from its
+// fields: nothing is built per packet.
+constexpr size_t kKeyVlan = offsetof(PacketFields, vlan), kKeyProto = offsetof(PacketFields, proto),
+                 kKeyHasVlan = offsetof(PacketFields, has_vlan), kKeySport = offsetof(PacketFields, sport),
+                 kKeyDport = offsetof(PacketFields, dport), kKeySrc = offsetof(PacketFields, src),
+                 kKeyDst = offsetof(PacketFields, dst);
+static_assert(kKeyVlan == 2 && kKeyProto == 4 && kKeyHasVlan == 5 && kKeySport == 8 && kKeyDport == 10 &&
+              kKeySrc == 16 && kKeyDst == 32);
 
 SteeringTable::Key SteeringTable::key_of(const PacketFields& f) {
-  Key k{};
-  put16(k.bytes, f.eth_type);
-  put16(k.bytes + kKeyVlan, f.has_vlan ? uint16_t(0x1000 | f.vlan) : 0);
-  k.bytes[kKeyProto] = f.proto;
-  put16(k.bytes + kKeySport, f.sport);
-  put16(k.bytes + kKeyDport, f.dport);
-  std::memcpy(k.bytes + kKeySrc, f.src, 16);
-  std::memcpy(k.bytes + kKeyDst, f.dst, 16);
+  static_assert(sizeof(Key) == sizeof(PacketFields));
+  Key k;
+  std::memcpy(k.bytes, &f, sizeof k.bytes);
   return k;
 }
 
-// key_of(f)'s words, computed from the fields: building the key byte by byte
-// and then reading it 8 bytes at a time cannot be store-forwarded, and stalled
-// the burst classifier on every word. The one-packet classify keeps key_of, so
-// the burst test checks one against the other.
-[[gnu::always_inline]] inline void SteeringTable::words_of(const PacketFields& f, uint64_t* w) {
-  const uint16_t vlan = f.has_vlan ? uint16_t(0x1000 | f.vlan) : 0;
-  w[0] = uint64_t(__builtin_bswap16(f.eth_type)) | uint64_t(__builtin_bswap16(vlan)) << 16 | uint64_t(f.proto) << 32;
-  w[1] = uint64_t(__builtin_bswap16(f.sport)) | uint64_t(__builtin_bswap16(f.dport)) << 16;
-  std::memcpy(w + 2, f.src, 16);
-  std::memcpy(w + 4, f.dst, 16);
+namespace {
+
+// Key word w of a packet's fields (key_of(f).word(w), one load).
+[[gnu::always_inline]] inline uint64_t field_word(const PacketFields& f, size_t w) {
+  uint64_t x;
+  std::memcpy(&x, reinterpret_cast<const uint8_t*>(&f) + 8 * w, 8);
+  return x;
 }
+
+// A 16-bit key field in host order, as PacketFields holds it.
+void put_host16(uint8_t* p, uint16_t v) {
+  std::memcpy(p, &v, 2);
+}
+
+}  // namespace
 
 bool SteeringTable::Key::operator==(const Key& o) const {
   return std::memcmp(bytes, o.bytes, sizeof bytes) == 0;
@@ -120,9 +127,6 @@ inline uint64_t key_final(uint64_t h) {
   return h ^ (h >> 33);
 }
 
-// Group::mask_words for a mask of N words, whose indexes (`at`) and masks
-// (`wm`) the caller holds for a whole burst: the loop unrolled, nothing of the
-// group read per packet.
 // fn(std::integral_constant<unsigned, n>{}) for n in [N, Max] (a larger n as
 // Max): a run-time count made a compile-time one, once per call.
 template <unsigned N, unsigned Max, class Fn>
@@ -135,13 +139,16 @@ template <unsigned N, unsigned Max, class Fn>
     with_constant<N + 1, Max>(n, fn);
 }
 
+// Group::mask_words for a packet's fields and a mask of N words, whose
+// indexes (`at`) and masks (`wm`) the caller holds for a whole burst: the
+// loop unrolled, nothing of the group read per packet.
 template <unsigned N>
-[[gnu::always_inline]] inline uint64_t masked_hash(const uint64_t* words, const uint8_t* at, const uint64_t* wm,
+[[gnu::always_inline]] inline uint64_t masked_hash(const PacketFields& f, const uint8_t* at, const uint64_t* wm,
                                                    uint64_t* masked) {
   uint64_t h = kHashSeed;
 #pragma GCC unroll 6
   for (unsigned u = 0; u < N; ++u) {
-    masked[u] = words[at[u]] & wm[u];
+    masked[u] = field_word(f, at[u]) & wm[u];
     h = key_word(h, masked[u]);
   }
   return key_final(h);
@@ -308,26 +315,28 @@ SteeringTable::Key SteeringTable::mask_of(const FlowMatch& m, Key* value) {
   if (m.tcp_src || m.tcp_dst) proto = 6;
   if (m.udp_src || m.udp_dst) proto = 17;
   if (eth || m.eth_type) {
-    put16(mask.bytes, 0xffff);
-    put16(v.bytes, eth);
+    put_host16(mask.bytes, 0xffff);
+    put_host16(v.bytes, eth);
   }
   if (proto) {
     mask.bytes[kKeyProto] = 0xff;
     v.bytes[kKeyProto] = proto;
   }
   if (m.vlan) {
-    put16(mask.bytes + kKeyVlan, 0x1fff);
-    put16(v.bytes + kKeyVlan, uint16_t(0x1000 | (*m.vlan & 0x0fff)));
+    put_host16(mask.bytes + kKeyVlan, 0x0fff);
+    put_host16(v.bytes + kKeyVlan, uint16_t(*m.vlan & 0x0fff));
+    mask.bytes[kKeyHasVlan] = 0xff;  // a tagged packet's: an untagged one has VLAN id 0 too
+    v.bytes[kKeyHasVlan] = 1;
   }
   const PortMatch* sp = m.tcp_src ? &*m.tcp_src : m.udp_src ? &*m.udp_src : nullptr;
   const PortMatch* dp = m.tcp_dst ? &*m.tcp_dst : m.udp_dst ? &*m.udp_dst : nullptr;
   if (sp) {
-    put16(mask.bytes + kKeySport, sp->mask);
-    put16(v.bytes + kKeySport, sp->value & sp->mask);
+    put_host16(mask.bytes + kKeySport, sp->mask);
+    put_host16(v.bytes + kKeySport, sp->value & sp->mask);
   }
   if (dp) {
-    put16(mask.bytes + kKeyDport, dp->mask);
-    put16(v.bytes + kKeyDport, dp->value & dp->mask);
+    put_host16(mask.bytes + kKeyDport, dp->mask);
+    put_host16(v.bytes + kKeyDport, dp->value & dp->mask);
   }
   auto addr = [&](size_t at, const uint8_t* a, size_t n, unsigned len) {
     prefix_mask(mask.bytes + at, n, len);
@@ -745,12 +754,11 @@ void SteeringTable::classify_chunk(const PacketFields* f, size_t n, SteerVerdict
     out[i].queue = reta_queue(hashes[i]);
   }
   if (groups_.empty()) return;
-  uint64_t words[kChunk][kKeyWords], masked[kChunk][kKeyWords], h[kChunk];
+  uint64_t masked[kChunk][kKeyWords], h[kChunk];
   uint32_t best_prio[kChunk];
   int32_t best[kChunk];
   uint8_t look[kChunk], sel[kChunk];
   for (size_t i = 0; i < n; ++i) {
-    words_of(f[i], words[i]);
     best_prio[i] = UINT32_MAX;
     best[i] = -1;
   }
@@ -768,7 +776,7 @@ void SteeringTable::classify_chunk(const PacketFields* f, size_t n, SteerVerdict
         wm[u] = g.word_mask[g.used[u]];
       }
       for (size_t j = 0; j < m; ++j) {
-        h[in[j]] = masked_hash<N>(words[in[j]], at, wm, masked[in[j]]);
+        h[in[j]] = masked_hash<N>(f[in[j]], at, wm, masked[in[j]]);
         __builtin_prefetch(g.sig_word(h[in[j]]));
       }
       // Only the packets whose signature bit is set go on to probe: for a
@@ -784,34 +792,58 @@ void SteeringTable::classify_chunk(const PacketFields* f, size_t n, SteerVerdict
     };
     with_constant<0, kKeyWords>(g.n_used, pass);
   };
+  // Until a packet of the chunk has a rule, every packet is still looking
+  // in every cluster and group (their best priorities are all below
+  // UINT32_MAX, or they hold no rule): the lists of those still looking are
+  // then kAll's first n entries, not built per packet.
+  static constexpr auto kAll = [] {
+    std::array<uint8_t, kChunk> a{};
+    for (size_t i = 0; i < kChunk; ++i) a[i] = uint8_t(i);
+    return a;
+  }();
+  bool any = false;  // some packet has a rule
   for (const Cluster& c : clusters_) {
-    size_t m = 0;
-    for (size_t i = 0; i < n; ++i)
-      if (best_prio[i] > c.best_priority) look[m++] = uint8_t(i);
+    const uint8_t* list = kAll.data();
+    size_t m = c.best_priority == UINT32_MAX ? 0 : n;
+    if (any) {
+      m = 0;
+      for (size_t i = 0; i < n; ++i)
+        if (best_prio[i] > c.best_priority) look[m++] = uint8_t(i);
+      list = look;
+    }
     if (c.filtered && m) {
       size_t kept = 0;
-      lookup(c.filter, look, m, [&](size_t j, uint32_t r) {
-        look[kept] = look[j];  // kept <= j: an entry is read before it is overwritten
+      lookup(c.filter, list, m, [&](size_t j, uint32_t r) {
+        look[kept] = list[j];  // kept <= j: an entry is read before it is overwritten
         kept += r != Group::kEmpty;
       });
       m = kept;
+      list = look;
     }
     for (uint32_t gi = c.first; gi < c.first + c.count && m; ++gi) {
       const Group& g = groups_[gi];
+      const uint8_t* in = list;
       size_t s = 0;
-      for (size_t j = 0; j < m; ++j)
-        if (best_prio[look[j]] > g.best_priority) sel[s++] = look[j];
+      if (!any) {  // every packet of `list` ranks below the group, unless it holds no rule
+        s = g.best_priority == UINT32_MAX ? 0 : m;
+      } else {
+        for (size_t j = 0; j < m; ++j)
+          if (best_prio[list[j]] > g.best_priority) sel[s++] = list[j];
+        in = sel;
+      }
       if (!s) break;  // the cluster's later groups rank lower still
-      lookup(g, sel, s, [&](size_t j, uint32_t r) {
-        const size_t i = sel[j];
+      lookup(g, in, s, [&](size_t j, uint32_t r) {
+        const size_t i = in[j];
         if (r != Group::kEmpty && rules_[r].priority < best_prio[i]) {
           best[i] = int32_t(r);
           best_prio[i] = rules_[r].priority;
+          any = true;
         }
       });
     }
   }
-  for (size_t i = 0; i < n; ++i) apply_rule(out[i], best[i]);
+  if (any)
+    for (size_t i = 0; i < n; ++i) apply_rule(out[i], best[i]);
 }
 
 std::vector<uint16_t> reta_spread(uint32_t size, const std::vector<uint16_t>& queues) {

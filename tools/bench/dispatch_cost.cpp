@@ -60,9 +60,26 @@ struct Capture {
 };
 
 // One frame per flow, each of the minimum size that carries its headers (64
-// bytes with FCS for IPv4/UDP).
+// bytes with FCS for IPv4/UDP). Sequential sources and ports (hit_rule's
+// prefix), and a destination of its own per flow, scattered (in 10/8, or
+// 2001:db8:1::/64) so that at every prefix length the rules use the flows'
+// masked keys differ: a group's miss then costs what it costs on average
+// over keys. With one destination for every flow (before 2026-12-04), each
+// group's miss was one key's luck: its signature bit set or not for all.
 std::vector<std::vector<uint8_t>> frames_of(const Capture& c) {
-  const auto flows = trafgen::make_flows(c.flows, trafgen::FlowMode::Sequential, 1, c.proto, c.ipv6);
+  auto flows = trafgen::make_flows(c.flows, trafgen::FlowMode::Sequential, 1, c.proto, c.ipv6);
+  for (size_t i = 0; i < flows.size(); ++i) {
+    uint64_t x = (i + 1) * 0x9e3779b97f4a7c15ull;  // a splitmix64 step
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+    x ^= x >> 31;
+    if (!c.ipv6) {
+      flows[i].dst[0] = 10;
+      for (int b = 1; b < 4; ++b) flows[i].dst[b] = uint8_t(x >> (8 * b));
+    } else {
+      for (int b = 8; b < 16; ++b) flows[i].dst[b] = uint8_t(x >> (8 * (b - 8)));
+    }
+  }
   const uint8_t src[6] = {2, 0, 0, 0, 0, 1}, dst[6] = {2, 0, 0, 0, 0, 0x10};
   std::vector<std::vector<uint8_t>> out;
   for (const auto& flow : flows) {

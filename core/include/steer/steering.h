@@ -27,17 +27,22 @@
 
 namespace steer {
 
-// What classification reads from a frame.
-struct PacketFields {
+// What classification reads from a frame. Its bytes are the steering key
+// (SteeringTable masks them a word at a time), so every byte is a named
+// member that starts at zero, and the layout is fixed: 16-bit fields in host
+// order, addresses in network order.
+struct alignas(8) PacketFields {
   uint16_t eth_type = 0;  // after an optional VLAN tag
   uint16_t vlan = 0;      // VLAN id, 0 when untagged
+  uint8_t proto = 0;
   bool has_vlan = false;
   bool ipv4 = false, ipv6 = false;
-  uint8_t proto = 0;
-  bool has_ports = false;              // TCP or UDP header present
-  uint8_t src[16] = {}, dst[16] = {};  // IPv4 in the first 4 bytes
   uint16_t sport = 0, dport = 0;
+  bool has_ports = false;  // TCP or UDP header present
+  uint8_t reserved[3] = {};
+  uint8_t src[16] = {}, dst[16] = {};  // IPv4 in the first 4 bytes
 };
+static_assert(sizeof(PacketFields) == 48, "PacketFields is the steering key: six words, no padding");
 
 PacketFields parse_fields(const uint8_t* frame, size_t len);
 
@@ -232,7 +237,6 @@ class SteeringTable {
   void classify_chunk(const PacketFields* f, size_t n, SteerVerdict* out) const;
   void apply_rule(SteerVerdict& v, int32_t rule) const;
   static Key key_of(const PacketFields& f);
-  static void words_of(const PacketFields& f, uint64_t* words);  // key_of(f)'s kKeyWords words
   static Key mask_of(const FlowMatch& m, Key* value);
   void set_rss(const RssConfig& rss);
   uint32_t compile(const FlowRule& r);  // a Rule for r in rules_; returns its index

@@ -8,6 +8,10 @@
 #include <type_traits>
 #include <unordered_map>
 
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
 #include "steer/text.h"
 
 namespace steer {
@@ -153,6 +157,77 @@ template <unsigned N>
   }
   return key_final(h);
 }
+
+// masked_hash's words alone (a probe's key, where the hash is known).
+template <unsigned N>
+[[gnu::always_inline]] inline void masked_words(const PacketFields& f, const uint8_t* at, const uint64_t* wm,
+                                                uint64_t* masked) {
+#pragma GCC unroll 6
+  for (unsigned u = 0; u < N; ++u) masked[u] = field_word(f, at[u]) & wm[u];
+}
+
+#if defined(__x86_64__)
+#define STEER_VECTOR_LOOKUP 1
+
+bool cpu_has_vector_lookup() {
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
+         __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl");
+}
+
+// A group lookup's first stage, eight packets a vector: for the m packets of
+// `in`, each one's masked_hash under a mask of N words (hd[j] for in[j]) and
+// its signature bit; the list positions whose bit is set go to `maybe`
+// (room for m + 8), their count is returned. The key words are gathered from
+// the fields (PacketFields is the key), and so are the bitmap's words: the
+// scalar form's per-packet loads, hash and bit test in a few instructions a
+// packet.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"  // GCC 12: the intrinsics' _mm512_undefined_epi32()
+#endif
+template <unsigned N>
+__attribute__((target("avx512f,avx512dq,avx512bw,avx512vl"))) size_t signature_pass_vector(
+    const PacketFields* f, const uint8_t* in, size_t m, const uint8_t* at, const uint64_t* wm, const uint64_t* sig_bits,
+    uint32_t sig_bits_mask, uint64_t* hd, uint8_t* maybe) {
+  static_assert(sizeof(PacketFields) == 48);
+  const __m512i mul = _mm512_set1_epi64(int64_t(0xff51afd7ed558ccdull));
+  const __m512i fin = _mm512_set1_epi64(int64_t(0xc4ceb9fe1a85ec53ull));
+  const __m512i seed = _mm512_set1_epi64(int64_t(kHashSeed));
+  const __m512i bits_mask = _mm512_set1_epi64(sig_bits_mask);
+  const __m512i one = _mm512_set1_epi64(1), low6 = _mm512_set1_epi64(63);
+  const __m512i lane = _mm512_set_epi64(7, 6, 5, 4, 3, 2, 1, 0);
+  __m512i words_mask[N + 1];
+  for (unsigned u = 0; u < N; ++u) words_mask[u] = _mm512_set1_epi64(int64_t(wm[u]));
+  const char* base = reinterpret_cast<const char*>(f);
+  size_t k = 0;
+  for (size_t j = 0; j < m; j += 8) {
+    const __mmask8 live = m - j >= 8 ? __mmask8(0xff) : __mmask8((1u << (m - j)) - 1);
+    const __m512i idx = _mm512_cvtepu8_epi64(_mm_maskz_loadu_epi8(live, in + j));
+    const __m512i off = _mm512_add_epi64(_mm512_slli_epi64(idx, 5), _mm512_slli_epi64(idx, 4));  // x 48
+    __m512i h = seed;
+    for (unsigned u = 0; u < N; ++u) {
+      const __m512i w = _mm512_mask_i64gather_epi64(_mm512_setzero_si512(), live, off, base + 8 * at[u], 1);
+      h = _mm512_mullo_epi64(_mm512_xor_si512(h, _mm512_and_si512(w, words_mask[u])), mul);
+    }
+    h = _mm512_xor_si512(h, _mm512_srli_epi64(h, 33));
+    h = _mm512_mullo_epi64(h, fin);
+    h = _mm512_xor_si512(h, _mm512_srli_epi64(h, 33));
+    _mm512_mask_storeu_epi64(hd + j, live, h);
+    const __m512i b = _mm512_and_si512(_mm512_srli_epi64(h, 32), bits_mask);
+    const __m512i word =
+        _mm512_mask_i64gather_epi64(_mm512_setzero_si512(), live, _mm512_srli_epi64(b, 6), sig_bits, 8);
+    const __mmask8 set = _mm512_mask_test_epi64_mask(live, _mm512_srlv_epi64(word, _mm512_and_si512(b, low6)), one);
+    const __m512i at_j = _mm512_maskz_compress_epi64(set, _mm512_add_epi64(lane, _mm512_set1_epi64(int64_t(j))));
+    _mm_storel_epi64(reinterpret_cast<__m128i*>(maybe + k), _mm512_cvtepi64_epi8(at_j));
+    k += size_t(__builtin_popcount(set));
+  }
+  return k;
+}
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
+#endif
 
 }  // namespace
 
@@ -593,7 +668,17 @@ void SteeringTable::arrange(const std::vector<uint32_t>& rebuild) {
     if (!c.filtered) fill_filter(c);
 }
 
-SteeringTable::SteeringTable(const SteeringConfig& cfg) : use_gfni_(ToeplitzGfni::usable()) {
+bool SteeringTable::vector_lookup_usable() {
+#ifdef STEER_VECTOR_LOOKUP
+  static const bool usable = cpu_has_vector_lookup();
+  return usable;
+#else
+  return false;
+#endif
+}
+
+SteeringTable::SteeringTable(const SteeringConfig& cfg)
+    : use_gfni_(ToeplitzGfni::usable()), use_vector_(vector_lookup_usable()) {
   set_rss(cfg.rss);
   std::vector<Key> values(cfg.flows.size());
   std::vector<uint32_t> group(cfg.flows.size());
@@ -775,6 +860,20 @@ void SteeringTable::classify_chunk(const PacketFields* f, size_t n, SteerVerdict
         at[u] = g.used[u];
         wm[u] = g.word_mask[g.used[u]];
       }
+#ifdef STEER_VECTOR_LOOKUP
+      if (use_vector_) {
+        uint64_t hd[kChunk];
+        uint8_t maybe[kChunk + 8];
+        const size_t k = signature_pass_vector<N>(f, in, m, at, wm, g.sig_bits.data(), g.sig_bits_mask, hd, maybe);
+        for (size_t q = 0; q < k; ++q) __builtin_prefetch(g.slot_for(hd[maybe[q]]));
+        for (size_t q = 0; q < k; ++q) {
+          uint64_t key[N + 1];
+          masked_words<N>(f[in[maybe[q]]], at, wm, key);
+          found(maybe[q], g.find_n<N>(key, hd[maybe[q]]));
+        }
+        return;
+      }
+#endif
       for (size_t j = 0; j < m; ++j) {
         h[in[j]] = masked_hash<N>(f[in[j]], at, wm, masked[in[j]]);
         __builtin_prefetch(g.sig_word(h[in[j]]));

@@ -479,10 +479,15 @@ TEST(Steering, BurstClassifyAgreesWithOnePacketAtATime) {
       const size_t b = std::min<size_t>(1 + rng() % 100, frames.size() - at);
       std::vector<PacketFields> fields;
       for (size_t i = 0; i < b; ++i) fields.push_back(parse_fields(frames[at + i].data(), frames[at + i].size()));
-      std::vector<SteerVerdict> burst(b);
-      st.classify_burst(fields.data(), b, burst.data());
+      std::vector<SteerVerdict> burst(b), scalar(b);
+      st.classify_burst(fields.data(), b, burst.data());  // the vector lookup where the CPU has it
+      st.use_vector_lookup(false);
+      st.classify_burst(fields.data(), b, scalar.data());
+      st.use_vector_lookup(true);
       for (size_t i = 0; i < b; ++i) {
         const SteerVerdict one = st.classify(fields[i]);
+        ASSERT_EQ(scalar[i].rule, one.rule) << "round " << round << " frame " << at + i << " (scalar lookup)";
+        ASSERT_EQ(scalar[i].queue, one.queue);
         ASSERT_EQ(burst[i].rule, one.rule) << "round " << round << " frame " << at + i;
         ASSERT_EQ(burst[i].kind, one.kind);
         ASSERT_EQ(burst[i].queue, one.queue);
@@ -552,14 +557,16 @@ TEST(Steering, DrawnRulesAgreeWithAFieldByFieldScan) {
     std::shuffle(prios.begin(), prios.end(), rng);
     for (uint32_t i = 0; i < n; ++i) cfg.flows.push_back(draw.rule("r" + std::to_string(i), prios[i]));
     ASSERT_TRUE(validate_steering(cfg, 4, "s").empty());
-    const SteeringTable st(cfg);
+    SteeringTable st(cfg);
     std::vector<PacketFields> fields;
     for (int k = 0; k < 500; ++k) {
       const auto f = draw.frame();
       fields.push_back(parse_fields(f.data(), f.size()));
     }
-    std::vector<SteerVerdict> burst(fields.size());
+    std::vector<SteerVerdict> burst(fields.size()), scalar(fields.size());
     st.classify_burst(fields.data(), fields.size(), burst.data());
+    st.use_vector_lookup(false);
+    st.classify_burst(fields.data(), fields.size(), scalar.data());
     for (size_t i = 0; i < fields.size(); ++i) {
       int32_t want = -1;
       for (size_t r = 0; r < cfg.flows.size(); ++r)
@@ -568,6 +575,7 @@ TEST(Steering, DrawnRulesAgreeWithAFieldByFieldScan) {
           want = int32_t(r);
       ASSERT_EQ(st.classify(fields[i]).rule, want) << "round " << round << " packet " << i;
       ASSERT_EQ(burst[i].rule, want) << "round " << round << " packet " << i;
+      ASSERT_EQ(scalar[i].rule, want) << "round " << round << " packet " << i << " (scalar lookup)";
       hits += want >= 0;
       if (want >= 0 && cfg.flows[size_t(want)].match.vlan) ++vlan_hits;
       if (want >= 0 && fields[i].ipv6) ++v6_hits;

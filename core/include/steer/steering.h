@@ -131,6 +131,12 @@ class SteeringTable {
   uint32_t hash(const PacketFields& f) const;
   size_t groups() const { return groups_.size(); }
   bool gfni() const { return use_gfni_; }
+  // The group lookups' first stage (hash, signature bit) eight packets a
+  // vector with AVX-512 where the CPU has it (F, DQ, BW, VL), else a packet
+  // at a time. Tests turn it off to compare the two.
+  bool vector_lookup() const { return use_vector_; }
+  void use_vector_lookup(bool on) { use_vector_ = on && vector_lookup_usable(); }
+  static bool vector_lookup_usable();
   size_t clusters() const { return clusters_.size(); }
   size_t rules() const { return rules_.size() - free_.size(); }
   size_t rule_slots() const { return rules_.size(); }  // every verdict's rule index is below this
@@ -258,6 +264,7 @@ class SteeringTable {
   ToeplitzTable toeplitz_;
   ToeplitzGfni gfni_;
   bool use_gfni_ = false;
+  bool use_vector_ = false;
   uint32_t reta_mask_ = 0;  // RETA size - 1 when a power of two (no division), else 0
   uint16_t reta_queue(uint32_t h) const { return reta_mask_ ? reta_[h & reta_mask_] : reta_[h % reta_.size()]; }
   std::vector<Rule> rules_;

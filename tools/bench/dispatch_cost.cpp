@@ -20,8 +20,10 @@
 // 2 MiB pages, as a production steerd runs.
 //
 // usage: steer-bench-dispatch-cost [--seconds S (1)] [--rounds N (3)] [--only SUBSTRING] [--classifier
-// [--packets N]]; --packets: classify N packets of each case once, untimed (for
-// classify_instructions.sh, which counts them under cachegrind).
+// [--packets N] [--scalar-lookup]]; --packets: classify N packets of each case
+// once, untimed (for classify_instructions.sh, which counts them under
+// cachegrind); --scalar-lookup: the group lookups a packet at a time even
+// where the CPU has the vector form (SteeringTable::use_vector_lookup).
 // One line per case, then the summary line:
 //   dispatch_cost capture=v4udp-1k rules=1000 groups=1 hit=0 cycles=.. pmd=.. overhead=.. mpps=.. ring_full=..
 #include <sched.h>
@@ -303,7 +305,7 @@ double classify_cycles(const SteeringTable& t, const std::vector<uint8_t>& frame
 }
 
 int classifier_main(const std::vector<Capture>& caps, const std::vector<Case>& cases, int rounds,
-                    const std::string& only, size_t untimed) {
+                    const std::string& only, size_t untimed, bool scalar_lookup) {
   cpu_set_t cpu1;
   CPU_ZERO(&cpu1);
   CPU_SET(1, &cpu1);
@@ -344,12 +346,14 @@ int classifier_main(const std::vector<Capture>& caps, const std::vector<Case>& c
                   ToeplitzGfni::supported() ? "" : " (no GFNI on this CPU)");
     }
   }
-  std::printf("classify_cost toeplitz=%s\n", ToeplitzGfni::usable() ? "gfni" : "table");
+  std::printf("classify_cost toeplitz=%s lookup=%s\n", ToeplitzGfni::usable() ? "gfni" : "table",
+              SteeringTable::vector_lookup_usable() && !scalar_lookup ? "vector" : "scalar");
   double single100k = 0, burst100k = 0;
   for (const auto& k : cases) {
     if (k.kind != Case::Steered) continue;
     if (!only.empty() && case_id(k).find(only) == std::string::npos) continue;
-    const SteeringTable t(steering_for(k));
+    SteeringTable t(steering_for(k));
+    if (scalar_lookup) t.use_vector_lookup(false);
     const auto& [flat, lens] = data[k.cap];
     if (untimed) {  // one burst run: what classify_instructions.sh counts
       classify_cycles(t, flat, lens, true, untimed);
@@ -382,6 +386,7 @@ int main(int argc, char** argv) {
   std::string only;
   bool classifier = false;
   size_t packets = 0;
+  bool scalar_lookup = false;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--seconds" && i + 1 < argc)
@@ -394,10 +399,12 @@ int main(int argc, char** argv) {
       classifier = true;
     else if (a == "--packets" && i + 1 < argc)
       packets = size_t(std::atoll(argv[++i]));
+    else if (a == "--scalar-lookup")
+      scalar_lookup = true;
     else {
       std::fprintf(stderr,
                    "usage: steer-bench-dispatch-cost [--seconds S] [--rounds N] [--only SUBSTRING] [--classifier "
-                   "[--packets N]]\n");
+                   "[--packets N] [--scalar-lookup]]\n");
       return 2;
     }
   }
@@ -419,7 +426,7 @@ int main(int argc, char** argv) {
   cases.push_back({&caps[3], Case::Steered, 1000, 1});
   cases.push_back({&caps[3], Case::Steered, 100000, 32});
 
-  if (classifier) return classifier_main(caps, cases, rounds, only, packets);
+  if (classifier) return classifier_main(caps, cases, rounds, only, packets, scalar_lookup);
 
   const std::string prefix = "steer_dcost_" + std::to_string(getpid());
   const std::string dir = "/tmp/" + prefix;

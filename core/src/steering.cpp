@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstddef>
 #include <cstring>
 #include <iterator>
 #include <string_view>
@@ -178,10 +179,10 @@ bool cpu_has_vector_lookup() {
 // A group lookup's first stage, eight packets a vector: for the m packets of
 // `in`, each one's masked_hash under a mask of N words (hd[j] for in[j]) and
 // its signature bit; the list positions whose bit is set go to `maybe`
-// (room for m + 8), their count is returned. The key words are gathered from
-// the fields (PacketFields is the key), and so are the bitmap's words: the
-// scalar form's per-packet loads, hash and bit test in a few instructions a
-// packet.
+// (room for m + 8), their count is returned. The key words are gathered
+// from the parsed fields (PacketFields is the key) and each bit's word from
+// the bitmap: the scalar form's per-packet loads, hash and bit test in a few
+// instructions a packet.
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"  // GCC 12: the intrinsics' _mm512_undefined_epi32()

@@ -10,8 +10,10 @@
 // prefix of each address, the common bits of each port). A packet whose value
 // is not in the set matches no rule of the cluster, so a miss costs one probe
 // per cluster. classify_burst does this for a whole burst, one stage at a time
-// across its packets, with the table slots prefetched so that the probes of a
-// burst overlap. tools/bench/dispatch_cost measures it.
+// across its packets (each group's hash and signature-bit stage eight packets
+// a vector where the CPU has AVX-512), with the table slots prefetched so that
+// the probes of a burst overlap. The key is PacketFields' own bytes.
+// tools/bench/dispatch_cost measures it.
 #pragma once
 
 #include <cstdint>
@@ -133,7 +135,8 @@ class SteeringTable {
   bool gfni() const { return use_gfni_; }
   // The group lookups' first stage (hash, signature bit) eight packets a
   // vector with AVX-512 where the CPU has it (F, DQ, BW, VL), else a packet
-  // at a time. Tests turn it off to compare the two.
+  // at a time. Tests and benches turn it off to compare the two (not while
+  // another thread classifies with this table).
   bool vector_lookup() const { return use_vector_; }
   void use_vector_lookup(bool on) { use_vector_ = on && vector_lookup_usable(); }
   static bool vector_lookup_usable();

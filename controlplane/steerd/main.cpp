@@ -36,7 +36,9 @@
 #include "steer/dataplane.h"
 #include "steer/eal.h"
 #include "steer/plan.h"
+#include "steer/steering.h"
 #include "steer/text.h"
+#include "steer/toeplitz.h"
 #include "telemetry.h"
 
 namespace {
@@ -284,6 +286,13 @@ int main(int argc, char** argv) {
       for (const auto& p : dp.ports())
         if (p.steered)
           spdlog::info("port {}: steering in {} ({})", p.name, steer::to_string(p.backend), p.backend_reason);
+      for (const auto& p : dp.ports())
+        if (p.steered && p.backend == steer::SteeringMode::Software)
+          spdlog::info(
+              "port {}: classifier: Toeplitz {}, rule lookup {} (STEER_TOEPLITZ=table, STEER_LOOKUP=scalar "
+              "force the portable forms)",
+              p.name, steer::ToeplitzGfni::usable() ? "GFNI" : "table",
+              steer::SteeringTable::vector_lookup_usable() ? "AVX-512" : "scalar");
       for (const auto& pp : dp.plan().pools)
         spdlog::info("mempool socket {}: {} mbufs ({})", pp.socket, pp.mbufs, pp.auto_sized ? "auto" : "explicit");
       steer::Controller controller(dp, d);

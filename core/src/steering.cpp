@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cstddef>
+#include <cstdlib>
 #include <cstring>
 #include <iterator>
 #include <string_view>
@@ -671,8 +672,9 @@ void SteeringTable::arrange(const std::vector<uint32_t>& rebuild) {
 
 bool SteeringTable::vector_lookup_usable() {
 #ifdef STEER_VECTOR_LOOKUP
-  static const bool usable = cpu_has_vector_lookup();
-  return usable;
+  static const bool cpu = cpu_has_vector_lookup();
+  const char* force = std::getenv("STEER_LOOKUP");  // read per table: a table is built per change, not per packet
+  return cpu && !(force && std::strcmp(force, "scalar") == 0);
 #else
   return false;
 #endif

@@ -10,6 +10,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <numeric>
 #include <optional>
@@ -588,6 +589,33 @@ TEST(Steering, DrawnRulesAgreeWithAFieldByFieldScan) {
   EXPECT_GT(vlan_hits, 20u);
   EXPECT_GT(tagged_misses, 5u);
   EXPECT_GT(v6_hits, 300u);
+}
+
+// STEER_LOOKUP=scalar keeps a table built while it is set on the scalar
+// lookup (an operator's switch, e.g. for a CPU that slows down under
+// AVX-512), and classification is the same either way.
+TEST(Steering, LookupEnvironmentSwitchChoosesTheScalarForm) {
+  SteeringConfig cfg;
+  cfg.rss.reta = reta_spread(128, {0, 1});
+  FlowRule r{"r", 1, {}, {}};
+  r.match.udp_dst = PortMatch{53, 0xffff};
+  r.action.queue = 1;
+  cfg.flows.push_back(r);
+  ASSERT_EQ(setenv("STEER_LOOKUP", "scalar", 1), 0);
+  const SteeringTable forced(cfg);
+  ASSERT_EQ(unsetenv("STEER_LOOKUP"), 0);
+  const SteeringTable chosen(cfg);
+  EXPECT_FALSE(forced.vector_lookup());
+  EXPECT_EQ(chosen.vector_lookup(), SteeringTable::vector_lookup_usable());
+  Vector v{false, {10, 0, 0, 1}, {10, 0, 0, 2}, 1000, 53, 0, 0};
+  const auto f = frame_for(v, 17);
+  const PacketFields fields = parse_fields(f.data(), f.size());
+  SteerVerdict a, b;
+  forced.classify_burst(&fields, 1, &a);
+  chosen.classify_burst(&fields, 1, &b);
+  EXPECT_EQ(a.rule, 0);
+  EXPECT_EQ(b.rule, 0);
+  EXPECT_EQ(a.queue, 1);
 }
 
 // Random changes against a running config: each removes, replaces (same

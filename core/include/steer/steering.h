@@ -134,9 +134,10 @@ class SteeringTable {
   size_t groups() const { return groups_.size(); }
   bool gfni() const { return use_gfni_; }
   // The group lookups' first stage (hash, signature bit) eight packets a
-  // vector with AVX-512 where the CPU has it (F, DQ, BW, VL), else a packet
-  // at a time. Tests and benches turn it off to compare the two (not while
-  // another thread classifies with this table).
+  // vector with AVX-512 where the CPU has it (F, DQ, BW, VL) and
+  // STEER_LOOKUP=scalar is not in the environment (read when a table is
+  // built), else a packet at a time. Tests and benches turn it off to compare
+  // the two (not while another thread classifies with this table).
   bool vector_lookup() const { return use_vector_; }
   void use_vector_lookup(bool on) { use_vector_ = on && vector_lookup_usable(); }
   static bool vector_lookup_usable();

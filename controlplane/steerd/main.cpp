@@ -289,10 +289,10 @@ int main(int argc, char** argv) {
       for (const auto& p : dp.ports())
         if (p.steered && p.backend == steer::SteeringMode::Software)
           spdlog::info(
-              "port {}: classifier: Toeplitz {}, rule lookup {} (STEER_TOEPLITZ=table, STEER_LOOKUP=scalar "
-              "force the portable forms)",
+              "port {}: classifier: Toeplitz {}, rule lookup {} (STEER_TOEPLITZ=table forces the table; "
+              "STEER_LOOKUP=vector asks for AVX-512)",
               p.name, steer::ToeplitzGfni::usable() ? "GFNI" : "table",
-              steer::SteeringTable::vector_lookup_usable() ? "AVX-512" : "scalar");
+              steer::SteeringTable::vector_lookup_default() ? "AVX-512" : "scalar");
       for (const auto& pp : dp.plan().pools)
         spdlog::info("mempool socket {}: {} mbufs ({})", pp.socket, pp.mbufs, pp.auto_sized ? "auto" : "explicit");
       steer::Controller controller(dp, d);

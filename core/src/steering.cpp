@@ -670,18 +670,22 @@ void SteeringTable::arrange(const std::vector<uint32_t>& rebuild) {
     if (!c.filtered) fill_filter(c);
 }
 
-bool SteeringTable::vector_lookup_usable() {
+bool SteeringTable::vector_lookup_supported() {
 #ifdef STEER_VECTOR_LOOKUP
   static const bool cpu = cpu_has_vector_lookup();
-  const char* force = std::getenv("STEER_LOOKUP");  // read per table: a table is built per change, not per packet
-  return cpu && !(force && std::strcmp(force, "scalar") == 0);
+  return cpu;
 #else
   return false;
 #endif
 }
 
+bool SteeringTable::vector_lookup_default() {
+  const char* want = std::getenv("STEER_LOOKUP");  // read per table: a table is built per change, not per packet
+  return vector_lookup_supported() && want && std::strcmp(want, "vector") == 0;
+}
+
 SteeringTable::SteeringTable(const SteeringConfig& cfg)
-    : use_gfni_(ToeplitzGfni::usable()), use_vector_(vector_lookup_usable()) {
+    : use_gfni_(ToeplitzGfni::usable()), use_vector_(vector_lookup_default()) {
   set_rss(cfg.rss);
   std::vector<Key> values(cfg.flows.size());
   std::vector<uint32_t> group(cfg.flows.size());

@@ -481,10 +481,10 @@ TEST(Steering, BurstClassifyAgreesWithOnePacketAtATime) {
       std::vector<PacketFields> fields;
       for (size_t i = 0; i < b; ++i) fields.push_back(parse_fields(frames[at + i].data(), frames[at + i].size()));
       std::vector<SteerVerdict> burst(b), scalar(b);
-      st.classify_burst(fields.data(), b, burst.data());  // the vector lookup where the CPU has it
+      st.use_vector_lookup(true);  // where the CPU has it
+      st.classify_burst(fields.data(), b, burst.data());
       st.use_vector_lookup(false);
       st.classify_burst(fields.data(), b, scalar.data());
-      st.use_vector_lookup(true);
       for (size_t i = 0; i < b; ++i) {
         const SteerVerdict one = st.classify(fields[i]);
         ASSERT_EQ(scalar[i].rule, one.rule) << "round " << round << " frame " << at + i << " (scalar lookup)";
@@ -565,6 +565,7 @@ TEST(Steering, DrawnRulesAgreeWithAFieldByFieldScan) {
       fields.push_back(parse_fields(f.data(), f.size()));
     }
     std::vector<SteerVerdict> burst(fields.size()), scalar(fields.size());
+    st.use_vector_lookup(true);  // where the CPU has it
     st.classify_burst(fields.data(), fields.size(), burst.data());
     st.use_vector_lookup(false);
     st.classify_burst(fields.data(), fields.size(), scalar.data());
@@ -591,28 +592,28 @@ TEST(Steering, DrawnRulesAgreeWithAFieldByFieldScan) {
   EXPECT_GT(v6_hits, 300u);
 }
 
-// STEER_LOOKUP=scalar keeps a table built while it is set on the scalar
-// lookup (an operator's switch, e.g. for a CPU that slows down under
-// AVX-512), and classification is the same either way.
-TEST(Steering, LookupEnvironmentSwitchChoosesTheScalarForm) {
+// STEER_LOOKUP=vector, set when a table is built, gives it the AVX-512
+// lookup where the CPU has it (an operator's choice; scalar is the
+// default), and classification is the same either way.
+TEST(Steering, LookupEnvironmentSwitchChoosesTheForm) {
   SteeringConfig cfg;
   cfg.rss.reta = reta_spread(128, {0, 1});
   FlowRule r{"r", 1, {}, {}};
   r.match.udp_dst = PortMatch{53, 0xffff};
   r.action.queue = 1;
   cfg.flows.push_back(r);
-  ASSERT_EQ(setenv("STEER_LOOKUP", "scalar", 1), 0);
-  const SteeringTable forced(cfg);
+  ASSERT_EQ(setenv("STEER_LOOKUP", "vector", 1), 0);
+  const SteeringTable asked(cfg);
   ASSERT_EQ(unsetenv("STEER_LOOKUP"), 0);
-  const SteeringTable chosen(cfg);
-  EXPECT_FALSE(forced.vector_lookup());
-  EXPECT_EQ(chosen.vector_lookup(), SteeringTable::vector_lookup_usable());
+  const SteeringTable plain(cfg);
+  EXPECT_EQ(asked.vector_lookup(), SteeringTable::vector_lookup_supported());
+  EXPECT_FALSE(plain.vector_lookup());
   Vector v{false, {10, 0, 0, 1}, {10, 0, 0, 2}, 1000, 53, 0, 0};
   const auto f = frame_for(v, 17);
   const PacketFields fields = parse_fields(f.data(), f.size());
   SteerVerdict a, b;
-  forced.classify_burst(&fields, 1, &a);
-  chosen.classify_burst(&fields, 1, &b);
+  asked.classify_burst(&fields, 1, &a);
+  plain.classify_burst(&fields, 1, &b);
   EXPECT_EQ(a.rule, 0);
   EXPECT_EQ(b.rule, 0);
   EXPECT_EQ(a.queue, 1);

@@ -20,10 +20,11 @@
 // 2 MiB pages, as a production steerd runs.
 //
 // usage: steer-bench-dispatch-cost [--seconds S (1)] [--rounds N (3)] [--only SUBSTRING] [--classifier
-// [--packets N] [--scalar-lookup]]; --packets: classify N packets of each case
+// [--packets N] [--vector-lookup]]; --packets: classify N packets of each case
 // once, untimed (for classify_instructions.sh, which counts them under
-// cachegrind); --scalar-lookup: the group lookups a packet at a time even
-// where the CPU has the vector form (SteeringTable::use_vector_lookup).
+// cachegrind); --vector-lookup: the group lookups' AVX-512 form where the
+// CPU has it (SteeringTable::use_vector_lookup; the dispatcher cases follow
+// STEER_LOOKUP in the environment, as steerd does).
 // One line per case, then the summary line:
 //   dispatch_cost capture=v4udp-1k rules=1000 groups=1 hit=0 cycles=.. pmd=.. overhead=.. mpps=.. ring_full=..
 #include <sched.h>
@@ -305,7 +306,7 @@ double classify_cycles(const SteeringTable& t, const std::vector<uint8_t>& frame
 }
 
 int classifier_main(const std::vector<Capture>& caps, const std::vector<Case>& cases, int rounds,
-                    const std::string& only, size_t untimed, bool scalar_lookup) {
+                    const std::string& only, size_t untimed, bool vector_lookup) {
   cpu_set_t cpu1;
   CPU_ZERO(&cpu1);
   CPU_SET(1, &cpu1);
@@ -347,13 +348,13 @@ int classifier_main(const std::vector<Capture>& caps, const std::vector<Case>& c
     }
   }
   std::printf("classify_cost toeplitz=%s lookup=%s\n", ToeplitzGfni::usable() ? "gfni" : "table",
-              SteeringTable::vector_lookup_usable() && !scalar_lookup ? "vector" : "scalar");
+              SteeringTable::vector_lookup_supported() && vector_lookup ? "vector" : "scalar");
   double single100k = 0, burst100k = 0;
   for (const auto& k : cases) {
     if (k.kind != Case::Steered) continue;
     if (!only.empty() && case_id(k).find(only) == std::string::npos) continue;
     SteeringTable t(steering_for(k));
-    if (scalar_lookup) t.use_vector_lookup(false);
+    t.use_vector_lookup(vector_lookup);
     const auto& [flat, lens] = data[k.cap];
     if (untimed) {  // one burst run: what classify_instructions.sh counts
       classify_cycles(t, flat, lens, true, untimed);
@@ -386,7 +387,7 @@ int main(int argc, char** argv) {
   std::string only;
   bool classifier = false;
   size_t packets = 0;
-  bool scalar_lookup = false;
+  bool vector_lookup = false;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--seconds" && i + 1 < argc)
@@ -399,12 +400,12 @@ int main(int argc, char** argv) {
       classifier = true;
     else if (a == "--packets" && i + 1 < argc)
       packets = size_t(std::atoll(argv[++i]));
-    else if (a == "--scalar-lookup")
-      scalar_lookup = true;
+    else if (a == "--vector-lookup")
+      vector_lookup = true;
     else {
       std::fprintf(stderr,
                    "usage: steer-bench-dispatch-cost [--seconds S] [--rounds N] [--only SUBSTRING] [--classifier "
-                   "[--packets N] [--scalar-lookup]]\n");
+                   "[--packets N] [--vector-lookup]]\n");
       return 2;
     }
   }
@@ -426,7 +427,7 @@ int main(int argc, char** argv) {
   cases.push_back({&caps[3], Case::Steered, 1000, 1});
   cases.push_back({&caps[3], Case::Steered, 100000, 32});
 
-  if (classifier) return classifier_main(caps, cases, rounds, only, packets, scalar_lookup);
+  if (classifier) return classifier_main(caps, cases, rounds, only, packets, vector_lookup);
 
   const std::string prefix = "steer_dcost_" + std::to_string(getpid());
   const std::string dir = "/tmp/" + prefix;

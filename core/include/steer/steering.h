@@ -10,8 +10,8 @@
 // prefix of each address, the common bits of each port). A packet whose value
 // is not in the set matches no rule of the cluster, so a miss costs one probe
 // per cluster. classify_burst does this for a whole burst, one stage at a time
-// across its packets (each group's hash and signature-bit stage eight packets
-// a vector where the CPU has AVX-512), with the table slots prefetched so that
+// across its packets (each group's hash and signature-bit stage optionally
+// eight packets a vector with AVX-512), with the table slots prefetched so that
 // the probes of a burst overlap. The key is PacketFields' own bytes.
 // tools/bench/dispatch_cost measures it.
 #pragma once
@@ -133,14 +133,17 @@ class SteeringTable {
   uint32_t hash(const PacketFields& f) const;
   size_t groups() const { return groups_.size(); }
   bool gfni() const { return use_gfni_; }
-  // The group lookups' first stage (hash, signature bit) eight packets a
-  // vector with AVX-512 where the CPU has it (F, DQ, BW, VL) and
-  // STEER_LOOKUP=scalar is not in the environment (read when a table is
-  // built), else a packet at a time. Tests and benches turn it off to compare
-  // the two (not while another thread classifies with this table).
+  // The group lookups' first stage (hash, signature bit) a packet at a
+  // time, or eight packets a vector with AVX-512 (F, DQ, BW, VL) where the
+  // CPU has it and STEER_LOOKUP=vector is in the environment when the table
+  // is built. Scalar is the default: in the dispatcher the vector form was
+  // slower at few groups on the machine it was measured on (BENCHMARKS.md,
+  // step 10). Tests and benches switch forms to compare them (not while
+  // another thread classifies with this table).
   bool vector_lookup() const { return use_vector_; }
-  void use_vector_lookup(bool on) { use_vector_ = on && vector_lookup_usable(); }
-  static bool vector_lookup_usable();
+  void use_vector_lookup(bool on) { use_vector_ = on && vector_lookup_supported(); }
+  static bool vector_lookup_supported();  // the CPU has the instructions
+  static bool vector_lookup_default();    // supported, and STEER_LOOKUP=vector
   size_t clusters() const { return clusters_.size(); }
   size_t rules() const { return rules_.size() - free_.size(); }
   size_t rule_slots() const { return rules_.size(); }  // every verdict's rule index is below this

@@ -283,16 +283,16 @@ int main(int argc, char** argv) {
       for (const auto& p : dp.ports())
         spdlog::info("port {}: {} (port id {}), mac {}, up to {} rx / {} tx queues", p.name, p.caps.driver, p.port_id,
                      steer::format_mac(p.mac), p.caps.max_rx_queues, p.caps.max_tx_queues);
-      for (const auto& p : dp.ports())
-        if (p.steered)
-          spdlog::info("port {}: steering in {} ({})", p.name, steer::to_string(p.backend), p.backend_reason);
-      for (const auto& p : dp.ports())
-        if (p.steered && p.backend == steer::SteeringMode::Software)
+      for (const auto& p : dp.ports()) {
+        if (!p.steered) continue;
+        spdlog::info("port {}: steering in {} ({})", p.name, steer::to_string(p.backend), p.backend_reason);
+        if (p.backend == steer::SteeringMode::Software)
           spdlog::info(
               "port {}: classifier: Toeplitz {}, rule lookup {} (STEER_TOEPLITZ=table forces the table; "
               "STEER_LOOKUP=vector asks for AVX-512)",
               p.name, steer::ToeplitzGfni::usable() ? "GFNI" : "table",
               steer::SteeringTable::vector_lookup_default() ? "AVX-512" : "scalar");
+      }
       for (const auto& pp : dp.plan().pools)
         spdlog::info("mempool socket {}: {} mbufs ({})", pp.socket, pp.mbufs, pp.auto_sized ? "auto" : "explicit");
       steer::Controller controller(dp, d);

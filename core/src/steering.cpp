@@ -123,13 +123,15 @@ namespace {
 // tools/bench/dispatch_cost probed clusters thousands of slots long.
 constexpr uint64_t kHashSeed = 0x9e3779b97f4a7c15ull;
 
+constexpr uint64_t kHashWordMul = 0xff51afd7ed558ccdull, kHashFinalMul = 0xc4ceb9fe1a85ec53ull;
+
 inline uint64_t key_word(uint64_t h, uint64_t w) {
-  return (h ^ w) * 0xff51afd7ed558ccdull;
+  return (h ^ w) * kHashWordMul;
 }
 
 inline uint64_t key_final(uint64_t h) {
   h ^= h >> 33;
-  h *= 0xc4ceb9fe1a85ec53ull;
+  h *= kHashFinalMul;
   return h ^ (h >> 33);
 }
 
@@ -145,27 +147,25 @@ template <unsigned N, unsigned Max, class Fn>
     with_constant<N + 1, Max>(n, fn);
 }
 
-// Group::mask_words for a packet's fields and a mask of N words, whose
-// indexes (`at`) and masks (`wm`) the caller holds for a whole burst: the
-// loop unrolled, nothing of the group read per packet.
-template <unsigned N>
-[[gnu::always_inline]] inline uint64_t masked_hash(const PacketFields& f, const uint8_t* at, const uint64_t* wm,
-                                                   uint64_t* masked) {
-  uint64_t h = kHashSeed;
-#pragma GCC unroll 6
-  for (unsigned u = 0; u < N; ++u) {
-    masked[u] = field_word(f, at[u]) & wm[u];
-    h = key_word(h, masked[u]);
-  }
-  return key_final(h);
-}
-
-// masked_hash's words alone (a probe's key, where the hash is known).
+// The key words of a packet's fields under a mask of N words, whose indexes
+// (`at`) and masks (`wm`) the caller holds for a whole burst: the loop
+// unrolled, nothing of the group read per packet.
 template <unsigned N>
 [[gnu::always_inline]] inline void masked_words(const PacketFields& f, const uint8_t* at, const uint64_t* wm,
                                                 uint64_t* masked) {
 #pragma GCC unroll 6
   for (unsigned u = 0; u < N; ++u) masked[u] = field_word(f, at[u]) & wm[u];
+}
+
+// Group::mask_words for a packet's fields: masked_words, and their hash.
+template <unsigned N>
+[[gnu::always_inline]] inline uint64_t masked_hash(const PacketFields& f, const uint8_t* at, const uint64_t* wm,
+                                                   uint64_t* masked) {
+  masked_words<N>(f, at, wm, masked);
+  uint64_t h = kHashSeed;
+#pragma GCC unroll 6
+  for (unsigned u = 0; u < N; ++u) h = key_word(h, masked[u]);
+  return key_final(h);
 }
 
 #if defined(__x86_64__)
@@ -192,9 +192,8 @@ template <unsigned N>
 __attribute__((target("avx512f,avx512dq,avx512bw,avx512vl"))) size_t signature_pass_vector(
     const PacketFields* f, const uint8_t* in, size_t m, const uint8_t* at, const uint64_t* wm, const uint64_t* sig_bits,
     uint32_t sig_bits_mask, uint64_t* hd, uint8_t* maybe) {
-  static_assert(sizeof(PacketFields) == 48);
-  const __m512i mul = _mm512_set1_epi64(int64_t(0xff51afd7ed558ccdull));
-  const __m512i fin = _mm512_set1_epi64(int64_t(0xc4ceb9fe1a85ec53ull));
+  const __m512i mul = _mm512_set1_epi64(int64_t(kHashWordMul));
+  const __m512i fin = _mm512_set1_epi64(int64_t(kHashFinalMul));
   const __m512i seed = _mm512_set1_epi64(int64_t(kHashSeed));
   const __m512i bits_mask = _mm512_set1_epi64(sig_bits_mask);
   const __m512i one = _mm512_set1_epi64(1), low6 = _mm512_set1_epi64(63);
@@ -206,6 +205,7 @@ __attribute__((target("avx512f,avx512dq,avx512bw,avx512vl"))) size_t signature_p
   for (size_t j = 0; j < m; j += 8) {
     const __mmask8 live = m - j >= 8 ? __mmask8(0xff) : __mmask8((1u << (m - j)) - 1);
     const __m512i idx = _mm512_cvtepu8_epi64(_mm_maskz_loadu_epi8(live, in + j));
+    static_assert(sizeof(PacketFields) == 48);
     const __m512i off = _mm512_add_epi64(_mm512_slli_epi64(idx, 5), _mm512_slli_epi64(idx, 4));  // x 48
     __m512i h = seed;
     for (unsigned u = 0; u < N; ++u) {

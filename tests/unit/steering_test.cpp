@@ -426,6 +426,18 @@ struct Draw {
     }
     return r;
   }
+  // 1 to `max` of rule()'s rules, their priorities a shuffle of 0..n-1, and a
+  // RETA over four queues.
+  SteeringConfig config(uint32_t max) {
+    SteeringConfig cfg;
+    cfg.rss.reta = reta_spread(128, {0, 1, 2, 3});
+    const uint32_t n = 1 + rng() % max;
+    std::vector<uint32_t> prios(n);
+    std::iota(prios.begin(), prios.end(), 0);
+    std::shuffle(prios.begin(), prios.end(), rng);
+    for (uint32_t i = 0; i < n; ++i) cfg.flows.push_back(rule("r" + std::to_string(i), prios[i]));
+    return cfg;
+  }
   std::vector<uint8_t> frame() {
     const bool v6 = rng() % 3 == 0;
     Vector v{v6, {}, {}, uint16_t(rng() % 8), uint16_t(50 + rng() % 5), 0, 0};
@@ -458,13 +470,8 @@ TEST(Steering, BurstClassifyAgreesWithOnePacketAtATime) {
   Draw draw{rng};
   size_t filtered_misses = 0, hits = 0, clusters = 0;
   for (int round = 0; round < 30; ++round) {
-    SteeringConfig cfg;
-    cfg.rss.reta = reta_spread(128, {0, 1, 2, 3});
-    const uint32_t n = 1 + rng() % 400;
-    std::vector<uint32_t> prios(n);
-    std::iota(prios.begin(), prios.end(), 0);
-    std::shuffle(prios.begin(), prios.end(), rng);
-    for (uint32_t i = 0; i < n; ++i) cfg.flows.push_back(draw.rule("r" + std::to_string(i), prios[i]));
+    SteeringConfig cfg = draw.config(400);
+    const uint32_t n = uint32_t(cfg.flows.size());
     if (round % 3 == 0) {  // a match-all rule ranked last: a mask of no key words
       FlowRule all{"all", n, {}, {}};
       all.action.queue = 3;
@@ -550,13 +557,7 @@ TEST(Steering, DrawnRulesAgreeWithAFieldByFieldScan) {
   Draw draw{rng};
   size_t hits = 0, vlan_hits = 0, v6_hits = 0, tagged_misses = 0;
   for (int round = 0; round < 20; ++round) {
-    SteeringConfig cfg;
-    cfg.rss.reta = reta_spread(128, {0, 1, 2, 3});
-    const uint32_t n = 1 + rng() % 200;
-    std::vector<uint32_t> prios(n);
-    std::iota(prios.begin(), prios.end(), 0);
-    std::shuffle(prios.begin(), prios.end(), rng);
-    for (uint32_t i = 0; i < n; ++i) cfg.flows.push_back(draw.rule("r" + std::to_string(i), prios[i]));
+    SteeringConfig cfg = draw.config(200);
     ASSERT_TRUE(validate_steering(cfg, 4, "s").empty());
     SteeringTable st(cfg);
     std::vector<PacketFields> fields;

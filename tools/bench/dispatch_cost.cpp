@@ -71,11 +71,9 @@ struct Capture {
 // group's miss was one key's luck: its signature bit set or not for all.
 std::vector<std::vector<uint8_t>> frames_of(const Capture& c) {
   auto flows = trafgen::make_flows(c.flows, trafgen::FlowMode::Sequential, 1, c.proto, c.ipv6);
+  uint64_t state = 0;
   for (size_t i = 0; i < flows.size(); ++i) {
-    uint64_t x = (i + 1) * 0x9e3779b97f4a7c15ull;  // a splitmix64 step
-    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-    x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-    x ^= x >> 31;
+    const uint64_t x = trafgen::splitmix64(state);
     if (!c.ipv6) {
       flows[i].dst[0] = 10;
       for (int b = 1; b < 4; ++b) flows[i].dst[b] = uint8_t(x >> (8 * b));

@@ -24,6 +24,15 @@ enum class FlowMode : uint8_t { Sequential, Random };
 // 2001:db8::/64 for IPv6) or random addresses and ports from `seed`.
 std::vector<FlowTuple> make_flows(uint32_t n, FlowMode mode, uint64_t seed, uint8_t proto, bool ipv6);
 
+// The next value of the splitmix64 sequence whose state is `s` (advanced):
+// make_flows' random mode, and the benches' scattered addresses.
+inline uint64_t splitmix64(uint64_t& s) {
+  uint64_t z = (s += 0x9e3779b97f4a7c15ull);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  return z ^ (z >> 31);
+}
+
 // CSV, one flow a line: src,dst,sport,dport[,udp|tcp]; '#' starts a comment.
 // On error returns nullopt and sets *why to "line N: ...".
 std::optional<std::vector<FlowTuple>> parse_flows_csv(std::istream& in, std::string* why);

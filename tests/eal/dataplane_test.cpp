@@ -13,6 +13,7 @@
 #include <rte_mbuf.h>
 #include <rte_ring.h>
 
+#include <array>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -185,6 +186,54 @@ TEST(Dataplane, EchoSwapsMacsKeepsPayloadAndOrder) {
   // many saw 2161 against 2160).
   s = dp.stats();
   EXPECT_EQ(s.queues[0].s.burst_hist[0], s.queues[0].s.empty_polls);
+  expect_pools_idle(dp);
+  dp.close();
+}
+
+// The echo rewrite stays inside each frame: frames of 16 bytes or more take
+// the 16-byte swap (bytes 12-15 stored back unchanged), 14 and 15 the 12-byte
+// one, and anything shorter than an Ethernet header is sent as it came. No
+// byte past a frame's length changes.
+TEST(Dataplane, EchoRewritesEachFrameWithinItsLength) {
+  RingPort rp = make_ring_port("echo_short0", 1);
+  Deployment d = base();
+  d.ports = {port_cfg(rp, 1)};
+  d.lcores = {{1, {{0, 0}}}};
+  d.pipelines = {{{{0, 0}}, Action::Echo, {}, {}}};
+  Dataplane dp;
+  start_ok(dp, d);
+
+  constexpr uint16_t kLens[] = {10, 13, 14, 15, 16, 17, 64};
+  constexpr unsigned kEach = 9, kSeen = 32;  // kSeen: bytes compared, past every short frame's end
+  std::vector<std::array<uint8_t, kSeen>> sent;
+  for (unsigned r = 0; r < kEach; ++r)
+    for (uint16_t len : kLens) {
+      rte_mbuf* m = rte_pktmbuf_alloc(g_pool);
+      ASSERT_NE(m, nullptr);
+      uint8_t* f = rte_pktmbuf_mtod(m, uint8_t*);
+      std::array<uint8_t, kSeen> bytes;
+      for (unsigned i = 0; i < kSeen; ++i) bytes[i] = uint8_t(i * 29 + r * 3 + len);
+      std::memcpy(f, bytes.data(), kSeen);  // the bytes past len are in the buffer, outside the frame
+      ASSERT_NE(rte_pktmbuf_append(m, len), nullptr);
+      sent.push_back(bytes);
+      while (rte_ring_enqueue(rp.rx[0], m) != 0) std::this_thread::yield();
+    }
+  const size_t n = sent.size();
+  ASSERT_TRUE(wait_until([&] { return rte_ring_count(rp.tx[0]) >= n; }));
+  auto out = drain(rp.tx[0]);
+  ASSERT_EQ(out.size(), n);
+  for (size_t k = 0; k < n; ++k) {
+    const uint16_t len = kLens[k % std::size(kLens)];
+    ASSERT_EQ(rte_pktmbuf_data_len(out[k]), len) << k;
+    std::array<uint8_t, kSeen> want = sent[k];
+    if (len >= packet::kEtherHdrLen)
+      for (unsigned i = 0; i < 6; ++i) std::swap(want[i], want[6 + i]);
+    std::array<uint8_t, kSeen> got;
+    std::memcpy(got.data(), rte_pktmbuf_mtod(out[k], uint8_t*), kSeen);
+    EXPECT_EQ(got, want) << "frame " << k << ", " << len << " bytes";
+  }
+  free_all(out);
+  dp.stop();
   expect_pools_idle(dp);
   dp.close();
 }

@@ -25,6 +25,21 @@ TEST(Packet, SwapMacsSwapsOnlyTheAddresses) {
   EXPECT_EQ(f, orig);
 }
 
+// The 16-byte form against the scalar one on every byte pattern position:
+// the addresses swap and bytes 12-15 (read and stored back) keep their values.
+TEST(Packet, SwapMacs16AgreesWithSwapMacs) {
+  std::array<uint8_t, 64> a{}, b{};
+  for (unsigned seed = 0; seed < 64; ++seed) {
+    for (size_t i = 0; i < a.size(); ++i) a[i] = uint8_t(i * 37 + seed * 101 + (i >> 3));
+    b = a;
+    const auto orig = a;
+    packet::swap_macs(a.data() + seed % 8);
+    packet::swap_macs16(b.data() + seed % 8);
+    EXPECT_EQ(a, b) << seed;
+    EXPECT_NE(b, orig) << seed;
+  }
+}
+
 TEST(Packet, SetMacs) {
   std::array<uint8_t, 20> f{};
   f.fill(0xee);

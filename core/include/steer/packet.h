@@ -6,6 +6,10 @@
 #include <cstdint>
 #include <cstring>
 
+#if defined(__SSSE3__)
+#include <tmmintrin.h>
+#endif
+
 namespace steer::packet {
 
 constexpr size_t kEtherAddrLen = 6;
@@ -30,6 +34,22 @@ inline void swap_macs(uint8_t* frame) {
     std::memmove(frame, frame + kEtherAddrLen, kEtherAddrLen);
     std::memcpy(frame + kEtherAddrLen, tmp, kEtherAddrLen);
   }
+}
+
+constexpr size_t kSwapWindow = 16;  // swap_macs16 reads and writes this many bytes
+
+// The same swap for a frame with at least 16 bytes the caller may read and
+// write back (bytes 12-15 are stored unchanged): one 16-byte load, shuffle
+// and store. It is the worker's per-packet form: about a cycle a packet below
+// swap_macs on the echo path (BENCHMARKS.md, issue 12, step 11).
+inline void swap_macs16(uint8_t* frame) {
+#if defined(__SSSE3__)
+  const __m128i order = _mm_setr_epi8(6, 7, 8, 9, 10, 11, 0, 1, 2, 3, 4, 5, 12, 13, 14, 15);
+  __m128i* p = reinterpret_cast<__m128i*>(frame);
+  _mm_storeu_si128(p, _mm_shuffle_epi8(_mm_loadu_si128(p), order));
+#else
+  swap_macs(frame);
+#endif
 }
 
 // Forward: source = the output port's address, destination = the configured

@@ -16,7 +16,26 @@
 
 namespace steer {
 
-constexpr unsigned kPrefetchAhead = 4;
+// Packets' first data lines are prefetched a group ahead of the rewrite:
+// each group's prefetches are issued in one run, before the previous group is
+// rewritten. Prefetching packet i + k inside the rewrite loop cost ~1.5
+// cycles a packet more on the echo path (a bound check, and the next mbuf's
+// load, in the loop that has the rewrite's dependency chain), and issuing a
+// whole burst's at once could ask for more lines than the core has fill
+// buffers (BENCHMARKS.md, issue 12, step 11).
+constexpr unsigned kPrefetchGroup = 8;
+
+template <class F>
+inline void for_each_frame(rte_mbuf** pkts, unsigned n, F&& rewrite) {
+  const unsigned first = std::min(n, kPrefetchGroup);
+  for (unsigned i = 0; i < first; ++i) rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void*));
+  for (unsigned base = 0; base < n; base += kPrefetchGroup) {
+    const unsigned end = std::min(base + kPrefetchGroup, n);
+    const unsigned ahead = std::min(end + kPrefetchGroup, n);
+    for (unsigned i = end; i < ahead; ++i) rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void*));
+    for (unsigned i = base; i < end; ++i) rewrite(pkts[i]);
+  }
+}
 
 // Tests only (StartOptions::slow_worker_us): a worker that takes this long
 // per burst, to build a backlog on a losing queue. Called after a burst's
@@ -119,20 +138,20 @@ inline void process(const RxStep& s, const WorkerPlan& plan, rte_mbuf** pkts, ui
       c.dropped.add(n);
       break;
     case Action::Echo:
-      for (unsigned i = 0; i < n; ++i) {
-        if (i + kPrefetchAhead < n) rte_prefetch0(rte_pktmbuf_mtod(pkts[i + kPrefetchAhead], void*));
-        rte_mbuf* m = pkts[i];
-        if (likely(rte_pktmbuf_data_len(m) >= packet::kEtherHdrLen)) packet::swap_macs(rte_pktmbuf_mtod(m, uint8_t*));
-      }
+      for_each_frame(pkts, n, [](rte_mbuf* m) {
+        const uint16_t len = rte_pktmbuf_data_len(m);
+        if (likely(len >= packet::kSwapWindow))
+          packet::swap_macs16(rte_pktmbuf_mtod(m, uint8_t*));
+        else if (len >= packet::kEtherHdrLen)
+          packet::swap_macs(rte_pktmbuf_mtod(m, uint8_t*));
+      });
       send(s, plan, pkts, n);
       break;
     case Action::Forward:
-      for (unsigned i = 0; i < n; ++i) {
-        if (i + kPrefetchAhead < n) rte_prefetch0(rte_pktmbuf_mtod(pkts[i + kPrefetchAhead], void*));
-        rte_mbuf* m = pkts[i];
+      for_each_frame(pkts, n, [&s](rte_mbuf* m) {
         if (likely(rte_pktmbuf_data_len(m) >= packet::kEtherHdrLen))
           packet::set_macs(rte_pktmbuf_mtod(m, uint8_t*), s.src_mac, s.set_dst ? s.dst_mac : nullptr);
-      }
+      });
       send(s, plan, pkts, n);
       break;
   }

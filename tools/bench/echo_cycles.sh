@@ -15,6 +15,14 @@
 #   echo_cycles port=P steerd=X testpmd=Y ratio=Z
 # X and Y the medians of each DUT's rounds, Z the median of the per-round
 # ratios steerd/testpmd (lower is cheaper; each round runs both back to back).
+# The two counters do not span the same work: testpmd's reads the TSC inside
+# its forwarding function and leaves out its outer loop, steerd's covers whole
+# loop iterations (at 100% busy, the inverse of its throughput). So on
+# PORT=null, where the DUT is the bottleneck, the line also carries
+#   by_rate: testpmd=Y' ratio=Z'
+# Y' testpmd's cycles per packet from its throughput (TSC Hz over the median
+# Rx-pps of its steady seconds, --stats-period 1), Z' the median of the
+# per-round steerd/Y' ratios: the same span on both sides.
 # usage: echo_cycles.sh [path/to/steerd]   env: PORT, ROUNDS, SECONDS_PER_RUN (4), HUGE
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -95,10 +103,12 @@ measure() {  # $1 = steerd | testpmd
     # The lcore table's row for lcore 1; its last column is cycles/pkt.
     awk '/^lcore /{t=1; next} t && $1 == "1" {v=$NF} /^$/{t=0} END{print v}' "$work/dut.log"
   else
-    { sleep 2; sleep "$RUN"; echo; } | dpdk-testpmd --lcores "0@0,1@1" "${mem[@]}" --no-pci \
+    # --stats-period: testpmd prints each second's rates and forwards until
+    # SIGINT, then prints its cycles/packet as with the interactive stop.
+    timeout -s INT $((RUN + 2)) dpdk-testpmd --lcores "0@0,1@1" "${mem[@]}" --no-pci \
         --file-prefix "steer-ec-t$id" --vdev "$dev" -- \
         --rxq=1 --txq=1 --nb-cores=1 --total-num-mbufs=16384 --forward-mode=macswap --record-core-cycles \
-        > "$work/dut.log" 2>&1 &
+        --stats-period 1 > "$work/dut.log" 2>&1 &
     dut_pid=$!
     until grep -q "Port 0: " "$work/dut.log"; do sleep 0.1; done  # (stdout to a file is block-buffered)
     start_gen
@@ -109,11 +119,23 @@ measure() {  # $1 = steerd | testpmd
   fi
 }
 
+# testpmd's cycles per packet from its throughput in the last run: TSC MHz
+# (from its cycles line) over the median Rx-pps of the seconds after the first
+# and before the last (start-up and the stop).
+testpmd_by_rate() {
+  local mhz
+  mhz=$(sed -nE 's/.* at ([0-9]+) MHz Clock.*/\1/p' "$work/dut.log" | tail -1)
+  grep -oE "Rx-pps: +[0-9]+" "$work/dut.log" | awk '{print $2}' | sed '1d;$d' | median |
+    awk -v mhz="$mhz" '$1 > 0 && mhz > 0 {printf "%.2f\n", mhz * 1e6 / $1}'
+}
+
 median() { sort -g | awk '{a[NR]=$1} END{print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 
 : > "$work/steerd.res"
 : > "$work/testpmd.res"
 : > "$work/ratio.res"
+: > "$work/rate.res"
+: > "$work/rate_ratio.res"
 for r in $(seq 1 "$ROUNDS"); do
   if [ $((r % 2)) -eq 1 ]; then order="steerd testpmd"; else order="testpmd steerd"; fi
   for dut in $order; do
@@ -125,11 +147,29 @@ for r in $(seq 1 "$ROUNDS"); do
     fi
     echo "$c" >> "$work/$dut.res"
     declare "last_$dut=$c"
+    if [ "$dut" = testpmd ] && [ "$PORT" = null ]; then
+      last_rate=$(testpmd_by_rate)
+      if [ -z "$last_rate" ]; then
+        echo "testpmd printed no Rx-pps; its log:" >&2
+        tail -20 "$work/dut.log" >&2
+        exit 1
+      fi
+      echo "$last_rate" >> "$work/rate.res"
+    fi
   done
   awk -v s="$last_steerd" -v t="$last_testpmd" 'BEGIN{printf "%.4f\n", (t > 0 ? s / t : 0)}' >> "$work/ratio.res"
-  echo "round $r steerd ${last_steerd} testpmd ${last_testpmd} cycles/packet ratio $(tail -1 "$work/ratio.res")" >&2
+  extra=
+  if [ "$PORT" = null ]; then
+    awk -v s="$last_steerd" -v t="$last_rate" 'BEGIN{printf "%.4f\n", (t > 0 ? s / t : 0)}' >> "$work/rate_ratio.res"
+    extra=" (by rate: testpmd ${last_rate}, ratio $(tail -1 "$work/rate_ratio.res"))"
+  fi
+  echo "round $r steerd ${last_steerd} testpmd ${last_testpmd} cycles/packet ratio $(tail -1 "$work/ratio.res")$extra" >&2
 done
 s=$(median < "$work/steerd.res")
 t=$(median < "$work/testpmd.res")
 ratio=$(median < "$work/ratio.res" | awk '{printf "%.3f", $1}')
-echo "echo_cycles port=$PORT steerd=$s testpmd=$t ratio=$ratio"
+line="echo_cycles port=$PORT steerd=$s testpmd=$t ratio=$ratio"
+if [ "$PORT" = null ]; then
+  line="$line by_rate: testpmd=$(median < "$work/rate.res") ratio=$(median < "$work/rate_ratio.res" | awk '{printf "%.3f", $1}')"
+fi
+echo "$line"

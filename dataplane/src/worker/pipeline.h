@@ -10,31 +10,19 @@
 #include <algorithm>
 #include <cstring>
 
+#include "../prefetch_groups.h"
 #include "steer/packet.h"
 #include "steer/tsan.h"
 #include "worker.h"
 
 namespace steer {
 
-// Packets' first data lines are prefetched a group ahead of the rewrite:
-// each group's prefetches are issued in one run, before the previous group is
-// rewritten. Prefetching packet i + k inside the rewrite loop cost ~1.5
-// cycles a packet more on the echo path (a bound check, and the next mbuf's
-// load, in the loop that has the rewrite's dependency chain), and issuing a
-// whole burst's at once could ask for more lines than the core has fill
-// buffers (BENCHMARKS.md, issue 12, step 11).
-constexpr unsigned kPrefetchGroup = 8;
-
+// Rewrites each packet's first bytes, its data line prefetched a group ahead.
 template <class F>
 inline void for_each_frame(rte_mbuf** pkts, unsigned n, F&& rewrite) {
-  const unsigned first = std::min(n, kPrefetchGroup);
-  for (unsigned i = 0; i < first; ++i) rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void*));
-  for (unsigned base = 0; base < n; base += kPrefetchGroup) {
-    const unsigned end = std::min(base + kPrefetchGroup, n);
-    const unsigned ahead = std::min(end + kPrefetchGroup, n);
-    for (unsigned i = end; i < ahead; ++i) rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void*));
-    for (unsigned i = base; i < end; ++i) rewrite(pkts[i]);
-  }
+  in_prefetch_groups(
+      n, [pkts](unsigned i) { rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void*)); },
+      [pkts, &rewrite](unsigned i) { rewrite(pkts[i]); });
 }
 
 // Tests only (StartOptions::slow_worker_us): a worker that takes this long

@@ -881,20 +881,19 @@ void SteeringTable::classify_chunk(const PacketFields* f, size_t n, SteerVerdict
         return;
       }
 #endif
-      for (size_t j = 0; j < m; ++j) {
-        h[in[j]] = masked_hash<N>(f[in[j]], at, wm, masked[in[j]]);
-        __builtin_prefetch(g.sig_word(h[in[j]]));
-      }
       // Only the packets whose signature bit is set go on to probe: for a
-      // miss that is the branch-free test of one bit, not a slot's.
+      // miss that is the branch-free test of one bit, not a slot's. Each
+      // packet's hash and masked words are written to the next free entry,
+      // which only a packet whose bit is set keeps.
       uint8_t maybe[kChunk];
       size_t k = 0;
       for (size_t j = 0; j < m; ++j) {
+        h[k] = masked_hash<N>(f[in[j]], at, wm, masked[k]);
         maybe[k] = uint8_t(j);
-        k += g.sig_bit(h[in[j]]);
+        k += g.sig_bit(h[k]);
       }
-      for (size_t q = 0; q < k; ++q) __builtin_prefetch(g.slot_for(h[in[maybe[q]]]));
-      for (size_t q = 0; q < k; ++q) found(maybe[q], g.find_n<N>(masked[in[maybe[q]]], h[in[maybe[q]]]));
+      for (size_t q = 0; q < k; ++q) __builtin_prefetch(g.slot_for(h[q]));
+      for (size_t q = 0; q < k; ++q) found(maybe[q], g.find_n<N>(masked[q], h[q]));
     };
     with_constant<0, kKeyWords>(g.n_used, pass);
   };

@@ -125,6 +125,12 @@ constexpr uint64_t kHashSeed = 0x9e3779b97f4a7c15ull;
 
 constexpr uint64_t kHashWordMul = 0xff51afd7ed558ccdull, kHashFinalMul = 0xc4ceb9fe1a85ec53ull;
 
+// A group whose signature bitmap is at most this size (1,000 rules: 2 KiB)
+// has its bits tested as each packet is hashed; a larger one (100,000 rules
+// in 32 groups: 8 KiB each) prefetches them for the whole list first
+// (BENCHMARKS.md, issue 12, step 11).
+constexpr size_t kTestAsHashedBytes = 4096;
+
 inline uint64_t key_word(uint64_t h, uint64_t w) {
   return (h ^ w) * kHashWordMul;
 }
@@ -166,6 +172,57 @@ template <unsigned N>
 #pragma GCC unroll 6
   for (unsigned u = 0; u < N; ++u) h = key_word(h, masked[u]);
   return key_final(h);
+}
+
+// A group's signature bit for a key hash, from its bitmap's words and mask.
+[[gnu::always_inline]] inline unsigned sig_bit_of(const uint64_t* sig_bits, uint32_t sig_bits_mask, uint64_t h) {
+  const uint32_t b = uint32_t(h >> 32) & sig_bits_mask;
+  return unsigned(sig_bits[b / 64] >> (b % 64)) & 1;
+}
+
+// A group lookup's first stage, the scalar forms: for the m packets of `in`,
+// each one's masked_hash under a mask of N words and its signature bit; the
+// list positions whose bit is set go to `maybe` and their hashes to h, both
+// compacted, and their count is returned. A bitmap that fits in L1 is tested
+// as each packet is hashed (the hash written to the next free entry, which
+// only a packet whose bit is set keeps): signature_pass_scalar.
+template <unsigned N>
+[[gnu::always_inline]] inline size_t signature_pass_scalar(const PacketFields* f, const uint8_t* in, size_t m,
+                                                           const uint8_t* at, const uint64_t* wm,
+                                                           const uint64_t* sig_bits, uint32_t sig_bits_mask,
+                                                           uint64_t* h, uint8_t* maybe) {
+  uint64_t w[N + 1];
+  size_t k = 0;
+  for (size_t j = 0; j < m; ++j) {
+    h[k] = masked_hash<N>(f[in[j]], at, wm, w);
+    maybe[k] = uint8_t(j);
+    k += sig_bit_of(sig_bits, sig_bits_mask, h[k]);
+  }
+  return k;
+}
+
+// The same for a bitmap larger than kTestAsHashedBytes: every packet's
+// bitmap word prefetched first, so their misses overlap, then the bits
+// tested. Out of line: at the common table sizes it does not run, and
+// inlined it would sit in the hot loop's code (in the dispatcher, 1,000
+// rules in 32 groups cost 15 cycles a packet more that way).
+template <unsigned N>
+[[gnu::noinline]] size_t signature_pass_prefetched(const PacketFields* f, const uint8_t* in, size_t m,
+                                                   const uint8_t* at, const uint64_t* wm, const uint64_t* sig_bits,
+                                                   uint32_t sig_bits_mask, uint64_t* h, uint8_t* maybe) {
+  uint64_t w[N + 1];
+  for (size_t j = 0; j < m; ++j) {
+    h[j] = masked_hash<N>(f[in[j]], at, wm, w);
+    __builtin_prefetch(&sig_bits[(uint32_t(h[j] >> 32) & sig_bits_mask) / 64]);
+  }
+  size_t k = 0;
+  for (size_t j = 0; j < m; ++j) {  // compacted in place: k <= j
+    const uint64_t hj = h[j];
+    h[k] = hj;
+    maybe[k] = uint8_t(j);
+    k += sig_bit_of(sig_bits, sig_bits_mask, hj);
+  }
+  return k;
 }
 
 #if defined(__x86_64__)
@@ -846,7 +903,7 @@ void SteeringTable::classify_chunk(const PacketFields* f, size_t n, SteerVerdict
     out[i].queue = reta_queue(hashes[i]);
   }
   if (groups_.empty()) return;
-  uint64_t masked[kChunk][kKeyWords], h[kChunk];
+  uint64_t h[kChunk];
   uint32_t best_prio[kChunk];
   int32_t best[kChunk];
   uint8_t look[kChunk], sel[kChunk];
@@ -882,18 +939,19 @@ void SteeringTable::classify_chunk(const PacketFields* f, size_t n, SteerVerdict
       }
 #endif
       // Only the packets whose signature bit is set go on to probe: for a
-      // miss that is the branch-free test of one bit, not a slot's. Each
-      // packet's hash and masked words are written to the next free entry,
-      // which only a packet whose bit is set keeps.
+      // miss that is the branch-free test of one bit, not a slot's. Their
+      // masked words are made again for the probe, not kept for all.
       uint8_t maybe[kChunk];
-      size_t k = 0;
-      for (size_t j = 0; j < m; ++j) {
-        h[k] = masked_hash<N>(f[in[j]], at, wm, masked[k]);
-        maybe[k] = uint8_t(j);
-        k += g.sig_bit(h[k]);
-      }
+      const size_t k =
+          g.sig_bits.size() * sizeof(uint64_t) <= kTestAsHashedBytes
+              ? signature_pass_scalar<N>(f, in, m, at, wm, g.sig_bits.data(), g.sig_bits_mask, h, maybe)
+              : signature_pass_prefetched<N>(f, in, m, at, wm, g.sig_bits.data(), g.sig_bits_mask, h, maybe);
+      uint64_t w[N + 1];
       for (size_t q = 0; q < k; ++q) __builtin_prefetch(g.slot_for(h[q]));
-      for (size_t q = 0; q < k; ++q) found(maybe[q], g.find_n<N>(masked[q], h[q]));
+      for (size_t q = 0; q < k; ++q) {
+        masked_words<N>(f[in[maybe[q]]], at, wm, w);
+        found(maybe[q], g.find_n<N>(w, h[q]));
+      }
     };
     with_constant<0, kKeyWords>(g.n_used, pass);
   };

@@ -230,11 +230,6 @@ class SteeringTable {
     template <unsigned N>
     uint32_t find_n(const uint64_t* masked, uint64_t h) const;
     const Slot* slot_for(uint64_t h) const { return &slots[uint32_t(h) & slot_mask]; }
-    const uint64_t* sig_word(uint64_t h) const { return &sig_bits[(uint32_t(h >> 32) & sig_bits_mask) / 64]; }
-    unsigned sig_bit(uint64_t h) const {
-      const uint32_t b = uint32_t(h >> 32) & sig_bits_mask;
-      return unsigned(sig_bits[b / 64] >> (b % 64)) & 1;
-    }
   };
   // Groups [first, first + count) of groups_ (ascending best_priority) all
   // constrain the same fields; `filter` (when count > 1) holds their rules'

@@ -126,6 +126,15 @@ Deployment base() {
   return d;
 }
 
+// One port, one queue, one worker (lcore 1) echoing it.
+Deployment echo_one_queue(const PortConfig& pc) {
+  Deployment d = base();
+  d.ports = {pc};
+  d.lcores = {{1, {{0, 0}}}};
+  d.pipelines = {{{{0, 0}}, Action::Echo, {}, {}}};
+  return d;
+}
+
 uint64_t total(const StatsSnapshot& s, uint64_t QueueStats::*field) {
   uint64_t t = 0;
   for (const auto& q : s.queues) t += q.s.*field;
@@ -146,10 +155,7 @@ void start_ok(Dataplane& dp, const Deployment& d) {
 
 TEST(Dataplane, EchoSwapsMacsKeepsPayloadAndOrder) {
   RingPort rp = make_ring_port("echo0", 1);
-  Deployment d = base();
-  d.ports = {port_cfg(rp, 1)};
-  d.lcores = {{1, {{0, 0}}}};
-  d.pipelines = {{{{0, 0}}, Action::Echo, {}, {}}};
+  Deployment d = echo_one_queue(port_cfg(rp, 1));
   Dataplane dp;
   start_ok(dp, d);
 
@@ -196,10 +202,7 @@ TEST(Dataplane, EchoSwapsMacsKeepsPayloadAndOrder) {
 // byte past a frame's length changes.
 TEST(Dataplane, EchoRewritesEachFrameWithinItsLength) {
   RingPort rp = make_ring_port("echo_short0", 1);
-  Deployment d = base();
-  d.ports = {port_cfg(rp, 1)};
-  d.lcores = {{1, {{0, 0}}}};
-  d.pipelines = {{{{0, 0}}, Action::Echo, {}, {}}};
+  Deployment d = echo_one_queue(port_cfg(rp, 1));
   Dataplane dp;
   start_ok(dp, d);
 
@@ -342,10 +345,7 @@ TEST(Dataplane, FreeBurstReturnsEveryKindOfMbufToItsPool) {
 
 TEST(Dataplane, TxRingFullIsCountedAndLeaksNothing) {
   RingPort rp = make_ring_port("full0", 1, 64);  // TX ring holds 63: nobody drains it
-  Deployment d = base();
-  d.ports = {port_cfg(rp, 1)};
-  d.lcores = {{1, {{0, 0}}}};
-  d.pipelines = {{{{0, 0}}, Action::Echo, {}, {}}};
+  Deployment d = echo_one_queue(port_cfg(rp, 1));
   d.dataplane.tx_retries = 2;
   Dataplane dp;
   start_ok(dp, d);
@@ -394,10 +394,7 @@ TEST(Dataplane, ThreeWorkersOnTwoCpusRunAndStopCleanly) {
 
 TEST(Dataplane, AdaptivePollSleepsWhenIdleAndWakesForTraffic) {
   RingPort rp = make_ring_port("adapt0", 1);
-  Deployment d = base();
-  d.ports = {port_cfg(rp, 1)};
-  d.lcores = {{1, {{0, 0}}}};
-  d.pipelines = {{{{0, 0}}, Action::Echo, {}, {}}};
+  Deployment d = echo_one_queue(port_cfg(rp, 1));
   Dataplane dp;
   start_ok(dp, d);
   ASSERT_TRUE(wait_until([&] { return dp.stats().lcores[0].sleeps > 10; }));
@@ -410,11 +407,8 @@ TEST(Dataplane, AdaptivePollSleepsWhenIdleAndWakesForTraffic) {
 
 TEST(Dataplane, BusyPollNeverSleeps) {
   RingPort rp = make_ring_port("busy0", 1);
-  Deployment d = base();
+  Deployment d = echo_one_queue(port_cfg(rp, 1));
   d.dataplane.poll = PollMode::Busy;
-  d.ports = {port_cfg(rp, 1)};
-  d.lcores = {{1, {{0, 0}}}};
-  d.pipelines = {{{{0, 0}}, Action::Echo, {}, {}}};
   Dataplane dp;
   start_ok(dp, d);
   ASSERT_TRUE(wait_until([&] { return dp.stats().lcores[0].idle_loops > 100000; }));
@@ -611,10 +605,7 @@ TEST(Dataplane, ATxQueueThatNeverAcceptsIsRefused) {
 
 TEST(Dataplane, RestartAfterStopWorks) {
   RingPort rp = make_ring_port("again0", 1);
-  Deployment d = base();
-  d.ports = {port_cfg(rp, 1)};
-  d.lcores = {{1, {{0, 0}}}};
-  d.pipelines = {{{{0, 0}}, Action::Echo, {}, {}}};
+  Deployment d = echo_one_queue(port_cfg(rp, 1));
   {
     Dataplane dp;
     start_ok(dp, d);

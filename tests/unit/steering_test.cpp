@@ -558,14 +558,17 @@ TEST(Steering, LargeGroupsAgreeWithOnePacketAtATime) {
     uint32_t dst = 0x0a000000u | (rng() & 0x00ffffffu);
     uint16_t dport = uint16_t(rng() % 4000);
     switch (k % 4) {
-      case 0: dst = hosts[rng() % hosts.size()]; break;
+      case 0:
+        dst = hosts[rng() % hosts.size()];
+        break;
       case 1: {
         const size_t i = rng() % nets.size();
         dst = nets[i] | (rng() & 0xff);
         dport = uint16_t(2000 + i % 50);
         break;
       }
-      default: break;  // mostly misses in the large groups
+      default:
+        break;  // mostly misses in the large groups
     }
     const auto f = udp4(0xc0a80000u | (rng() & 0xffff), dst, uint16_t(5000 + rng() % 80), dport);
     fields.push_back(parse_fields(f.data(), f.size()));

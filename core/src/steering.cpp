@@ -183,9 +183,9 @@ template <unsigned N>
 // A group lookup's first stage, the scalar forms: for the m packets of `in`,
 // each one's masked_hash under a mask of N words and its signature bit; the
 // list positions whose bit is set go to `maybe` and their hashes to h, both
-// compacted, and their count is returned. A bitmap that fits in L1 is tested
-// as each packet is hashed (the hash written to the next free entry, which
-// only a packet whose bit is set keeps): signature_pass_scalar.
+// compacted, and their count is returned. This one is for a bitmap that fits
+// in L1: each bit is tested as its packet is hashed (the hash written to the
+// next free entry, which only a packet whose bit is set keeps).
 template <unsigned N>
 [[gnu::always_inline]] inline size_t signature_pass_scalar(const PacketFields* f, const uint8_t* in, size_t m,
                                                            const uint8_t* at, const uint64_t* wm,
@@ -924,28 +924,24 @@ void SteeringTable::classify_chunk(const PacketFields* f, size_t n, SteerVerdict
         at[u] = g.used[u];
         wm[u] = g.word_mask[g.used[u]];
       }
+      // Only the packets whose signature bit is set go on to probe: for a
+      // miss that is the branch-free test of one bit, not a slot's. Each form
+      // leaves their list positions in maybe[] and their hashes in h[], both
+      // compacted; their masked words are made again for the probe, not kept
+      // for all.
+      uint8_t maybe[kChunk + 8];  // the vector form's compress stores a whole vector
+      const uint64_t* sig = g.sig_bits.data();
+      size_t k;
 #ifdef STEER_VECTOR_LOOKUP
       if (use_vector_) {
         uint64_t hd[kChunk];
-        uint8_t maybe[kChunk + 8];
-        const size_t k = signature_pass_vector<N>(f, in, m, at, wm, g.sig_bits.data(), g.sig_bits_mask, hd, maybe);
-        for (size_t q = 0; q < k; ++q) __builtin_prefetch(g.slot_for(hd[maybe[q]]));
-        for (size_t q = 0; q < k; ++q) {
-          uint64_t key[N + 1];
-          masked_words<N>(f[in[maybe[q]]], at, wm, key);
-          found(maybe[q], g.find_n<N>(key, hd[maybe[q]]));
-        }
-        return;
-      }
+        k = signature_pass_vector<N>(f, in, m, at, wm, sig, g.sig_bits_mask, hd, maybe);
+        for (size_t q = 0; q < k; ++q) h[q] = hd[maybe[q]];
+      } else
 #endif
-      // Only the packets whose signature bit is set go on to probe: for a
-      // miss that is the branch-free test of one bit, not a slot's. Their
-      // masked words are made again for the probe, not kept for all.
-      uint8_t maybe[kChunk];
-      const size_t k =
-          g.sig_bits.size() * sizeof(uint64_t) <= kTestAsHashedBytes
-              ? signature_pass_scalar<N>(f, in, m, at, wm, g.sig_bits.data(), g.sig_bits_mask, h, maybe)
-              : signature_pass_prefetched<N>(f, in, m, at, wm, g.sig_bits.data(), g.sig_bits_mask, h, maybe);
+        k = g.sig_bits.size() * sizeof(uint64_t) <= kTestAsHashedBytes
+                ? signature_pass_scalar<N>(f, in, m, at, wm, sig, g.sig_bits_mask, h, maybe)
+                : signature_pass_prefetched<N>(f, in, m, at, wm, sig, g.sig_bits_mask, h, maybe);
       uint64_t w[N + 1];
       for (size_t q = 0; q < k; ++q) __builtin_prefetch(g.slot_for(h[q]));
       for (size_t q = 0; q < k; ++q) {

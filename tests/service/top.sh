@@ -16,13 +16,19 @@ pid=$!; E2E_PIDS+=("$pid")
 wait_for_line "$E2E_DIR/steerd.log" "running:" 20 || fail "steerd did not start"
 tmux new-session -d -s "$session" -x 160 -y 50 "$STEERCTL --socket $E2E_DIR/ctl.sock top --interval 500"
 timeout 60 "$TRAFGEN" --lcores "0@0,1@0" --no-huge -m 256 --no-pci --file-prefix "steer-tp-g$id" --log-level=lib.eal:warning \
-  --vdev "net_memif0,role=client,socket=$E2E_DIR/p0.sock" -- --flows 256 --queues 2 --rate 100000 --duration 3 \
+  --vdev "net_memif0,role=client,socket=$E2E_DIR/p0.sock" -- --flows 256 --queues 2 --rate 100000 --duration 5 \
   > "$E2E_DIR/trafgen.log" 2>&1 &
 gen=$!
 sleep 1
 "$STEERCTL" --socket "$E2E_DIR/ctl.sock" rss set-reta p0 --spread 1 > /dev/null || fail "steerctl rss set-reta"
-sleep 1.2
-tmux capture-pane -p -t "$session" > "$E2E_DIR/busy.txt"
+# The screen under traffic, once a refresh after the change has drawn it: on
+# a loaded machine one fixed wait (1.2 s) once caught a screen drawn before
+# it. Bounded well inside the traffic's 5 s.
+for _ in $(seq 1 12); do
+  sleep 0.25
+  tmux capture-pane -p -t "$session" > "$E2E_DIR/busy.txt"
+  grep -q "change 1 on p0: generation 1" "$E2E_DIR/busy.txt" && break
+done
 wait $gen || true
 sleep 1.5
 tmux capture-pane -p -t "$session" > "$E2E_DIR/idle.txt"

@@ -869,6 +869,27 @@ SteerVerdict SteeringTable::classify(const PacketFields& f) const {
   return v;
 }
 
+// Tuples kTupleStride bytes apart; a length of 0 hashes to 0.
+[[gnu::always_inline]] inline void SteeringTable::hash_chunk(const uint8_t* tuples, const size_t* len, size_t n,
+                                                             uint32_t* out) const {
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+  // (GCC 12 cannot see that the caller wrote the n lengths read here.)
+  if (use_gfni_)
+    gfni_.hash_burst(tuples, len, n, out);
+  else
+    for (size_t i = 0; i < n; ++i) out[i] = len[i] ? toeplitz_.hash(tuples + i * kTupleStride, len[i]) : 0;
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
+}
+
+void SteeringTable::hash_tuples(const uint8_t* tuples, const size_t* len, size_t n, uint32_t* out) const {
+  hash_chunk(tuples, len, n, out);
+}
+
 void SteeringTable::classify_burst(const PacketFields* f, size_t n, SteerVerdict* out) const {
   for (size_t i = 0; i < n; i += kChunk) classify_chunk(f + i, std::min(kChunk, n - i), out + i);
 }
@@ -885,18 +906,7 @@ void SteeringTable::classify_chunk(const PacketFields* f, size_t n, SteerVerdict
   size_t len[kChunk];
   uint32_t hashes[kChunk];
   for (size_t i = 0; i < n; ++i) len[i] = tuple_of(f[i], types_, tuple[i]);
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#endif
-  // (GCC 12 cannot see that the loop above wrote the n entries hash_burst reads.)
-  if (use_gfni_)
-    gfni_.hash_burst(tuple[0], len, n, hashes);  // a length of 0 hashes to 0
-  else
-    for (size_t i = 0; i < n; ++i) hashes[i] = len[i] ? toeplitz_.hash(tuple[i], len[i]) : 0;
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic pop
-#endif
+  hash_chunk(tuple[0], len, n, hashes);
   for (size_t i = 0; i < n; ++i) {
     out[i] = SteerVerdict{};
     out[i].hash = hashes[i];

@@ -106,15 +106,18 @@ TEST(Steering, SoftwareIsChosenOnARingPortForAStatedReason) {
   EXPECT_THAT(errs[0].message, HasSubstr("cannot steer in hardware: the device has no RSS redirection table"));
 }
 
-TEST(Steering, FlowsLandOnTheRetaQueueAndMarksReachTheMbuf) {
-  RingPort rp = make_port("st_land");
+// 300 flows through the dispatcher: each leaves from the queue and with the
+// hash the reference classifier gives it. With the mark rule the dispatcher
+// takes its general path; without rules, its RETA-only one (frame_tuple).
+void flows_land_on_their_reta_queue(const std::string& port, bool with_mark) {
+  RingPort rp = make_port(port);
   Deployment d = deployment(rp, true);
   d.ports[0].steering->rss.reta[7] = 0;
   FlowRule mark{"mark-dns", 1, {}, {}};
   mark.match.udp_dst = PortMatch{5000, 0xffff};
   mark.match.ipv4_src = std::array<uint8_t, 4>{10, 0, 0, 1};
   mark.action.mark = 4242;  // mark only: RSS still decides the queue
-  d.ports[0].steering->flows = {mark};
+  if (with_mark) d.ports[0].steering->flows = {mark};
   Dataplane dp;
   start_ok(dp, d);
   Controller ctl(dp, d);
@@ -126,10 +129,10 @@ TEST(Steering, FlowsLandOnTheRetaQueueAndMarksReachTheMbuf) {
   std::vector<rte_mbuf*> pkts(300);
   ASSERT_EQ(rte_pktmbuf_alloc_bulk(g_pool, pkts.data(), 300), 0);
   gen.fill(pkts.data(), 300, 0, 0);
-  std::vector<uint16_t> want(300);
+  std::vector<SteerVerdict> want(300);
   for (unsigned i = 0; i < 300; ++i) {
     const uint8_t* f = rte_pktmbuf_mtod(pkts[i], const uint8_t*);
-    want[i] = reference.classify(parse_fields(f, 64)).queue;
+    want[i] = reference.classify(parse_fields(f, 64));
   }
   unsigned sent = 0;
   while (sent < 300)
@@ -145,9 +148,10 @@ TEST(Steering, FlowsLandOnTheRetaQueueAndMarksReachTheMbuf) {
       rte_mbuf* m = static_cast<rte_mbuf*>(obj);
       evidence::Fields ev;
       ASSERT_TRUE(evidence::read(rte_pktmbuf_mtod(m, const uint8_t*) + 42, ev));
-      EXPECT_EQ(want[ev.flow], q) << "flow " << ev.flow << " left from the wrong queue";
+      EXPECT_EQ(want[ev.flow].queue, q) << "flow " << ev.flow << " left from the wrong queue";
       EXPECT_TRUE(m->ol_flags & RTE_MBUF_F_RX_RSS_HASH);
-      if (ev.flow == 0) {  // 10.0.0.1 -> port 5000: the marked flow
+      EXPECT_EQ(m->hash.rss, want[ev.flow].hash) << "flow " << ev.flow;
+      if (with_mark && ev.flow == 0) {  // 10.0.0.1 -> port 5000: the marked flow
         EXPECT_TRUE(m->ol_flags & RTE_MBUF_F_RX_FDIR_ID);
         EXPECT_EQ(m->hash.fdir.hi, 4242u);
         ++marked;
@@ -160,12 +164,20 @@ TEST(Steering, FlowsLandOnTheRetaQueueAndMarksReachTheMbuf) {
     }
   }
   EXPECT_EQ(seen, 300u);
-  EXPECT_EQ(marked, 1u);
+  EXPECT_EQ(marked, with_mark ? 1u : 0u);
   EXPECT_GT(per_queue[0], 100u);
   EXPECT_GT(per_queue[1], 100u);
   dp.stop();
   dp.close();
   EXPECT_EQ(rte_mempool_in_use_count(g_pool), 0u);
+}
+
+TEST(Steering, FlowsLandOnTheRetaQueueAndMarksReachTheMbuf) {
+  flows_land_on_their_reta_queue("st_land", true);
+}
+
+TEST(Steering, WithoutRulesFlowsLandOnTheRetaQueueWithTheirHash) {
+  flows_land_on_their_reta_queue("st_land_reta", false);
 }
 
 // The seed project's failure, whole: a device with one RX and one TX queue

@@ -1,4 +1,5 @@
-// Frames as a dispatcher sees them: the parser, the Toeplitz tuple and
+// Frames as a dispatcher sees them: the parser, the Toeplitz tuple (also as
+// the RETA-only path parses it, straight from the frame) and
 // classification over any bytes: truncated headers, IHL < 5 or past the end,
 // IP options, fragments, IPv6 extension chains, VLAN/QinQ, zero length,
 // jumbo. The first byte splits the input the way a chained mbuf does: the
@@ -23,10 +24,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const PacketFields f = parse_fields(seg.get(), split);
   if (f.has_ports && !f.ipv4 && !f.ipv6) fuzz::broken("ports without an IP header");
   if (f.ipv4 && f.ipv6) fuzz::broken("both IPv4 and IPv6");
-  uint8_t tuple[ToeplitzTable::kMaxInput];
+  uint8_t tuple[ToeplitzTable::kMaxInput], direct[ToeplitzTable::kMaxInput];
   for (const auto& t : kRssTypeNames) {
     const size_t n = rss_tuple(f, t.bit, tuple);
     if (n > ToeplitzTable::kMaxInput) fuzz::broken("tuple longer than the Toeplitz input");
+    // The RETA-only dispatcher's parser, on the same segment.
+    if (frame_tuple(seg.get(), split, t.bit, direct) != n || std::memcmp(tuple, direct, n) != 0)
+      fuzz::broken("frame_tuple differs from rss_tuple of the parsed fields");
   }
   const SteerVerdict v = table.classify(f);
   if (v.kind == SteerVerdict::Queue && v.queue >= 4) fuzz::broken("a queue the port does not have");

@@ -460,6 +460,66 @@ struct Draw {
   }
 };
 
+// frame_tuple (the RETA-only dispatcher's parser) writes and returns what
+// rss_tuple(parse_fields(...)) does, under every combination of hash types,
+// for Draw's frames bent the ways a wire bends them: truncated anywhere, IPv4
+// header lengths 0-15, fragments, protocols other than TCP/UDP, a VLAN tag
+// with or without room for what follows. And hash_tuples over those tuples
+// is the hash classify gives (GFNI against the table form where the CPU has
+// GFNI), so the RETA-only path's queue is the general path's.
+TEST(Steering, FrameTupleAgreesWithTheParsedTuple) {
+  std::mt19937 rng(83);
+  Draw draw{rng};
+  SteeringConfig cfg;
+  cfg.rss.reta = reta_spread(128, {0, 1, 2, 3});
+  cfg.rss.types = kRssIpv4 | kRssIpv4Udp | kRssIpv6 | kRssIpv6Tcp;
+  const SteeringTable table(cfg);
+  ASSERT_TRUE(table.no_rules());
+  unsigned hashed = 0, with_ports = 0;
+  alignas(64) uint8_t tuples[8][SteeringTable::kTupleStride];
+  size_t lens[8];
+  uint32_t want[8];
+  for (int i = 0; i < 4000; ++i) {
+    auto f = draw.frame();
+    const size_t ip = f[12] == 0x81 ? 18 : 14;
+    switch (rng() % 6) {
+      case 0:
+        f[ip + 6] |= uint8_t(rng() % 2 ? 0x20 : 0x1f);  // IPv4: more fragments, or an offset
+        break;
+      case 1:
+        if (f[ip] >> 4 == 4) f[ip] = uint8_t(0x40 | rng() % 16);  // any header length, even < 5 or past the end
+        break;
+      case 2:
+        f[ip + (f[ip] >> 4 == 6 ? 6 : 9)] = uint8_t(std::array<int, 4>{1, 47, 132, 58}[rng() % 4]);
+        break;
+      default:
+        break;
+    }
+    if (rng() % 3 == 0) f.resize(rng() % (f.size() + 1));
+    const PacketFields p = parse_fields(f.data(), f.size());
+    for (uint32_t types = 0; types < 64; ++types) {
+      uint8_t a[ToeplitzTable::kMaxInput], b[ToeplitzTable::kMaxInput];
+      const size_t na = rss_tuple(p, types, a), nb = frame_tuple(f.data(), f.size(), types, b);
+      ASSERT_EQ(nb, na) << "frame " << i << " types " << types;
+      ASSERT_EQ(std::memcmp(a, b, na), 0) << "frame " << i << " types " << types;
+    }
+    const size_t k = size_t(i) % 8;
+    lens[k] = frame_tuple(f.data(), f.size(), table.types(), tuples[k]);
+    want[k] = table.classify(p).hash;
+    hashed += lens[k] != 0;
+    with_ports += lens[k] == 12 || lens[k] == 36;
+    if (k == 7) {
+      uint32_t got[8];
+      table.hash_tuples(tuples[0], lens, 8, got);
+      for (size_t j = 0; j < 8; ++j) ASSERT_EQ(got[j], want[j]) << "frame " << i - 7 + int(j);
+    }
+  }
+  // The draw reached every outcome: hashed with ports, without, not at all.
+  EXPECT_GT(with_ports, 500u);
+  EXPECT_GT(hashed - with_ports, 300u);
+  EXPECT_GT(4000u - hashed, 300u) << hashed << " " << with_ports;
+}
+
 // classify_burst (the dispatcher's path: clusters with their filters, stages
 // across the burst) returns for every packet what classify returns for it
 // alone: every verdict field, over Draw's rule sets (masks of 1 to 6 key

@@ -99,6 +99,47 @@ inline uint16_t get16(const uint8_t* p) {
 // 0 when the packet is not hashed.
 size_t rss_tuple(const PacketFields& f, uint32_t types, uint8_t out[ToeplitzTable::kMaxInput]);
 
+// rss_tuple(parse_fields(f, len), types, out) straight from the frame's
+// bytes, with no PacketFields between: the parser of a dispatcher whose table
+// has no rules, where the tuple is all a packet is read for. It may write up
+// to kMaxInput bytes of `out` for a frame it returns 0 for.
+[[gnu::always_inline]] inline size_t frame_tuple(const uint8_t* f, size_t len, uint32_t types, uint8_t* out) {
+  if (len < 14) return 0;
+  size_t off = 14;
+  uint16_t eth_type = detail::get16(f + 12);
+  if (eth_type == 0x8100 && len >= 18) {
+    eth_type = detail::get16(f + 16);
+    off = 18;
+  }
+  size_t alen, l4;
+  uint8_t proto;
+  bool l3, tcp, udp, fragment = false;
+  if (eth_type == 0x0800 && len >= off + 20) {
+    alen = 4;
+    proto = f[off + 9];
+    std::memcpy(out, f + off + 12, 8);
+    fragment = (detail::get16(f + off + 6) & 0x3fff) != 0;  // later fragments carry no ports
+    l4 = off + size_t(f[off] & 0x0f) * 4;
+    l3 = types & kRssIpv4;
+    tcp = types & kRssIpv4Tcp;
+    udp = types & kRssIpv4Udp;
+  } else if (eth_type == 0x86dd && len >= off + 40) {
+    alen = 16;
+    proto = f[off + 6];
+    std::memcpy(out, f + off + 8, 32);
+    l4 = off + 40;
+    l3 = types & kRssIpv6;
+    tcp = types & kRssIpv6Tcp;
+    udp = types & kRssIpv6Udp;
+  } else {
+    return 0;
+  }
+  const bool ports = !fragment && len >= l4 + 4 && ((proto == 6 && tcp) || (proto == 17 && udp));
+  if (!ports) return l3 ? 2 * alen : 0;
+  std::memcpy(out + 2 * alen, f + l4, 4);  // both ports, already in network order
+  return 2 * alen + 4;
+}
+
 struct SteerVerdict {
   enum Kind : uint8_t { Queue, Drop } kind = Queue;
   uint16_t queue = 0;
@@ -133,6 +174,16 @@ class SteeringTable {
   uint32_t hash(const PacketFields& f) const;
   size_t groups() const { return groups_.size(); }
   bool gfni() const { return use_gfni_; }
+  // The RETA-only path, for a dispatcher whose table has no rules (every
+  // verdict is then the RSS one): it writes each frame's tuple with
+  // frame_tuple(..., types(), ...) kTupleStride bytes apart, hashes them all
+  // with hash_tuples (GFNI where classify_burst uses it) and takes each
+  // packet's queue from reta_queue.
+  bool no_rules() const { return rules_.size() == free_.size(); }
+  uint32_t types() const { return types_; }
+  static constexpr size_t kTupleStride = ToeplitzGfni::kStride;
+  void hash_tuples(const uint8_t* tuples, const size_t* len, size_t n, uint32_t* out) const;
+  uint16_t reta_queue(uint32_t h) const { return reta_mask_ ? reta_[h & reta_mask_] : reta_[h % reta_.size()]; }
   // The group lookups' first stage (hash, signature bit) a packet at a
   // time, or eight packets a vector with AVX-512 (F, DQ, BW, VL) where the
   // CPU has it and STEER_LOOKUP=vector is in the environment when the table
@@ -268,7 +319,7 @@ class SteeringTable {
   bool use_gfni_ = false;
   bool use_vector_ = false;
   uint32_t reta_mask_ = 0;  // RETA size - 1 when a power of two (no division), else 0
-  uint16_t reta_queue(uint32_t h) const { return reta_mask_ ? reta_[h & reta_mask_] : reta_[h % reta_.size()]; }
+  void hash_chunk(const uint8_t* tuples, const size_t* len, size_t n, uint32_t* out) const;
   std::vector<Rule> rules_;
   std::vector<uint32_t> next_same_;  // per rule: the next (worse) rule with the same masked key, or kEmpty
   std::vector<uint32_t> free_;       // unused indexes of rules_

@@ -90,6 +90,46 @@ void adopt(Dispatch& d, const SteerSnapshot* s, uint64_t now) {
   }
 }
 
+// Every queue's staged packets onto its ring.
+void stage_out(Dispatch& d) {
+  for (uint16_t q = 0; q < d.queues; ++q)
+    if (d.stage_n[q]) {
+      enqueue_or_count(d, q, &d.stage[size_t(q) * kMaxBurst], d.stage_n[q], false);
+      d.stage_n[q] = 0;
+    }
+}
+
+// A table with no rules and no drain: every packet goes to its RSS queue, and
+// its tuple is all that is read of it, so the tuple is parsed straight from
+// the frame (frame_tuple), with no PacketFields or verdicts in between.
+// What it stages is what the general path would.
+void steer_by_reta(Dispatch& d, rte_mbuf** pkts, uint16_t n, const NextMbufs::Burst& next,
+                   const SteeringTable& table) {
+  constexpr uint16_t kChunk = Dispatch::kChunk, kAhead = 4;
+  alignas(64) uint8_t tuple[kChunk][SteeringTable::kTupleStride];
+  size_t len[kChunk];
+  uint32_t hashes[kChunk];
+  const uint32_t types = table.types();
+  for (uint16_t k = 0; k < kAhead && k < n; ++k) rte_prefetch0(rte_pktmbuf_mtod(pkts[k], void*));
+  for (uint16_t base = 0; base < n; base += kChunk) {
+    const uint16_t c = std::min<uint16_t>(kChunk, uint16_t(n - base));
+    for (uint16_t j = 0; j < c; ++j) {
+      if (base + j + kAhead < n) rte_prefetch0(rte_pktmbuf_mtod(pkts[base + j + kAhead], void*));
+      if (base + j < next.n) d.rx_next.warm(next.objs[base + j]);
+      const rte_mbuf* m = pkts[base + j];
+      len[j] = frame_tuple(rte_pktmbuf_mtod(m, const uint8_t*), rte_pktmbuf_data_len(m), types, tuple[j]);
+    }
+    table.hash_tuples(tuple[0], len, c, hashes);
+    for (uint16_t j = 0; j < c; ++j) {
+      rte_mbuf* m = pkts[base + j];
+      m->hash.rss = hashes[j];
+      m->ol_flags |= RTE_MBUF_F_RX_RSS_HASH;
+      const uint16_t q = table.reta_queue(hashes[j]);
+      d.stage[size_t(q) * kMaxBurst + d.stage_n[q]++] = m;
+    }
+  }
+}
+
 unsigned dispatch_step(Dispatch& d, rte_mbuf** pkts) {
   const SteerSnapshot* s = d.current->get();
   uint64_t now = rte_rdtsc();
@@ -105,6 +145,12 @@ unsigned dispatch_step(Dispatch& d, rte_mbuf** pkts) {
   tsan::acquire_all(pkts, n);
   const NextMbufs::Burst next = d.rx_next.next(n);  // warmed one per packet parsed
   const SteeringTable& table = d.active->table;
+  if (table.no_rules() && !d.draining) {
+    steer_by_reta(d, pkts, n, next, table);
+    stage_out(d);
+    d.counters.busy_cycles.add(rte_rdtsc() - now);  // one TSC read per burst
+    return n;
+  }
   uint64_t marked = 0, dropped = 0, held = 0;
   // A chunk at a time: parse every packet (its headers prefetched a few
   // packets ahead), classify them together, then hand them out in order.
@@ -152,11 +198,7 @@ unsigned dispatch_step(Dispatch& d, rte_mbuf** pkts) {
       d.stage[size_t(v.queue) * kMaxBurst + d.stage_n[v.queue]++] = m;
     }
   }
-  for (uint16_t q = 0; q < d.queues; ++q)
-    if (d.stage_n[q]) {
-      enqueue_or_count(d, q, &d.stage[size_t(q) * kMaxBurst], d.stage_n[q], false);
-      d.stage_n[q] = 0;
-    }
+  stage_out(d);
   if (marked) d.counters.marked.add(marked);
   if (dropped) d.counters.rule_drops.add(dropped);
   if (held) d.counters.held.add(held);

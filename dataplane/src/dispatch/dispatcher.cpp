@@ -103,8 +103,7 @@ void stage_out(Dispatch& d) {
 // its tuple is all that is read of it, so the tuple is parsed straight from
 // the frame (frame_tuple), with no PacketFields or verdicts in between.
 // What it stages is what the general path would.
-void steer_by_reta(Dispatch& d, rte_mbuf** pkts, uint16_t n, const NextMbufs::Burst& next,
-                   const SteeringTable& table) {
+void steer_by_reta(Dispatch& d, rte_mbuf** pkts, uint16_t n, const NextMbufs::Burst& next, const SteeringTable& table) {
   constexpr uint16_t kChunk = Dispatch::kChunk, kAhead = 4;
   alignas(64) uint8_t tuple[kChunk][SteeringTable::kTupleStride];
   size_t len[kChunk];

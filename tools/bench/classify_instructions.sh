@@ -11,7 +11,9 @@
 # fewer instructions on the real CPU). Needs valgrind (apt-get install
 # valgrind); a case takes ~10 s.
 # usage: classify_instructions.sh [build dir]   env: CASES (default: the
-# v4udp-1k cases at 0 and 1,000 rules in one group), PACKETS (320000)
+# v4udp-1k cases at 0 and 1,000 rules in one group), PACKETS (320000),
+# BENCH_ARGS (more options for the bench: --general counts a table without
+# rules on classify_burst instead of the dispatcher's RETA-only path)
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 build=${1:-$top/build}
@@ -32,7 +34,7 @@ trap 'rm -f "$out"' EXIT
 # classify exactly one case.
 count() {
   valgrind --tool=cachegrind --cache-sim=no --branch-sim=yes --cachegrind-out-file=/dev/null \
-    "$bench" --classifier --only "$1" --packets "$2" 2> "$out.err" > "$out" || true
+    "$bench" --classifier ${BENCH_ARGS:-} --only "$1" --packets "$2" 2> "$out.err" > "$out" || true
   if [ "$(grep -c '^classify_run ' "$out")" = 1 ]; then
     awk '/I *refs:/ {gsub(",", "", $4); ir = $4} /Mispredicts:/ {gsub(",", "", $3); mp = $3} END {print ir, mp}' "$out.err"
   fi

@@ -20,11 +20,13 @@
 // 2 MiB pages, as a production steerd runs.
 //
 // usage: steer-bench-dispatch-cost [--seconds S (1)] [--rounds N (3)] [--only SUBSTRING] [--classifier
-// [--packets N] [--vector-lookup]]; --packets: classify N packets of each case
+// [--packets N] [--vector-lookup] [--general]]; --packets: classify N packets of each case
 // once, untimed (for classify_instructions.sh, which counts them under
 // cachegrind); --vector-lookup: the group lookups' AVX-512 form where the
 // CPU has it (SteeringTable::use_vector_lookup; the dispatcher cases follow
-// STEER_LOOKUP in the environment, as steerd does).
+// STEER_LOOKUP in the environment, as steerd does); --general: a table with
+// no rules is classified by classify_burst too, not by the dispatcher's
+// RETA-only path (frame_tuple, hash_tuples, reta_queue).
 // One line per case, then the summary line:
 //   dispatch_cost capture=v4udp-1k rules=1000 groups=1 hit=0 cycles=.. pmd=.. overhead=.. mpps=.. ring_full=..
 #include <sched.h>
@@ -274,21 +276,37 @@ Result run(const Case& k, double seconds) {
 // --classifier: the classification alone, on CPU 1, without the EAL or a
 // device: the capture's frames (contiguous, 128 bytes apart) parsed and
 // classified from memory, one packet at a time (classify, what the dispatcher
-// did before burst classification) or 32 at a time (classify_burst, the
-// dispatcher's path now). TSC cycles per packet. This is the part of the
+// did before burst classification) or 32 at a time (the dispatcher's path
+// now: classify_burst, or for a table without rules the RETA-only path). TSC cycles per packet. This is the part of the
 // dispatcher's cost that classification is; the DUT-bound figure adds the
 // device, the mbufs and the hand-off to the worker's CPU, which on some
 // machines costs far more than classification (BENCHMARKS.md).
+// A burst is what the dispatcher does: a table without rules takes its
+// RETA-only path (frame_tuple, hash_tuples, reta_queue) unless `general` is
+// set; otherwise the frames are parsed and classify_burst classifies them.
+bool general = false;
+
 double classify_cycles(const SteeringTable& t, const std::vector<uint8_t>& frames, const std::vector<uint16_t>& lens,
                        bool burst, size_t packets) {
   constexpr size_t kStride = 128, kBurst = 32;
   const size_t n = lens.size();
   PacketFields fields[kBurst];
   SteerVerdict v[kBurst];
+  alignas(64) uint8_t tuple[kBurst][SteeringTable::kTupleStride];
+  size_t len[kBurst];
+  uint32_t hashes[kBurst];
+  const bool reta_only = burst && t.no_rules() && !general;
   uint64_t sink = 0;
   size_t at = 0;
   const uint64_t t0 = __rdtsc();
   for (size_t done = 0; done < packets; done += kBurst) {
+    if (reta_only) {
+      for (size_t j = 0; j < kBurst; ++j, at = at + 1 == n ? 0 : at + 1)
+        len[j] = frame_tuple(&frames[at * kStride], lens[at], t.types(), tuple[j]);
+      t.hash_tuples(tuple[0], len, kBurst, hashes);
+      for (size_t j = 0; j < kBurst; ++j) sink += t.reta_queue(hashes[j]) + hashes[j];
+      continue;
+    }
     for (size_t j = 0; j < kBurst; ++j, at = at + 1 == n ? 0 : at + 1)
       parse_fields_into(&frames[at * kStride], lens[at], fields[j]);
     if (burst) {
@@ -400,10 +418,12 @@ int main(int argc, char** argv) {
       packets = size_t(std::atoll(argv[++i]));
     else if (a == "--vector-lookup")
       vector_lookup = true;
+    else if (a == "--general")
+      general = true;
     else {
       std::fprintf(stderr,
                    "usage: steer-bench-dispatch-cost [--seconds S] [--rounds N] [--only SUBSTRING] [--classifier "
-                   "[--packets N] [--vector-lookup]]\n");
+                   "[--packets N] [--vector-lookup] [--general]]\n");
       return 2;
     }
   }

@@ -99,25 +99,43 @@ void stage_out(Dispatch& d) {
     }
 }
 
+constexpr uint16_t kAhead = 4;  // frames are prefetched this many packets ahead of the parser
+
+// The first kAhead frames of a burst, prefetched before its first chunk.
+[[gnu::always_inline]] inline void prefetch_first(rte_mbuf* const* pkts, uint16_t n) {
+  for (uint16_t k = 0; k < kAhead && k < n; ++k) rte_prefetch0(rte_pktmbuf_mtod(pkts[k], void*));
+}
+
+// Reads packets [base, base + c) of a burst of n in order, calling
+// parse(j, frame, length) for the j-th; meanwhile it prefetches the frame
+// kAhead packets on and warms one of the next burst's mbufs per packet.
+template <typename Parse>
+[[gnu::always_inline]] inline void parse_chunk(Dispatch& d, rte_mbuf* const* pkts, uint16_t n, uint16_t base,
+                                               uint16_t c, const NextMbufs::Burst& next, Parse&& parse) {
+  for (uint16_t j = 0; j < c; ++j) {
+    if (base + j + kAhead < n) rte_prefetch0(rte_pktmbuf_mtod(pkts[base + j + kAhead], void*));
+    if (base + j < next.n) d.rx_next.warm(next.objs[base + j]);
+    const rte_mbuf* m = pkts[base + j];
+    parse(j, rte_pktmbuf_mtod(m, const uint8_t*), rte_pktmbuf_data_len(m));
+  }
+}
+
 // A table with no rules and no drain: every packet goes to its RSS queue, and
 // its tuple is all that is read of it, so the tuple is parsed straight from
 // the frame (frame_tuple), with no PacketFields or verdicts in between.
 // What it stages is what the general path would.
 void steer_by_reta(Dispatch& d, rte_mbuf** pkts, uint16_t n, const NextMbufs::Burst& next, const SteeringTable& table) {
-  constexpr uint16_t kChunk = Dispatch::kChunk, kAhead = 4;
+  constexpr uint16_t kChunk = Dispatch::kChunk;
   alignas(64) uint8_t tuple[kChunk][SteeringTable::kTupleStride];
   size_t len[kChunk];
   uint32_t hashes[kChunk];
   const uint32_t types = table.types();
-  for (uint16_t k = 0; k < kAhead && k < n; ++k) rte_prefetch0(rte_pktmbuf_mtod(pkts[k], void*));
+  prefetch_first(pkts, n);
   for (uint16_t base = 0; base < n; base += kChunk) {
     const uint16_t c = std::min<uint16_t>(kChunk, uint16_t(n - base));
-    for (uint16_t j = 0; j < c; ++j) {
-      if (base + j + kAhead < n) rte_prefetch0(rte_pktmbuf_mtod(pkts[base + j + kAhead], void*));
-      if (base + j < next.n) d.rx_next.warm(next.objs[base + j]);
-      const rte_mbuf* m = pkts[base + j];
-      len[j] = frame_tuple(rte_pktmbuf_mtod(m, const uint8_t*), rte_pktmbuf_data_len(m), types, tuple[j]);
-    }
+    parse_chunk(d, pkts, n, base, c, next, [&](uint16_t j, const uint8_t* frame, uint16_t length) {
+      len[j] = frame_tuple(frame, length, types, tuple[j]);
+    });
     table.hash_tuples(tuple[0], len, c, hashes);
     for (uint16_t j = 0; j < c; ++j) {
       rte_mbuf* m = pkts[base + j];
@@ -153,18 +171,15 @@ unsigned dispatch_step(Dispatch& d, rte_mbuf** pkts) {
   uint64_t marked = 0, dropped = 0, held = 0;
   // A chunk at a time: parse every packet (its headers prefetched a few
   // packets ahead), classify them together, then hand them out in order.
-  constexpr uint16_t kChunk = Dispatch::kChunk, kAhead = 4;
+  constexpr uint16_t kChunk = Dispatch::kChunk;
   PacketFields* fields = d.fields.data();
   SteerVerdict *verdicts = d.verdicts.data(), *olds = d.olds.data();
-  for (uint16_t k = 0; k < kAhead && k < n; ++k) rte_prefetch0(rte_pktmbuf_mtod(pkts[k], void*));
+  prefetch_first(pkts, n);
   for (uint16_t base = 0; base < n; base += kChunk) {
     const uint16_t c = std::min<uint16_t>(kChunk, uint16_t(n - base));
-    for (uint16_t j = 0; j < c; ++j) {
-      if (base + j + kAhead < n) rte_prefetch0(rte_pktmbuf_mtod(pkts[base + j + kAhead], void*));
-      if (base + j < next.n) d.rx_next.warm(next.objs[base + j]);
-      const rte_mbuf* m = pkts[base + j];
-      parse_fields_into(rte_pktmbuf_mtod(m, const uint8_t*), rte_pktmbuf_data_len(m), fields[j]);
-    }
+    parse_chunk(d, pkts, n, base, c, next, [&](uint16_t j, const uint8_t* frame, uint16_t length) {
+      parse_fields_into(frame, length, fields[j]);
+    });
     table.classify_burst(fields, c, verdicts);
     if (d.draining) d.prev->table.classify_burst(fields, c, olds);
     for (uint16_t j = 0; j < c; ++j) {

@@ -891,22 +891,30 @@ void SteeringTable::hash_tuples(const uint8_t* tuples, const size_t* len, size_t
 }
 
 void SteeringTable::classify_burst(const PacketFields* f, size_t n, SteerVerdict* out) const {
-  for (size_t i = 0; i < n; i += kChunk) classify_chunk(f + i, std::min(kChunk, n - i), out + i);
+  // Every tuple of a chunk first, then every hash: the GFNI form reads a
+  // tuple with one 64-byte load, which stalls when the byte stores that wrote
+  // it are still in flight (no store forwarding across them); a pass later
+  // they are not.
+  alignas(64) uint8_t tuple[kChunk][kTupleStride];
+  size_t len[kChunk];
+  uint32_t hashes[kChunk];
+  for (size_t i = 0; i < n; i += kChunk) {
+    const size_t c = std::min(kChunk, n - i);
+    for (size_t j = 0; j < c; ++j) len[j] = tuple_of(f[i + j], types_, tuple[j]);
+    hash_chunk(tuple[0], len, c, hashes);
+    classify_chunk(f + i, hashes, c, out + i);
+  }
 }
 
-// One stage at a time across the chunk: RSS hashes; key words; then per
+void SteeringTable::classify_hashed(const PacketFields* f, const uint32_t* hashes, size_t n, SteerVerdict* out) const {
+  for (size_t i = 0; i < n; i += kChunk) classify_chunk(f + i, hashes + i, std::min(kChunk, n - i), out + i);
+}
+
+// One stage at a time across the chunk: the RETA; key words; then per
 // cluster its filter and per group its probes, each as two passes (hash and
 // prefetch the slot for every packet still looking, then compare), so the
 // slot loads of a pass are in flight together instead of one after another.
-void SteeringTable::classify_chunk(const PacketFields* f, size_t n, SteerVerdict* out) const {
-  // Every tuple first, then every hash: the GFNI form reads a tuple with one
-  // 64-byte load, which stalls when the byte stores that wrote it are still
-  // in flight (no store forwarding across them); a pass later they are not.
-  alignas(64) uint8_t tuple[kChunk][ToeplitzGfni::kStride];
-  size_t len[kChunk];
-  uint32_t hashes[kChunk];
-  for (size_t i = 0; i < n; ++i) len[i] = tuple_of(f[i], types_, tuple[i]);
-  hash_chunk(tuple[0], len, n, hashes);
+void SteeringTable::classify_chunk(const PacketFields* f, const uint32_t* hashes, size_t n, SteerVerdict* out) const {
   for (size_t i = 0; i < n; ++i) {
     out[i] = SteerVerdict{};
     out[i].hash = hashes[i];

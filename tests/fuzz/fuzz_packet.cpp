@@ -1,5 +1,5 @@
 // Frames as a dispatcher sees them: the parser, the Toeplitz tuple (also as
-// the RETA-only path parses it, straight from the frame) and
+// the dispatcher's two parsers write it, straight from the frame) and
 // classification over any bytes: truncated headers, IHL < 5 or past the end,
 // IP options, fragments, IPv6 extension chains, VLAN/QinQ, zero length,
 // jumbo. The first byte splits the input the way a chained mbuf does: the
@@ -28,9 +28,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   for (const auto& t : kRssTypeNames) {
     const size_t n = rss_tuple(f, t.bit, tuple);
     if (n > ToeplitzTable::kMaxInput) fuzz::broken("tuple longer than the Toeplitz input");
-    // The RETA-only dispatcher's parser, on the same segment.
+    // The dispatcher's two parsers (without rules, with), on the same segment.
     if (frame_tuple(seg.get(), split, t.bit, direct) != n || std::memcmp(tuple, direct, n) != 0)
       fuzz::broken("frame_tuple differs from rss_tuple of the parsed fields");
+    PacketFields both;
+    if (parse_fields_and_tuple(seg.get(), split, t.bit, both, direct) != n || std::memcmp(tuple, direct, n) != 0)
+      fuzz::broken("parse_fields_and_tuple's tuple differs from rss_tuple of the parsed fields");
+    if (std::memcmp(&both, &f, sizeof f) != 0)
+      fuzz::broken("parse_fields_and_tuple's fields differ from parse_fields'");
   }
   const SteerVerdict v = table.classify(f);
   if (v.kind == SteerVerdict::Queue && v.queue >= 4) fuzz::broken("a queue the port does not have");

@@ -460,8 +460,9 @@ struct Draw {
   }
 };
 
-// frame_tuple (the RETA-only dispatcher's parser) writes and returns what
-// rss_tuple(parse_fields(...)) does, under every combination of hash types,
+// frame_tuple (the RETA-only dispatcher's parser) and parse_fields_and_tuple
+// (the dispatcher's parser when a table has rules; its fields too) write and
+// return what rss_tuple(parse_fields(...)) does, under every combination of hash types,
 // for Draw's frames bent the ways a wire bends them: truncated anywhere, IPv4
 // header lengths 0-15, fragments, protocols other than TCP/UDP, a VLAN tag
 // with or without room for what follows. And hash_tuples over those tuples
@@ -498,10 +499,16 @@ TEST(Steering, FrameTupleAgreesWithTheParsedTuple) {
     if (rng() % 3 == 0) f.resize(rng() % (f.size() + 1));
     const PacketFields p = parse_fields(f.data(), f.size());
     for (uint32_t types = 0; types < 64; ++types) {
-      uint8_t a[ToeplitzTable::kMaxInput], b[ToeplitzTable::kMaxInput];
+      uint8_t a[ToeplitzTable::kMaxInput], b[ToeplitzTable::kMaxInput], c[ToeplitzTable::kMaxInput];
       const size_t na = rss_tuple(p, types, a), nb = frame_tuple(f.data(), f.size(), types, b);
       ASSERT_EQ(nb, na) << "frame " << i << " types " << types;
       ASSERT_EQ(std::memcmp(a, b, na), 0) << "frame " << i << " types " << types;
+      PacketFields q;
+      std::memset(static_cast<void*>(&q), 0xa5, sizeof q);  // every key byte written, none left from before
+      const size_t nc = parse_fields_and_tuple(f.data(), f.size(), types, q, c);
+      ASSERT_EQ(std::memcmp(&q, &p, sizeof p), 0) << "frame " << i << " types " << types << ": the fields";
+      ASSERT_EQ(nc, na) << "frame " << i << " types " << types;
+      ASSERT_EQ(std::memcmp(a, c, na), 0) << "frame " << i << " types " << types;
     }
     const size_t k = size_t(i) % 8;
     lens[k] = frame_tuple(f.data(), f.size(), table.types(), tuples[k]);
@@ -520,9 +527,10 @@ TEST(Steering, FrameTupleAgreesWithTheParsedTuple) {
   EXPECT_GT(4000u - hashed, 300u) << hashed << " " << with_ports;
 }
 
-// classify_burst (the dispatcher's path: clusters with their filters, stages
-// across the burst) returns for every packet what classify returns for it
-// alone: every verdict field, over Draw's rule sets (masks of 1 to 6 key
+// classify_burst, and classify_hashed given parse_fields_and_tuple's keys and
+// hashed tuples (the dispatcher's path; both: clusters with their filters,
+// stages across the burst), return for every packet what classify returns
+// for it alone: every verdict field, over Draw's rule sets (masks of 1 to 6 key
 // words; a third of them with a match-all rule, no words) and bursts of 1 to
 // 100 frames (more than one chunk).
 TEST(Steering, BurstClassifyAgreesWithOnePacketAtATime) {
@@ -547,13 +555,30 @@ TEST(Steering, BurstClassifyAgreesWithOnePacketAtATime) {
       const size_t b = std::min<size_t>(1 + rng() % 100, frames.size() - at);
       std::vector<PacketFields> fields;
       for (size_t i = 0; i < b; ++i) fields.push_back(parse_fields(frames[at + i].data(), frames[at + i].size()));
-      std::vector<SteerVerdict> burst(b), scalar(b);
+      std::vector<SteerVerdict> burst(b), scalar(b), hashed(b);
       st.use_vector_lookup(true);  // where the CPU has it
       st.classify_burst(fields.data(), b, burst.data());
       st.use_vector_lookup(false);
       st.classify_burst(fields.data(), b, scalar.data());
+      // The dispatcher's way: key and tuple in one pass, hashes given.
+      {
+        std::vector<PacketFields> keys(b);
+        std::vector<uint8_t> tuples(b * SteeringTable::kTupleStride);
+        std::vector<size_t> lens(b);
+        std::vector<uint32_t> hashes(b);
+        for (size_t i = 0; i < b; ++i)
+          lens[i] = parse_fields_and_tuple(frames[at + i].data(), frames[at + i].size(), st.types(), keys[i],
+                                           &tuples[i * SteeringTable::kTupleStride]);
+        st.hash_tuples(tuples.data(), lens.data(), b, hashes.data());
+        st.classify_hashed(keys.data(), hashes.data(), b, hashed.data());
+      }
       for (size_t i = 0; i < b; ++i) {
         const SteerVerdict one = st.classify(fields[i]);
+        ASSERT_EQ(hashed[i].rule, one.rule) << "round " << round << " frame " << at + i << " (classify_hashed)";
+        ASSERT_EQ(hashed[i].kind, one.kind);
+        ASSERT_EQ(hashed[i].queue, one.queue);
+        ASSERT_EQ(hashed[i].hash, one.hash);
+        ASSERT_EQ(hashed[i].mark, one.mark);
         ASSERT_EQ(scalar[i].rule, one.rule) << "round " << round << " frame " << at + i << " (scalar lookup)";
         ASSERT_EQ(scalar[i].queue, one.queue);
         ASSERT_EQ(burst[i].rule, one.rule) << "round " << round << " frame " << at + i;

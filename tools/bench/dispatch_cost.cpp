@@ -307,11 +307,14 @@ double classify_cycles(const SteeringTable& t, const std::vector<uint8_t>& frame
       for (size_t j = 0; j < kBurst; ++j) sink += t.reta_queue(hashes[j]) + hashes[j];
       continue;
     }
-    for (size_t j = 0; j < kBurst; ++j, at = at + 1 == n ? 0 : at + 1)
-      parse_fields_into(&frames[at * kStride], lens[at], fields[j]);
     if (burst) {
-      t.classify_burst(fields, kBurst, v);
+      for (size_t j = 0; j < kBurst; ++j, at = at + 1 == n ? 0 : at + 1)
+        len[j] = parse_fields_and_tuple(&frames[at * kStride], lens[at], t.types(), fields[j], tuple[j]);
+      t.hash_tuples(tuple[0], len, kBurst, hashes);
+      t.classify_hashed(fields, hashes, kBurst, v);
     } else {
+      for (size_t j = 0; j < kBurst; ++j, at = at + 1 == n ? 0 : at + 1)
+        parse_fields_into(&frames[at * kStride], lens[at], fields[j]);
       for (size_t j = 0; j < kBurst; ++j) v[j] = t.classify(fields[j]);
     }
     for (size_t j = 0; j < kBurst; ++j) sink += v[j].queue + uint64_t(v[j].rule);

@@ -54,44 +54,87 @@ inline uint16_t get16(const uint8_t* p) {
 }
 }  // namespace detail
 
-// The same, written in place: a burst's parser fills its array directly (a
-// returned struct copied with wide loads from the parser's narrow stores
-// cannot be store-forwarded and stalled the dispatcher ~15 cycles a packet).
-// Inline: the dispatcher parses every packet, and a call per packet cost it.
-[[gnu::always_inline]] inline void parse_fields_into(const uint8_t* f, size_t len, PacketFields& p) {
+namespace detail {
+// parse_fields_into, and with kTuple also the Toeplitz tuple under `types`
+// as rss_tuple would write it from the fields (returning its length; 0 when
+// the packet is not hashed): the dispatcher takes both in one pass.
+template <bool kTuple>
+[[gnu::always_inline]] inline size_t parse_frame(const uint8_t* f, size_t len, PacketFields& p, uint32_t types,
+                                                 uint8_t* out) {
   p = PacketFields{};
-  if (len < 14) return;
+  if (len < 14) return 0;
   size_t off = 12;
-  p.eth_type = detail::get16(f + off);
+  p.eth_type = get16(f + off);
   off += 2;
   if (p.eth_type == 0x8100 && len >= off + 4) {
     p.has_vlan = true;
-    p.vlan = detail::get16(f + off) & 0x0fff;
-    p.eth_type = detail::get16(f + off + 2);
+    p.vlan = get16(f + off) & 0x0fff;
+    p.eth_type = get16(f + off + 2);
     off += 4;
   }
+  size_t alen;
+  bool l3 = false, tcp = false, udp = false;
   if (p.eth_type == 0x0800 && len >= off + 20) {
     p.ipv4 = true;
     p.proto = f[off + 9];
     std::memcpy(p.src, f + off + 12, 4);
     std::memcpy(p.dst, f + off + 16, 4);
-    const bool fragment = (detail::get16(f + off + 6) & 0x3fff) != 0;  // later fragments carry no ports
+    const bool fragment = (get16(f + off + 6) & 0x3fff) != 0;  // later fragments carry no ports
     off += size_t(f[off] & 0x0f) * 4;
-    if (fragment) return;
+    alen = 4;
+    if constexpr (kTuple) {
+      std::memcpy(out, p.src, 4);
+      std::memcpy(out + 4, p.dst, 4);
+      l3 = types & kRssIpv4;
+      tcp = types & kRssIpv4Tcp;
+      udp = types & kRssIpv4Udp;
+    }
+    if (fragment) return l3 ? 8 : 0;
   } else if (p.eth_type == 0x86dd && len >= off + 40) {
     p.ipv6 = true;
     p.proto = f[off + 6];
     std::memcpy(p.src, f + off + 8, 16);
     std::memcpy(p.dst, f + off + 24, 16);
     off += 40;
+    alen = 16;
+    if constexpr (kTuple) {
+      std::memcpy(out, f + off - 32, 32);
+      l3 = types & kRssIpv6;
+      tcp = types & kRssIpv6Tcp;
+      udp = types & kRssIpv6Udp;
+    }
   } else {
-    return;
+    return 0;
   }
   if ((p.proto == 6 || p.proto == 17) && len >= off + 4) {
     p.has_ports = true;
-    p.sport = detail::get16(f + off);
-    p.dport = detail::get16(f + off + 2);
+    p.sport = get16(f + off);
+    p.dport = get16(f + off + 2);
+    if constexpr (kTuple) {
+      if ((p.proto == 6 && tcp) || (p.proto == 17 && udp)) {
+        std::memcpy(out + 2 * alen, f + off, 4);  // both ports, in network order
+        return 2 * alen + 4;
+      }
+    }
   }
+  return l3 ? 2 * alen : 0;
+}
+}  // namespace detail
+
+// The same, written in place: a burst's parser fills its array directly (a
+// returned struct copied with wide loads from the parser's narrow stores
+// cannot be store-forwarded and stalled the dispatcher ~15 cycles a packet).
+// Inline: the dispatcher parses every packet, and a call per packet cost it.
+[[gnu::always_inline]] inline void parse_fields_into(const uint8_t* f, size_t len, PacketFields& p) {
+  detail::parse_frame<false>(f, len, p, 0, nullptr);
+}
+
+// parse_fields_into, and the frame's Toeplitz tuple under `types` written to
+// `out` (kMaxInput bytes) in the same pass: returns rss_tuple(p, types, out)
+// and writes what it writes (the dispatcher's parser when a table has rules).
+[[gnu::always_inline]] inline size_t parse_fields_and_tuple(const uint8_t* f, size_t len, uint32_t types,
+                                                            PacketFields& p, uint8_t* out) {
+  return detail::parse_frame<true>(f, len, p, types, out);
 }
 
 // The Toeplitz input for a packet under `types`: src, dst addresses, then
@@ -171,6 +214,10 @@ class SteeringTable {
   // `n` packets (any number), the dispatcher's path. out[i] is what
   // classify(f[i]) returns.
   void classify_burst(const PacketFields* f, size_t n, SteerVerdict* out) const;
+  // classify_burst with each packet's RSS hash given: hashes[i] must be what
+  // hash(f[i]) returns (hash_tuples of the tuple parse_fields_and_tuple wrote
+  // with f[i]). The dispatcher's path when the table has rules.
+  void classify_hashed(const PacketFields* f, const uint32_t* hashes, size_t n, SteerVerdict* out) const;
   uint32_t hash(const PacketFields& f) const;
   size_t groups() const { return groups_.size(); }
   bool gfni() const { return use_gfni_; }
@@ -293,7 +340,7 @@ class SteeringTable {
     Group filter;
   };
   static constexpr size_t kChunk = 32;  // classify_burst works in chunks of this many packets
-  void classify_chunk(const PacketFields* f, size_t n, SteerVerdict* out) const;
+  void classify_chunk(const PacketFields* f, const uint32_t* hashes, size_t n, SteerVerdict* out) const;
   void apply_rule(SteerVerdict& v, int32_t rule) const;
   static Key key_of(const PacketFields& f);
   static Key mask_of(const FlowMatch& m, Key* value);

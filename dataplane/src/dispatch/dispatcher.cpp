@@ -174,13 +174,18 @@ unsigned dispatch_step(Dispatch& d, rte_mbuf** pkts) {
   constexpr uint16_t kChunk = Dispatch::kChunk;
   PacketFields* fields = d.fields.data();
   SteerVerdict *verdicts = d.verdicts.data(), *olds = d.olds.data();
+  alignas(64) uint8_t tuple[kChunk][SteeringTable::kTupleStride];
+  size_t len[kChunk];
+  uint32_t hashes[kChunk];
+  const uint32_t types = table.types();
   prefetch_first(pkts, n);
   for (uint16_t base = 0; base < n; base += kChunk) {
     const uint16_t c = std::min<uint16_t>(kChunk, uint16_t(n - base));
     parse_chunk(d, pkts, n, base, c, next, [&](uint16_t j, const uint8_t* frame, uint16_t length) {
-      parse_fields_into(frame, length, fields[j]);
+      len[j] = parse_fields_and_tuple(frame, length, types, fields[j], tuple[j]);
     });
-    table.classify_burst(fields, c, verdicts);
+    table.hash_tuples(tuple[0], len, c, hashes);
+    table.classify_hashed(fields, hashes, c, verdicts);
     if (d.draining) d.prev->table.classify_burst(fields, c, olds);
     for (uint16_t j = 0; j < c; ++j) {
       rte_mbuf* m = pkts[base + j];

@@ -12,7 +12,10 @@
 // per cluster. classify_burst does this for a whole burst, one stage at a time
 // across its packets (each group's hash and signature-bit stage optionally
 // eight packets a vector with AVX-512), with the table slots prefetched so that
-// the probes of a burst overlap. The key is PacketFields' own bytes.
+// the probes of a burst overlap. The key is PacketFields' own bytes. The
+// dispatcher parses a frame's key and Toeplitz tuple in one pass
+// (parse_fields_and_tuple, then classify_hashed), or, for a table with no
+// rules, only its tuple (frame_tuple, hash_tuples, reta_queue).
 // tools/bench/dispatch_cost measures it.
 #pragma once
 

@@ -1,6 +1,7 @@
 // A software dispatcher: an lcore that polls a device RX queue of a port the
 // NIC cannot steer, classifies each packet with the published SteeringTable
-// (rules, then Toeplitz + RETA), and hands it to its logical queue's worker
+// (rules, then Toeplitz + RETA; a table without rules reads only the tuple
+// from each frame), and hands it to its logical queue's worker
 // over an SPSC ring; and, during a change, holds moved flows until the losing
 // workers have finished what they were given (the drain).
 #pragma once

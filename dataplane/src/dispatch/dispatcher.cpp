@@ -171,9 +171,10 @@ unsigned dispatch_step(Dispatch& d, rte_mbuf** pkts) {
   uint64_t marked = 0, dropped = 0, held = 0;
   // A chunk at a time: parse every packet (its headers prefetched a few
   // packets ahead), classify them together, then hand them out in order.
-  // The chunk walk is written out here and in steer_by_reta: one template
-  // with the per-path work as lambdas made 1,000 rules ~10 cycles a packet
-  // slower in the dispatcher (BENCHMARKS.md, step 12).
+  // The chunk loop around parse_chunk is written out here and in
+  // steer_by_reta: folded into one template, with the per-path work as
+  // lambdas, it made 1,000 rules ~10 cycles a packet slower in the
+  // dispatcher (BENCHMARKS.md, step 12).
   constexpr uint16_t kChunk = Dispatch::kChunk;
   PacketFields* fields = d.fields.data();
   SteerVerdict *verdicts = d.verdicts.data(), *olds = d.olds.data();

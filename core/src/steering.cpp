@@ -870,8 +870,7 @@ SteerVerdict SteeringTable::classify(const PacketFields& f) const {
 }
 
 // Tuples kTupleStride bytes apart; a length of 0 hashes to 0.
-[[gnu::always_inline]] inline void SteeringTable::hash_chunk(const uint8_t* tuples, const size_t* len, size_t n,
-                                                             uint32_t* out) const {
+void SteeringTable::hash_tuples(const uint8_t* tuples, const size_t* len, size_t n, uint32_t* out) const {
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
@@ -886,10 +885,6 @@ SteerVerdict SteeringTable::classify(const PacketFields& f) const {
 #endif
 }
 
-void SteeringTable::hash_tuples(const uint8_t* tuples, const size_t* len, size_t n, uint32_t* out) const {
-  hash_chunk(tuples, len, n, out);
-}
-
 void SteeringTable::classify_burst(const PacketFields* f, size_t n, SteerVerdict* out) const {
   // Every tuple of a chunk first, then every hash: the GFNI form reads a
   // tuple with one 64-byte load, which stalls when the byte stores that wrote
@@ -901,7 +896,7 @@ void SteeringTable::classify_burst(const PacketFields* f, size_t n, SteerVerdict
   for (size_t i = 0; i < n; i += kChunk) {
     const size_t c = std::min(kChunk, n - i);
     for (size_t j = 0; j < c; ++j) len[j] = tuple_of(f[i + j], types_, tuple[j]);
-    hash_chunk(tuple[0], len, c, hashes);
+    hash_tuples(tuple[0], len, c, hashes);
     classify_chunk(f + i, hashes, c, out + i);
   }
 }

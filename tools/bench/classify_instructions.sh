@@ -13,7 +13,7 @@
 # usage: classify_instructions.sh [build dir]   env: CASES (default: the
 # v4udp-1k cases at 0 and 1,000 rules in one group), PACKETS (320000),
 # BENCH_ARGS (more options for the bench: --general counts a table without
-# rules on classify_burst instead of the dispatcher's RETA-only path)
+# rules on the dispatcher's path for tables with rules, not its RETA-only one)
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 build=${1:-$top/build}

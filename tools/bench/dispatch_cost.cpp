@@ -25,7 +25,7 @@
 // cachegrind); --vector-lookup: the group lookups' AVX-512 form where the
 // CPU has it (SteeringTable::use_vector_lookup; the dispatcher cases follow
 // STEER_LOOKUP in the environment, as steerd does); --general: a table with
-// no rules is classified by classify_burst too, not by the dispatcher's
+// no rules takes the dispatcher's path for tables with rules too, not its
 // RETA-only path (frame_tuple, hash_tuples, reta_queue).
 // One line per case, then the summary line:
 //   dispatch_cost capture=v4udp-1k rules=1000 groups=1 hit=0 cycles=.. pmd=.. overhead=.. mpps=.. ring_full=..
@@ -277,13 +277,15 @@ Result run(const Case& k, double seconds) {
 // device: the capture's frames (contiguous, 128 bytes apart) parsed and
 // classified from memory, one packet at a time (classify, what the dispatcher
 // did before burst classification) or 32 at a time (the dispatcher's path
-// now: classify_burst, or for a table without rules the RETA-only path). TSC cycles per packet. This is the part of the
-// dispatcher's cost that classification is; the DUT-bound figure adds the
+// now, below). TSC cycles per packet. This is the part of the dispatcher's
+// cost that classification is; the DUT-bound figure adds the
 // device, the mbufs and the hand-off to the worker's CPU, which on some
 // machines costs far more than classification (BENCHMARKS.md).
 // A burst is what the dispatcher does: a table without rules takes its
 // RETA-only path (frame_tuple, hash_tuples, reta_queue) unless `general` is
-// set; otherwise the frames are parsed and classify_burst classifies them.
+// set; otherwise each frame's key and tuple are parsed in one pass
+// (parse_fields_and_tuple), the tuples hashed, and the keys classified with
+// their hashes (classify_hashed).
 bool general = false;
 
 double classify_cycles(const SteeringTable& t, const std::vector<uint8_t>& frames, const std::vector<uint16_t>& lens,

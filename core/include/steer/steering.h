@@ -369,7 +369,6 @@ class SteeringTable {
   bool use_gfni_ = false;
   bool use_vector_ = false;
   uint32_t reta_mask_ = 0;  // RETA size - 1 when a power of two (no division), else 0
-  void hash_chunk(const uint8_t* tuples, const size_t* len, size_t n, uint32_t* out) const;
   std::vector<Rule> rules_;
   std::vector<uint32_t> next_same_;  // per rule: the next (worse) rule with the same masked key, or kEmpty
   std::vector<uint32_t> free_;       // unused indexes of rules_
